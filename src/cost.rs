@@ -1,0 +1,117 @@
+//! Cost functions: how far the network's output a is from the desired y.
+
+use crate::Real;
+
+/// A cost function C_x(a, y) of one training example, and the output error
+/// δᴸ = ∂C_x/∂zᴸ that backpropagation starts from.
+///
+/// The cost over n examples is the average C = (1/n) Σ_x C_x, as in the
+/// quadratic cost, equation (4). Both methods work element-wise on the
+/// output layer, so they take flat slices: `a` and `y` hold the output
+/// activations and targets of one or more examples, one after another
+/// (a column-major `n_out × m` matrix's storage).
+///
+/// The output layer of a [`Network`](crate::Network) is made of sigmoid
+/// neurons, aᴸ = σ(zᴸ), so σ′(zᴸ) = aᴸ(1 − aᴸ) and `delta` needs only `a`.
+///
+/// # Examples
+/// ```
+/// use neuralnet::{Cost, Quadratic};
+/// let a = [0.8_f64, 0.1];
+/// let y = [1.0, 0.0];
+/// // C_x = ‖y − a‖²/2 = (0.04 + 0.01)/2
+/// assert!((Quadratic.cost(&a, &y) - 0.025).abs() < 1e-12);
+/// ```
+pub trait Cost<T: Real> {
+    /// The summed cost Σ_x C_x of the examples in `a` and `y` (not averaged).
+    fn cost(&self, a: &[T], y: &[T]) -> T;
+
+    /// Writes the output error δᴸ = ∂C_x/∂zᴸ for each element into `out`.
+    fn delta(&self, a: &[T], y: &[T], out: &mut [T]);
+}
+
+/// The quadratic cost C_x = ‖y − a‖²/2 (equation (4) of the lecture notes,
+/// whose average over the training set is C(w, b) = 1/(2n) Σ_x ‖y(x) − a‖²).
+///
+/// Output error: δᴸ = (a − y) ⊙ σ′(zᴸ). The σ′ factor makes a saturated
+/// output neuron (a near 0 or 1) learn slowly even when it is wrong.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quadratic;
+
+impl<T: Real> Cost<T> for Quadratic {
+    fn cost(&self, a: &[T], y: &[T]) -> T {
+        let half: T = nalgebra::convert(0.5);
+        a.iter()
+            .zip(y)
+            .fold(T::zero(), |s, (&a, &y)| s + (a - y) * (a - y))
+            * half
+    }
+
+    fn delta(&self, a: &[T], y: &[T], out: &mut [T]) {
+        for ((o, &a), &y) in out.iter_mut().zip(a).zip(y) {
+            *o = (a - y) * a * (T::one() - a);
+        }
+    }
+}
+
+/// The cross-entropy cost C_x = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]
+/// (Nielsen, chapter 3).
+///
+/// Output error: δᴸ = a − y. The σ′ factor of the quadratic cost cancels, so
+/// a badly wrong output neuron learns fast.
+///
+/// The cost stays finite when a_j is exactly 0 or 1: a term y ln a with
+/// y = 0 counts as 0, and a is clamped below at the smallest positive normal
+/// `f32` (about 1.2·10⁻³⁸), so ln a ≥ −87.3 for both scalar types.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrossEntropy;
+
+impl<T: Real> Cost<T> for CrossEntropy {
+    fn cost(&self, a: &[T], y: &[T]) -> T {
+        let tiny: T = nalgebra::convert(f64::from(f32::MIN_POSITIVE));
+        let term = |y: T, a: T| {
+            if y == T::zero() {
+                T::zero()
+            } else {
+                y * a.max(tiny).ln()
+            }
+        };
+        -a.iter().zip(y).fold(T::zero(), |s, (&a, &y)| {
+            s + term(y, a) + term(T::one() - y, T::one() - a)
+        })
+    }
+
+    fn delta(&self, a: &[T], y: &[T], out: &mut [T]) {
+        for ((o, &a), &y) in out.iter_mut().zip(a).zip(y) {
+            *o = a - y;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quadratic_values() {
+        assert_eq!(Quadratic.cost(&[0.5_f64, 0.5], &[1.0, 0.0]), 0.25);
+        let mut d = [0.0; 2];
+        Quadratic.delta(&[0.5_f64, 0.5], &[1.0, 0.0], &mut d);
+        assert_eq!(d, [-0.125, 0.125]); // (a − y)·σ′ with σ′ = 0.25
+    }
+
+    #[test]
+    fn cross_entropy_values_and_extremes() {
+        let c: f64 = CrossEntropy.cost(&[0.5], &[1.0]);
+        assert!((c - std::f64::consts::LN_2).abs() < 1e-15);
+        // Perfect outputs cost nothing; exactly wrong ones are large but finite.
+        assert_eq!(CrossEntropy.cost(&[1.0_f64, 0.0], &[1.0, 0.0]), 0.0);
+        let worst: f64 = CrossEntropy.cost(&[0.0, 1.0], &[1.0, 0.0]);
+        assert!(worst.is_finite() && worst > 170.0);
+        let worst32: f32 = CrossEntropy.cost(&[0.0, 1.0], &[1.0, 0.0]);
+        assert!(worst32.is_finite() && worst32 > 100.0);
+        let mut d = [0.0; 2];
+        CrossEntropy.delta(&[0.25_f64, 0.75], &[0.0, 1.0], &mut d);
+        assert_eq!(d, [0.25, -0.25]);
+    }
+}

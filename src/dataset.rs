@@ -1,0 +1,138 @@
+//! Training and evaluation data: inputs and desired outputs, one example per column.
+
+use nalgebra::DMatrix;
+
+use crate::{Error, Real, Result};
+
+/// A set of examples: inputs x and desired outputs y(x).
+///
+/// # Shapes
+/// - `inputs`: n_in × n, one example per column (for MNIST, 784 × n with
+///   pixel values in [0, 1]);
+/// - `targets`: n_out × n, the desired output y(x) of each example (for
+///   MNIST, the one-hot vector of its digit: y = (0, …, 1, …, 0)ᵀ).
+///
+/// Keeping each example as a contiguous column lets training gather a
+/// mini-batch by copying columns, with no per-example allocations.
+///
+/// # Examples
+/// ```
+/// use nalgebra::DMatrix;
+/// use neuralnet::Dataset;
+/// let inputs = DMatrix::from_column_slice(2, 3, &[0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+/// let data = Dataset::from_labels(inputs, &[0, 1, 0], 2)?;
+/// assert_eq!(data.len(), 3);
+/// assert_eq!(data.targets().column(1).as_slice(), &[0.0, 1.0]);
+/// # Ok::<(), neuralnet::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset<T: Real> {
+    inputs: DMatrix<T>,
+    targets: DMatrix<T>,
+}
+
+impl<T: Real> Dataset<T> {
+    /// A data set from inputs and targets with one column per example.
+    ///
+    /// # Errors
+    /// [`Error::ExampleCount`] if the two have a different number of columns.
+    pub fn new(inputs: DMatrix<T>, targets: DMatrix<T>) -> Result<Self> {
+        if inputs.ncols() != targets.ncols() {
+            return Err(Error::ExampleCount {
+                inputs: inputs.ncols(),
+                targets: targets.ncols(),
+            });
+        }
+        Ok(Dataset { inputs, targets })
+    }
+
+    /// A classification data set: each label `c` becomes the one-hot target
+    /// with a 1 in row `c` of `classes` rows.
+    ///
+    /// # Errors
+    /// [`Error::ExampleCount`] if there is not one label per input column;
+    /// [`Error::InvalidConfig`] if a label is `classes` or more.
+    pub fn from_labels(inputs: DMatrix<T>, labels: &[u8], classes: usize) -> Result<Self> {
+        if inputs.ncols() != labels.len() {
+            return Err(Error::ExampleCount {
+                inputs: inputs.ncols(),
+                targets: labels.len(),
+            });
+        }
+        Self::new(inputs, one_hot(labels, classes)?)
+    }
+
+    /// Number of examples n.
+    pub fn len(&self) -> usize {
+        self.inputs.ncols()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The inputs, n_in × n.
+    pub fn inputs(&self) -> &DMatrix<T> {
+        &self.inputs
+    }
+
+    /// The targets, n_out × n.
+    pub fn targets(&self) -> &DMatrix<T> {
+        &self.targets
+    }
+
+    /// Values per input, n_in.
+    pub fn input_size(&self) -> usize {
+        self.inputs.nrows()
+    }
+
+    /// Values per target, n_out.
+    pub fn target_size(&self) -> usize {
+        self.targets.nrows()
+    }
+
+    /// The inputs and targets, giving up the data set.
+    pub fn into_parts(self) -> (DMatrix<T>, DMatrix<T>) {
+        (self.inputs, self.targets)
+    }
+
+    /// The examples `start..start + len` as a new data set.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the range goes past the end.
+    pub fn slice(&self, start: usize, len: usize) -> Result<Self> {
+        if start.checked_add(len).is_none_or(|end| end > self.len()) {
+            return Err(Error::InvalidConfig {
+                name: "range",
+                reason: format!(
+                    "examples {start}..{} asked of a data set of {}",
+                    start.saturating_add(len),
+                    self.len()
+                ),
+            });
+        }
+        Ok(Dataset {
+            inputs: self.inputs.columns(start, len).into_owned(),
+            targets: self.targets.columns(start, len).into_owned(),
+        })
+    }
+}
+
+/// One-hot targets: column `j` is all zeros but a 1 in row `labels[j]`.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] if a label is `classes` or more.
+pub fn one_hot<T: Real>(labels: &[u8], classes: usize) -> Result<DMatrix<T>> {
+    let mut y = DMatrix::zeros(classes, labels.len());
+    for (j, &c) in labels.iter().enumerate() {
+        if usize::from(c) >= classes {
+            return Err(Error::InvalidConfig {
+                name: "labels",
+                reason: format!("label {c} of example {j} is not below the {classes} classes"),
+            });
+        }
+        y[(usize::from(c), j)] = T::one();
+    }
+    Ok(y)
+}

@@ -1,0 +1,566 @@
+//! `Network`: layers of sigmoid neurons, feedforward, backpropagation and evaluation.
+
+use nalgebra::{DMatrix, DVector};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::activation::sigmoid_in_place;
+use crate::kernels;
+use crate::{Cost, Dataset, Error, Real, Result};
+
+/// How the weights and biases of a new network are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Init {
+    /// Weights and biases from the standard normal N(0, 1), as in the
+    /// lecture's network (Nielsen's `network.py`).
+    #[default]
+    StandardNormal,
+    /// Weights from N(0, 1/n_in), biases from N(0, 1) (Nielsen, chapter 3):
+    /// the weighted input z of a neuron then starts near N(0, 1), so hidden
+    /// neurons do not start saturated and learn faster.
+    ScaledNormal,
+}
+
+/// A feedforward network of sigmoid neurons, fully connected layer to layer.
+///
+/// Built from its layer sizes, input layer first: `[784, 30, 10]` is the
+/// lecture's digit network, with 784 input neurons (28 × 28 pixels), a
+/// hidden layer of 30 neurons and 10 output neurons, one per digit
+/// (section 5 of the lecture notes).
+///
+/// Each layer l after the input has a weight matrix wˡ, whose entry wˡ_jk is
+/// the weight from neuron k of layer l−1 to neuron j of layer l, and a bias
+/// vector bˡ. Its activations are aˡ = σ(wˡ aˡ⁻¹ + bˡ).
+///
+/// Internally each neuron's weight vector is stored contiguously (the
+/// transpose of the lecture's wˡ), which makes the training loop fast;
+/// [`Network::weights`] returns the lecture's orientation.
+///
+/// # Examples
+/// ```
+/// use nalgebra::DVector;
+/// use neuralnet::{Init, Network};
+/// use rand::{SeedableRng, rngs::StdRng};
+///
+/// let mut rng = StdRng::seed_from_u64(1);
+/// let net = Network::<f64>::new(&[784, 30, 10], Init::StandardNormal, &mut rng)?;
+/// assert_eq!(net.sizes(), &[784, 30, 10]);
+/// assert_eq!(net.weights()[0].shape(), (30, 784)); // rows: neurons of layer 1
+/// let digit = net.predict(&DVector::zeros(784))?;   // which output neuron fires most
+/// assert!(digit < 10);
+/// # Ok::<(), neuralnet::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network<T: Real> {
+    sizes: Vec<usize>,
+    /// Per layer: n_in × n_out, column i = neuron i's weights (neuron-major).
+    w: Vec<DMatrix<T>>,
+    b: Vec<DVector<T>>,
+}
+
+fn check_sizes(sizes: &[usize]) -> Result<()> {
+    let invalid = |reason| {
+        Err(Error::InvalidLayers {
+            sizes: sizes.to_vec(),
+            reason,
+        })
+    };
+    if sizes.len() < 2 {
+        return invalid(
+            "a network needs at least an input and an output layer, e.g. [784, 30, 10]",
+        );
+    }
+    if sizes.contains(&0) {
+        return invalid("every layer needs at least one neuron");
+    }
+    Ok(())
+}
+
+impl<T: Real> Network<T> {
+    /// A network with the given layer sizes, weights and biases drawn from
+    /// `rng` as `init` says. The same seed gives bit-identical networks.
+    ///
+    /// The input layer has no biases: its neurons only hold the input.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayers`] if there are fewer than two layers or a layer
+    /// has no neurons.
+    pub fn new<R: Rng + ?Sized>(sizes: &[usize], init: Init, rng: &mut R) -> Result<Self> {
+        check_sizes(sizes)?;
+        let mut normal = || -> T { nalgebra::convert::<f64, T>(StandardNormal.sample(rng)) };
+        let mut w = Vec::with_capacity(sizes.len() - 1);
+        let mut b = Vec::with_capacity(sizes.len() - 1);
+        for pair in sizes.windows(2) {
+            let (n_in, n_out) = (pair[0], pair[1]);
+            let scale: T = match init {
+                Init::StandardNormal => T::one(),
+                Init::ScaledNormal => T::one() / nalgebra::convert::<f64, T>(n_in as f64).sqrt(),
+            };
+            // Drawn in the lecture's order (row j, then column k of wˡ), stored neuron-major.
+            w.push(DMatrix::from_fn(n_in, n_out, |_, _| T::zero()));
+            let wl = w.last_mut().expect("just pushed");
+            for j in 0..n_out {
+                for k in 0..n_in {
+                    wl[(k, j)] = normal() * scale;
+                }
+            }
+            b.push(DVector::from_fn(n_out, |_, _| normal()));
+        }
+        Ok(Network {
+            sizes: sizes.to_vec(),
+            w,
+            b,
+        })
+    }
+
+    /// A network from given weights and biases, in the lecture's orientation:
+    /// `weights[l]` is n_{l+1} × n_l (row j holds the weights into neuron j)
+    /// and `biases[l]` has n_{l+1} entries.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayers`] if there are no layers, a layer is empty, or
+    /// the two lists differ in length; [`Error::ShapeMismatch`] if a matrix
+    /// does not chain with its neighbours or a bias vector does not fit.
+    pub fn from_parameters(weights: Vec<DMatrix<T>>, biases: Vec<DVector<T>>) -> Result<Self> {
+        let mut sizes: Vec<usize> = weights.first().map(|w| w.ncols()).into_iter().collect();
+        sizes.extend(weights.iter().map(|w| w.nrows()));
+        if weights.len() != biases.len() {
+            return Err(Error::InvalidLayers {
+                sizes,
+                reason: "there must be one bias vector per weight matrix",
+            });
+        }
+        check_sizes(&sizes)?;
+        for (l, (w, b)) in weights.iter().zip(&biases).enumerate() {
+            if w.ncols() != sizes[l] {
+                return Err(Error::ShapeMismatch {
+                    layer: l,
+                    what: "weights",
+                    expected: (w.nrows(), sizes[l]),
+                    got: w.shape(),
+                });
+            }
+            if b.len() != w.nrows() {
+                return Err(Error::ShapeMismatch {
+                    layer: l,
+                    what: "biases",
+                    expected: (w.nrows(), 1),
+                    got: b.shape(),
+                });
+            }
+        }
+        Ok(Network {
+            sizes,
+            w: weights.iter().map(|w| w.transpose()).collect(),
+            b: biases,
+        })
+    }
+
+    /// The layer sizes, input layer first.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// Number of layers, the input layer included.
+    pub fn num_layers(&self) -> usize {
+        self.sizes.len()
+    }
+
+    /// Neurons in the input layer.
+    pub fn input_size(&self) -> usize {
+        self.sizes[0]
+    }
+
+    /// Neurons in the output layer.
+    pub fn output_size(&self) -> usize {
+        self.sizes[self.sizes.len() - 1]
+    }
+
+    /// The weight matrices wˡ in the lecture's orientation (a copy):
+    /// `weights()[l]` is n_{l+1} × n_l, its entry (j, k) the weight from
+    /// neuron k of one layer to neuron j of the next.
+    pub fn weights(&self) -> Vec<DMatrix<T>> {
+        self.w.iter().map(|w| w.transpose()).collect()
+    }
+
+    /// The bias vectors bˡ, one per layer after the input layer.
+    pub fn biases(&self) -> &[DVector<T>] {
+        &self.b
+    }
+
+    /// Total number of weights and biases.
+    pub fn num_parameters(&self) -> usize {
+        self.w.iter().map(|w| w.len()).sum::<usize>()
+            + self.b.iter().map(|b| b.len()).sum::<usize>()
+    }
+
+    /// Whether every weight and bias is finite.
+    pub fn is_finite(&self) -> bool {
+        self.w.iter().all(|w| w.iter().all(|v| v.is_finite()))
+            && self.b.iter().all(|b| b.iter().all(|v| v.is_finite()))
+    }
+
+    pub(crate) fn check_inputs(&self, rows: usize) -> Result<()> {
+        if rows != self.input_size() {
+            return Err(Error::InputSize {
+                what: "network's input layer",
+                expected: self.input_size(),
+                got: rows,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_data(&self, data: &Dataset<T>) -> Result<()> {
+        self.check_inputs(data.input_size())?;
+        if data.target_size() != self.output_size() {
+            return Err(Error::TargetSize {
+                expected: self.output_size(),
+                got: data.target_size(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ).
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    pub fn feedforward(&self, x: &DVector<T>) -> Result<DVector<T>> {
+        let out = self.feedforward_batch(&DMatrix::from_column_slice(x.len(), 1, x.as_slice()))?;
+        Ok(DVector::from_column_slice(out.as_slice()))
+    }
+
+    /// The outputs for a batch of inputs, one example per column.
+    ///
+    /// # Shapes
+    /// `x`: n_in × m; result: n_out × m.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    pub fn feedforward_batch(&self, x: &DMatrix<T>) -> Result<DMatrix<T>> {
+        self.check_inputs(x.nrows())?;
+        let m = x.ncols();
+        let mut ws = Workspace::new(&self.sizes, m);
+        ws.forward(self, x.as_slice(), m);
+        Ok(DMatrix::from_column_slice(
+            self.output_size(),
+            m,
+            ws.output(m),
+        ))
+    }
+
+    /// The network's answer for input x: the index of the most activated
+    /// output neuron ("which neuron fires"). For MNIST, the digit.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    pub fn predict(&self, x: &DVector<T>) -> Result<usize> {
+        Ok(argmax(self.feedforward(x)?.as_slice()))
+    }
+
+    /// Backpropagation over a mini-batch: the gradient of the batch's average
+    /// cost C = (1/m) Σ_x C_x with respect to every weight and bias.
+    ///
+    /// It is computed for the whole batch at once, as matrix operations, with
+    /// the four equations of backpropagation (Nielsen, chapter 2):
+    ///
+    /// ```text
+    /// δᴸ = ∇_a C ⊙ σ′(zᴸ)                 (the cost's output error)
+    /// δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)         (errors flow backwards)
+    /// ∂C/∂bˡ_j = δˡ_j
+    /// ∂C/∂wˡ_jk = aˡ⁻¹_k δˡ_j
+    /// ```
+    ///
+    /// # Shapes
+    /// `x`: n_in × m, `y`: n_out × m, m ≥ 1.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`], [`Error::TargetSize`] or [`Error::ExampleCount`]
+    /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0.
+    pub fn backprop<C: Cost<T> + ?Sized>(
+        &self,
+        x: &DMatrix<T>,
+        y: &DMatrix<T>,
+        cost: &C,
+    ) -> Result<Gradient<T>> {
+        self.check_inputs(x.nrows())?;
+        if y.nrows() != self.output_size() {
+            return Err(Error::TargetSize {
+                expected: self.output_size(),
+                got: y.nrows(),
+            });
+        }
+        if x.ncols() != y.ncols() {
+            return Err(Error::ExampleCount {
+                inputs: x.ncols(),
+                targets: y.ncols(),
+            });
+        }
+        let m = x.ncols();
+        if m == 0 {
+            return Err(Error::EmptyData { what: "mini-batch" });
+        }
+        let mut ws = Workspace::new(&self.sizes, m);
+        ws.forward(self, x.as_slice(), m);
+        ws.output_error(cost, y.as_slice(), m);
+        let inv_m = T::one() / nalgebra::convert::<f64, T>(m as f64);
+        let layers = self.w.len();
+        let mut grad_w = Vec::with_capacity(layers);
+        let mut grad_b = Vec::with_capacity(layers);
+        for l in (0..layers).rev() {
+            ws.hidden_error(self, l, m);
+            let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
+            ws.scaled_transpose(l, m, inv_m);
+            let mut g = DMatrix::zeros(n_in, n_out);
+            let a_prev = if l == 0 {
+                x.as_slice()
+            } else {
+                &ws.a[l - 1][..]
+            };
+            kernels::update_weights(
+                g.as_mut_slice(),
+                T::zero(),
+                &ws.coef,
+                a_prev,
+                n_in,
+                n_out,
+                m,
+            );
+            grad_w.push(g.transpose());
+            grad_b.push(DVector::from_fn(n_out, |i, _| {
+                ws.delta_row_sum(l, i, m) * inv_m
+            }));
+        }
+        grad_w.reverse();
+        grad_b.reverse();
+        Ok(Gradient {
+            weights: grad_w,
+            biases: grad_b,
+        })
+    }
+
+    /// How well the network does on a data set: how many examples it
+    /// classifies correctly, and the average cost (1/n) Σ_x C_x.
+    ///
+    /// An example counts as correct when the most activated output neuron is
+    /// the target's largest entry (for one-hot targets, the label); for a
+    /// network with a single output neuron, when output and target are on the
+    /// same side of ½.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] or [`Error::TargetSize`] if the data does not fit
+    /// the network.
+    pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
+        self.check_data(data)?;
+        let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(data.len().max(1)));
+        Ok(ws.evaluate(self, data, cost))
+    }
+
+    /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
+    pub(crate) fn layer_mut(&mut self, l: usize) -> (&mut [T], &mut [T]) {
+        (self.w[l].as_mut_slice(), self.b[l].as_mut_slice())
+    }
+}
+
+/// Columns evaluated per pass when evaluating a data set.
+const EVAL_CHUNK: usize = 256;
+
+/// `x` as an `f64` (exact for `f32` and `f64`).
+pub(crate) fn to_f64<T: Real>(x: T) -> f64 {
+    nalgebra::try_convert::<T, f64>(x).unwrap_or(f64::NAN)
+}
+
+pub(crate) fn argmax<T: Real>(v: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The gradient of the cost: ∂C/∂wˡ and ∂C/∂bˡ for every layer, shaped like
+/// [`Network::weights`] and [`Network::biases`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gradient<T: Real> {
+    /// ∂C/∂wˡ, n_{l+1} × n_l per layer.
+    pub weights: Vec<DMatrix<T>>,
+    /// ∂C/∂bˡ, n_{l+1} per layer.
+    pub biases: Vec<DVector<T>>,
+}
+
+/// The result of [`Network::evaluate`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Examples classified correctly.
+    pub correct: usize,
+    /// Examples evaluated.
+    pub total: usize,
+    /// The average cost (1/n) Σ_x C_x (without any regularisation term).
+    pub cost: f64,
+}
+
+impl Evaluation {
+    /// The fraction classified correctly, in [0, 1] (0 for no examples).
+    pub fn accuracy(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
+    }
+}
+
+/// Buffers for a batch of up to `m` examples, sized once and reused, so that
+/// the training loop allocates nothing.
+#[derive(Debug)]
+pub(crate) struct Workspace<T: Real> {
+    pub(crate) capacity: usize,
+    /// Gathered inputs, n_0 × m.
+    pub(crate) x: Vec<T>,
+    /// Gathered targets, n_L × m.
+    pub(crate) y: Vec<T>,
+    /// Activations aˡ of layers 1..L, n_l × m each.
+    pub(crate) a: Vec<Vec<T>>,
+    /// Errors δˡ of layers 1..L, n_l × m each.
+    pub(crate) delta: Vec<Vec<T>>,
+    /// Scaled, transposed δ of one layer (m × n_l): the update's coefficients.
+    pub(crate) coef: Vec<T>,
+}
+
+impl<T: Real> Workspace<T> {
+    pub(crate) fn new(sizes: &[usize], m: usize) -> Self {
+        let per_layer = || sizes[1..].iter().map(|&n| vec![T::zero(); n * m]).collect();
+        Workspace {
+            capacity: m,
+            x: vec![T::zero(); sizes[0] * m],
+            y: vec![T::zero(); sizes[sizes.len() - 1] * m],
+            a: per_layer(),
+            delta: per_layer(),
+            coef: vec![T::zero(); sizes[1..].iter().max().copied().unwrap_or(0) * m],
+        }
+    }
+
+    /// Feedforward of `m` examples from `x` (n_0 × m), filling `self.a`.
+    pub(crate) fn forward(&mut self, net: &Network<T>, x: &[T], m: usize) {
+        for l in 0..net.w.len() {
+            let (n_in, n_out) = (net.sizes[l], net.sizes[l + 1]);
+            let (done, rest) = self.a.split_at_mut(l);
+            let input = if l == 0 { x } else { &done[l - 1][..] };
+            let z = &mut rest[0][..n_out * m];
+            kernels::weighted_inputs(
+                net.w[l].as_slice(),
+                net.b[l].as_slice(),
+                input,
+                n_in,
+                n_out,
+                m,
+                z,
+            );
+            sigmoid_in_place(z);
+        }
+    }
+
+    /// The output activations of the last forward pass.
+    pub(crate) fn output(&self, m: usize) -> &[T] {
+        let last = self
+            .a
+            .last()
+            .expect("a network has at least one layer of weights");
+        &last[..last.len() / self.capacity * m]
+    }
+
+    /// δᴸ from the cost, for targets `y` (n_L × m).
+    pub(crate) fn output_error<C: Cost<T> + ?Sized>(&mut self, cost: &C, y: &[T], m: usize) {
+        let last = self.a.len() - 1;
+        let n = self.a[last].len() / self.capacity;
+        cost.delta(
+            &self.a[last][..n * m],
+            &y[..n * m],
+            &mut self.delta[last][..n * m],
+        );
+    }
+
+    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) for weight layer `l` > 0 (nothing for l = 0,
+    /// whose inputs are the data). Must run before layer `l`'s weights change.
+    pub(crate) fn hidden_error(&mut self, net: &Network<T>, l: usize, m: usize) {
+        if l == 0 {
+            return;
+        }
+        let (n_in, n_out) = (net.sizes[l], net.sizes[l + 1]);
+        let (lower, upper) = self.delta.split_at_mut(l);
+        let out = &mut lower[l - 1][..n_in * m];
+        kernels::back_propagate(
+            net.w[l].as_slice(),
+            &upper[0][..n_out * m],
+            n_in,
+            n_out,
+            m,
+            out,
+        );
+        for (d, &a) in out.iter_mut().zip(&self.a[l - 1]) {
+            *d = *d * a * (T::one() - a);
+        }
+    }
+
+    /// `coef[i·m + t] = scale · δ[i, t]` for weight layer `l`.
+    pub(crate) fn scaled_transpose(&mut self, l: usize, m: usize, scale: T) {
+        let delta = &self.delta[l];
+        let n_out = delta.len() / self.capacity;
+        for i in 0..n_out {
+            for t in 0..m {
+                self.coef[i * m + t] = scale * delta[t * n_out + i];
+            }
+        }
+    }
+
+    /// Σ_t δˡ[i, t].
+    pub(crate) fn delta_row_sum(&self, l: usize, i: usize, m: usize) -> T {
+        let delta = &self.delta[l];
+        let n_out = delta.len() / self.capacity;
+        (0..m).fold(T::zero(), |s, t| s + delta[t * n_out + i])
+    }
+
+    /// Correct count and average cost over `data`, `capacity` columns at a time.
+    pub(crate) fn evaluate<C: Cost<T> + ?Sized>(
+        &mut self,
+        net: &Network<T>,
+        data: &Dataset<T>,
+        cost: &C,
+    ) -> Evaluation {
+        let n_out = net.output_size();
+        let (inputs, targets) = (data.inputs().as_slice(), data.targets().as_slice());
+        let n_in = net.input_size();
+        let (mut correct, mut total_cost) = (0, 0.0);
+        let mut start = 0;
+        while start < data.len() {
+            let m = self.capacity.min(data.len() - start);
+            self.forward(net, &inputs[start * n_in..(start + m) * n_in], m);
+            let out = self.output(m);
+            let y = &targets[start * n_out..(start + m) * n_out];
+            total_cost += to_f64(cost.cost(out, y));
+            for (a, y) in out.chunks_exact(n_out).zip(y.chunks_exact(n_out)) {
+                let right = if n_out == 1 {
+                    let half: T = nalgebra::convert(0.5);
+                    (a[0] > half) == (y[0] > half)
+                } else {
+                    argmax(a) == argmax(y)
+                };
+                correct += usize::from(right);
+            }
+            start += m;
+        }
+        Evaluation {
+            correct,
+            total: data.len(),
+            cost: if data.is_empty() {
+                0.0
+            } else {
+                total_cost / data.len() as f64
+            },
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! Stochastic gradient descent: epochs of shuffled mini-batches.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use rand::seq::SliceRandom;
+
+use crate::network::Workspace;
+use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
+
+/// Settings for training by stochastic gradient descent (SGD).
+///
+/// Each epoch shuffles the training data and walks it in mini-batches of m
+/// examples X₁, …, X_m. For each mini-batch, backpropagation gives
+/// ∇C_{X_j} and the network takes a step against the estimated gradient
+/// ∇C ≈ (1/m) Σ_j ∇C_{X_j} (equation (16)). That is *the SGD update*,
+/// equations (17) and (18) of the lecture notes:
+///
+/// ```text
+/// w → w − (η/m) Σ_j ∂C_{X_j}/∂w
+/// b → b − (η/m) Σ_j ∂C_{X_j}/∂b
+/// ```
+///
+/// With L2 regularisation λ > 0 (Nielsen, chapter 3) the weights, not the
+/// biases, also decay: w → (1 − ηλ/n) w − (η/m) Σ_j ∂C_{X_j}/∂w, where n is
+/// the size of the training set. λ = 0 gives exactly (17) and (18).
+///
+/// # Examples
+/// ```
+/// use neuralnet::Sgd;
+/// let sgd = Sgd::new().learning_rate(3.0).mini_batch_size(10).epochs(30);
+/// assert_eq!(sgd.get_mini_batch_size(), 10);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sgd {
+    learning_rate: f64,
+    mini_batch_size: usize,
+    epochs: usize,
+    l2_lambda: f64,
+    monitor_training_cost: bool,
+}
+
+impl Default for Sgd {
+    /// The lecture's settings: η = 3.0, m = 10, 30 epochs, λ = 0.
+    fn default() -> Self {
+        Sgd {
+            learning_rate: 3.0,
+            mini_batch_size: 10,
+            epochs: 30,
+            l2_lambda: 0.0,
+            monitor_training_cost: false,
+        }
+    }
+}
+
+impl Sgd {
+    /// The default settings (see [`Sgd::default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the learning rate η > 0.
+    pub fn learning_rate(mut self, eta: f64) -> Self {
+        self.learning_rate = eta;
+        self
+    }
+
+    /// Sets the mini-batch size m ≥ 1.
+    pub fn mini_batch_size(mut self, m: usize) -> Self {
+        self.mini_batch_size = m;
+        self
+    }
+
+    /// Sets the number of epochs (0 trains nothing).
+    pub fn epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// Sets the L2 regularisation parameter λ ≥ 0.
+    pub fn l2_lambda(mut self, lambda: f64) -> Self {
+        self.l2_lambda = lambda;
+        self
+    }
+
+    /// Whether each [`EpochReport`] includes the cost and accuracy on the
+    /// training data (costs one feedforward pass over it per epoch).
+    pub fn monitor_training_cost(mut self, on: bool) -> Self {
+        self.monitor_training_cost = on;
+        self
+    }
+
+    /// The learning rate η.
+    pub fn get_learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// The mini-batch size m.
+    pub fn get_mini_batch_size(&self) -> usize {
+        self.mini_batch_size
+    }
+
+    /// The number of epochs.
+    pub fn get_epochs(&self) -> usize {
+        self.epochs
+    }
+
+    /// The L2 regularisation parameter λ.
+    pub fn get_l2_lambda(&self) -> f64 {
+        self.l2_lambda
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if η is not finite or not positive, m is 0,
+    /// or λ is negative or not finite.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(Error::InvalidConfig {
+                name: "learning_rate",
+                reason: format!(
+                    "η = {} but it must be a finite number > 0 (the lecture uses 3.0)",
+                    self.learning_rate
+                ),
+            });
+        }
+        if self.mini_batch_size == 0 {
+            return Err(Error::InvalidConfig {
+                name: "mini_batch_size",
+                reason: "m = 0 but a mini-batch needs at least one example (the lecture uses 10)"
+                    .into(),
+            });
+        }
+        if !(self.l2_lambda.is_finite() && self.l2_lambda >= 0.0) {
+            return Err(Error::InvalidConfig {
+                name: "l2_lambda",
+                reason: format!(
+                    "λ = {} but it must be a finite number ≥ 0 (0 turns regularisation off)",
+                    self.l2_lambda
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Trains `net` on `training` for the configured number of epochs.
+    ///
+    /// After every epoch the network is evaluated on `evaluation` (if
+    /// given) and an [`EpochReport`] is passed to `on_epoch`; return
+    /// [`ControlFlow::Break`] from it to stop early. The reports of all
+    /// epochs run are returned.
+    ///
+    /// Every epoch shuffles the training data with `rng`, so the same seed
+    /// and the same inputs give bit-identical results.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidConfig`] for bad settings (see [`Sgd::validate`]);
+    /// - [`Error::EmptyData`] if `training` is empty;
+    /// - [`Error::InputSize`] / [`Error::TargetSize`] if a data set does not
+    ///   fit the network;
+    /// - [`Error::Diverged`] if a weight, a bias or a reported cost becomes
+    ///   NaN or infinite. The network is then restored to the state it had at
+    ///   the end of the last good epoch.
+    pub fn train<T, C, R, F>(
+        &self,
+        net: &mut Network<T>,
+        training: &Dataset<T>,
+        evaluation: Option<&Dataset<T>>,
+        cost: &C,
+        rng: &mut R,
+        mut on_epoch: F,
+    ) -> Result<Vec<EpochReport>>
+    where
+        T: Real,
+        C: Cost<T> + ?Sized,
+        R: Rng + ?Sized,
+        F: FnMut(&EpochReport) -> ControlFlow<()>,
+    {
+        self.validate()?;
+        if training.is_empty() {
+            return Err(Error::EmptyData {
+                what: "training data",
+            });
+        }
+        net.check_data(training)?;
+        if let Some(eval) = evaluation {
+            net.check_data(eval)?;
+        }
+        let n = training.len();
+        let m = self.mini_batch_size.min(n);
+        let eta: T = nalgebra::convert(self.learning_rate);
+        let lambda: T = nalgebra::convert(self.l2_lambda);
+        let n_t: T = nalgebra::convert(n as f64);
+        let decay = T::one() - eta * lambda / n_t;
+
+        let mut ws = Workspace::new(net.sizes(), m);
+        let mut eval_ws = None;
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut reports = Vec::with_capacity(self.epochs);
+        let mut last_good = net.clone();
+        for epoch in 1..=self.epochs {
+            let started = Instant::now();
+            order.shuffle(rng);
+            for batch in order.chunks(m) {
+                train_mini_batch(net, &mut ws, training, batch, cost, eta, decay);
+            }
+            let seconds = started.elapsed();
+
+            let diverged = |what| Error::Diverged {
+                epoch,
+                what,
+                learning_rate: self.learning_rate,
+            };
+            if !net.is_finite() {
+                *net = last_good;
+                return Err(diverged("a weight or bias"));
+            }
+            let eval_ws = eval_ws.get_or_insert_with(|| {
+                let most = evaluation
+                    .map_or(0, Dataset::len)
+                    .max(if self.monitor_training_cost { n } else { 0 });
+                Workspace::new(net.sizes(), EVAL_COLUMNS.min(most.max(1)))
+            });
+            let eval_started = Instant::now();
+            let evaluation = evaluation.map(|d| eval_ws.evaluate(net, d, cost));
+            let training_eval = self
+                .monitor_training_cost
+                .then(|| eval_ws.evaluate(net, training, cost));
+            let costs = evaluation.iter().chain(&training_eval).map(|e| e.cost);
+            if costs.clone().any(|c| !c.is_finite()) {
+                *net = last_good;
+                return Err(diverged("the cost"));
+            }
+            let report = EpochReport {
+                epoch,
+                epochs: self.epochs,
+                evaluation,
+                training: training_eval,
+                seconds,
+                evaluation_seconds: eval_started.elapsed(),
+            };
+            let flow = on_epoch(&report);
+            reports.push(report);
+            if flow.is_break() {
+                break;
+            }
+            if epoch < self.epochs {
+                last_good.clone_from(net);
+            }
+        }
+        Ok(reports)
+    }
+}
+
+/// Columns per pass when evaluating after an epoch.
+const EVAL_COLUMNS: usize = 256;
+
+/// One SGD step on the examples `batch` of `data`: gather, feedforward,
+/// backpropagate, and update each layer in place (after its error has been
+/// passed back, so backpropagation sees the old weights).
+fn train_mini_batch<T: Real, C: Cost<T> + ?Sized>(
+    net: &mut Network<T>,
+    ws: &mut Workspace<T>,
+    data: &Dataset<T>,
+    batch: &[usize],
+    cost: &C,
+    eta: T,
+    decay: T,
+) {
+    let m = batch.len();
+    let (n_in, n_out) = (data.input_size(), data.target_size());
+    let (inputs, targets) = (data.inputs().as_slice(), data.targets().as_slice());
+    for (t, &j) in batch.iter().enumerate() {
+        ws.x[t * n_in..(t + 1) * n_in].copy_from_slice(&inputs[j * n_in..(j + 1) * n_in]);
+        ws.y[t * n_out..(t + 1) * n_out].copy_from_slice(&targets[j * n_out..(j + 1) * n_out]);
+    }
+    let x = std::mem::take(&mut ws.x);
+    ws.forward(net, &x, m);
+    let y = std::mem::take(&mut ws.y);
+    ws.output_error(cost, &y, m);
+    ws.y = y;
+    let step = -eta / nalgebra::convert::<f64, T>(m as f64);
+    for l in (0..net.num_layers() - 1).rev() {
+        ws.hidden_error(net, l, m);
+        ws.scaled_transpose(l, m, step);
+        let (sizes_in, sizes_out) = (net.sizes()[l], net.sizes()[l + 1]);
+        let a_prev: &[T] = if l == 0 { &x } else { &ws.a[l - 1] };
+        let (w, b) = net.layer_mut(l);
+        kernels::update_weights(w, decay, &ws.coef, a_prev, sizes_in, sizes_out, m);
+        for (i, bi) in b.iter_mut().enumerate() {
+            *bi += step * ws.delta_row_sum(l, i, m);
+        }
+    }
+    ws.x = x;
+}
+
+/// What happened in one epoch of training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochReport {
+    /// The epoch, from 1.
+    pub epoch: usize,
+    /// The number of epochs configured.
+    pub epochs: usize,
+    /// Accuracy and average cost on the evaluation data, if given.
+    pub evaluation: Option<Evaluation>,
+    /// Accuracy and average cost on the training data, if
+    /// [`Sgd::monitor_training_cost`] is on.
+    pub training: Option<Evaluation>,
+    /// Wall time of the epoch's training: shuffle, mini-batches, updates.
+    pub seconds: Duration,
+    /// Wall time of the evaluations after the epoch.
+    pub evaluation_seconds: Duration,
+}
