@@ -111,13 +111,78 @@ pub enum Error {
         found: u32,
     },
 
-    /// An IDX file is malformed in some other way.
+    /// An IDX file ends before what its header promises.
+    #[error(
+        "{source_name}: truncated {part}: expected {expected} bytes, found {found}; the file is incomplete, download it again"
+    )]
+    IdxTruncated {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// `"header"` or `"data"`.
+        part: &'static str,
+        /// Bytes the header promises.
+        expected: u64,
+        /// Bytes actually there.
+        found: u64,
+    },
+
+    /// An IDX file has more data than its header describes.
+    #[error(
+        "{source_name}: more data than the header's {expected} bytes; is this an IDX file of the kind expected?"
+    )]
+    IdxTrailingData {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// Bytes the header describes.
+        expected: u64,
+    },
+
+    /// An IDX header describes more data than this crate will read.
+    #[error(
+        "{source_name}: the header claims {claimed} bytes of data, more than the limit of {limit}; the file is corrupt or not an IDX file"
+    )]
+    IdxTooLarge {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// Bytes the header claims (saturated at `u64::MAX`).
+        claimed: u64,
+        /// The limit.
+        limit: u64,
+    },
+
+    /// An IDX header has dimensions this crate cannot use.
     #[error("{source_name}: {reason}")]
-    BadIdx {
+    IdxDimensions {
         /// The file (or reader) that was being read.
         source_name: String,
         /// What is wrong.
         reason: String,
+    },
+
+    /// A digit label is not 0 to 9.
+    #[error("{source_name}: label {label} at index {index} is not a digit 0 to 9")]
+    BadLabel {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// Index of the label in the file.
+        index: usize,
+        /// The value found.
+        label: u8,
+    },
+
+    /// An image file and its label file disagree on the number of examples.
+    #[error(
+        "{images_file} holds {images} images but {labels_file} holds {labels} labels; use files from the same set"
+    )]
+    CountMismatch {
+        /// The image file.
+        images_file: String,
+        /// Images in it.
+        images: usize,
+        /// The label file.
+        labels_file: String,
+        /// Labels in it.
+        labels: usize,
     },
 
     /// A data file is missing.

@@ -47,6 +47,7 @@ mod cost;
 mod dataset;
 mod error;
 mod kernels;
+mod mnist;
 mod network;
 mod neuron;
 mod sgd;
@@ -55,9 +56,13 @@ pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
+pub use mnist::{
+    IMAGES_MAGIC, IdxImages, LABELS_MAGIC, MAX_IDX_BYTES, MNIST_FILES, MNIST_VALIDATION, Mnist,
+    find_mnist_file, read_idx_images, read_idx_images_file, read_idx_labels, read_idx_labels_file,
+};
 pub use network::{Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
-pub use sgd::{EpochReport, Sgd};
+pub use sgd::{EpochReport, Monitor, Sgd};
 
 /// Floating-point type usable by this crate: `f32` or `f64`.
 ///

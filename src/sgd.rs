@@ -150,7 +150,8 @@ impl Sgd {
     /// After every epoch the network is evaluated on `evaluation` (if
     /// given) and an [`EpochReport`] is passed to `on_epoch`; return
     /// [`ControlFlow::Break`] from it to stop early. The reports of all
-    /// epochs run are returned.
+    /// epochs run are returned. [`Sgd::train_with`] takes a [`Monitor`]
+    /// instead, which also sees every mini-batch and the network.
     ///
     /// Every epoch shuffles the training data with `rng`, so the same seed
     /// and the same inputs give bit-identical results.
@@ -170,13 +171,36 @@ impl Sgd {
         evaluation: Option<&Dataset<T>>,
         cost: &C,
         rng: &mut R,
-        mut on_epoch: F,
+        on_epoch: F,
     ) -> Result<Vec<EpochReport>>
     where
         T: Real,
         C: Cost<T> + ?Sized,
         R: Rng + ?Sized,
         F: FnMut(&EpochReport) -> ControlFlow<()>,
+    {
+        self.train_with(net, training, evaluation, cost, rng, &mut EpochFn(on_epoch))
+    }
+
+    /// [`Sgd::train`] with a [`Monitor`], told of every mini-batch and given
+    /// the network after every epoch.
+    ///
+    /// # Errors
+    /// As [`Sgd::train`].
+    pub fn train_with<T, C, R, M>(
+        &self,
+        net: &mut Network<T>,
+        training: &Dataset<T>,
+        evaluation: Option<&Dataset<T>>,
+        cost: &C,
+        rng: &mut R,
+        monitor: &mut M,
+    ) -> Result<Vec<EpochReport>>
+    where
+        T: Real,
+        C: Cost<T> + ?Sized,
+        R: Rng + ?Sized,
+        M: Monitor<T> + ?Sized,
     {
         self.validate()?;
         if training.is_empty() {
@@ -203,8 +227,11 @@ impl Sgd {
         for epoch in 1..=self.epochs {
             let started = Instant::now();
             order.shuffle(rng);
+            let mut done = 0;
             for batch in order.chunks(m) {
                 train_mini_batch(net, &mut ws, training, batch, cost, eta, decay);
+                done += batch.len();
+                monitor.on_batch(done, n);
             }
             let seconds = started.elapsed();
 
@@ -241,7 +268,7 @@ impl Sgd {
                 seconds,
                 evaluation_seconds: eval_started.elapsed(),
             };
-            let flow = on_epoch(&report);
+            let flow = monitor.on_epoch(&report, net);
             reports.push(report);
             if flow.is_break() {
                 break;
@@ -294,6 +321,50 @@ fn train_mini_batch<T: Real, C: Cost<T> + ?Sized>(
         }
     }
     ws.x = x;
+}
+
+/// Watches training: told of every mini-batch and every epoch (see
+/// [`Sgd::train_with`]).
+///
+/// Implement it to show progress within an epoch or to look at the network
+/// after each epoch (to save a checkpoint, say).
+///
+/// # Examples
+/// ```
+/// use std::ops::ControlFlow;
+/// use neuralnet::{EpochReport, Monitor, Network};
+///
+/// /// Stops once 95% of the evaluation data is classified correctly.
+/// struct StopAt95;
+/// impl Monitor<f32> for StopAt95 {
+///     fn on_epoch(&mut self, report: &EpochReport, _net: &Network<f32>) -> ControlFlow<()> {
+///         match report.evaluation {
+///             Some(e) if e.accuracy() >= 0.95 => ControlFlow::Break(()),
+///             _ => ControlFlow::Continue(()),
+///         }
+///     }
+/// }
+/// ```
+pub trait Monitor<T: Real> {
+    /// Called after each epoch, with its report and the network as it now
+    /// is. Return [`ControlFlow::Break`] to stop training.
+    fn on_epoch(&mut self, report: &EpochReport, net: &Network<T>) -> ControlFlow<()>;
+
+    /// Called after each mini-batch with the number of training examples
+    /// done so far in this epoch and the total. Does nothing unless
+    /// overridden.
+    fn on_batch(&mut self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+}
+
+/// The closure of [`Sgd::train`] as a [`Monitor`].
+struct EpochFn<F>(F);
+
+impl<T: Real, F: FnMut(&EpochReport) -> ControlFlow<()>> Monitor<T> for EpochFn<F> {
+    fn on_epoch(&mut self, report: &EpochReport, _net: &Network<T>) -> ControlFlow<()> {
+        (self.0)(report)
+    }
 }
 
 /// What happened in one epoch of training.

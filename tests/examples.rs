@@ -77,3 +77,106 @@ fn gouda_festival_prints_the_lecture_decisions() {
         "{text}"
     );
 }
+
+/// Writes a synthetic MNIST directory of 28 × 28 images: 10,000 + `train`
+/// training images (the last 10,000 are the validation split) and `test` test
+/// images. Digit d is a bright bar in row 2d, so it is learnable.
+fn synthetic_mnist(name: &str, train: usize, test: usize) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("examples").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |file: &str, n: usize| {
+        let labels: Vec<u8> = (0..n).map(|i| (i * 7 % 10) as u8).collect();
+        let mut images = vec![0, 0, 8, 3];
+        images.extend((n as u32).to_be_bytes());
+        images.extend(28u32.to_be_bytes());
+        images.extend(28u32.to_be_bytes());
+        for &d in &labels {
+            let mut img = [0u8; 784];
+            img[(2 * d as usize + 4) * 28..(2 * d as usize + 5) * 28].fill(255);
+            images.extend(img);
+        }
+        let mut lab = vec![0, 0, 8, 1];
+        lab.extend((n as u32).to_be_bytes());
+        lab.extend(&labels);
+        std::fs::write(dir.join(format!("{file}-images-idx3-ubyte")), images).unwrap();
+        std::fs::write(dir.join(format!("{file}-labels-idx1-ubyte")), lab).unwrap();
+    };
+    write("train", 10_000 + train);
+    write("t10k", test);
+    dir
+}
+
+#[test]
+fn mnist_trains_reports_and_draws() {
+    let dir = synthetic_mnist("ok", 200, 50);
+    let out = dir.join("pictures");
+    let run = example("mnist")
+        .args(["--epochs", "3", "--hidden", "20", "--eta", "3", "--data"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = stdout(&run);
+    let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
+    assert_eq!(epochs.len(), 3, "{text}");
+    for (i, line) in epochs.iter().enumerate() {
+        // "Epoch 3: 50 / 50, cost 0.0123, 0.01 s"
+        assert!(line.starts_with(&format!("Epoch {}: ", i + 1)), "{line}");
+        assert!(line.contains(" / 50, cost "), "{line}");
+    }
+    assert!(text.contains("[784, 20, 10]"), "{text}");
+    assert!(text.contains("Test accuracy: 50 / 50 = 100.00%"), "the bars are easy: {text}");
+    assert!(text.contains("validation accuracy: "), "{text}");
+    for picture in ["training-curve.svg", "misclassified.svg"] {
+        let svg = std::fs::read_to_string(out.join(picture)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{picture}");
+        assert!(text.contains(&out.join(picture).display().to_string()), "{text}");
+    }
+}
+
+#[test]
+fn mnist_json_lines_are_machine_readable() {
+    let dir = synthetic_mnist("json", 100, 20);
+    let run = example("mnist")
+        .args(["--epochs", "2", "--hidden", "10", "--no-pictures", "--json", "--f64", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = stdout(&run);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "only JSON on stdout: {text}");
+    for (i, line) in lines.iter().enumerate() {
+        assert!(line.starts_with('{') && line.ends_with('}'), "{line}");
+        assert!(line.contains(&format!("\"epoch\":{}", i + 1)), "{line}");
+        for key in ["\"seconds\":", "\"correct\":", "\"total\":20", "\"cost\":"] {
+            assert!(line.contains(key), "{key} in {line}");
+        }
+    }
+    let human = String::from_utf8_lossy(&run.stderr);
+    assert!(human.contains("Epoch 2: "), "{human}");
+    assert!(human.contains("f64"), "{human}");
+}
+
+#[test]
+fn mnist_without_data_says_where_to_put_it() {
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("examples").join("no-data");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = example("mnist")
+        .env("MNIST_DIR", &empty)
+        .env("XDG_CACHE_HOME", &empty)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("MNIST not found"), "{err}");
+    assert!(err.contains("--data DIR") && err.contains("train-images-idx3-ubyte"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+
+    let run = example("mnist").args(["--eta=-1", "--data"]).arg(&empty).output().unwrap();
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("invalid learning_rate"), "{err}");
+}

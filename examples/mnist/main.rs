@@ -1,0 +1,437 @@
+//! Trains a network on the MNIST handwritten digits and reports how many of
+//! the 10,000 test digits it recognises: the main job of the crate.
+//!
+//! ```sh
+//! cargo run --release --example mnist                 # the lecture's network (preset ch1)
+//! cargo run --release --example mnist -- --preset ch3 # Nielsen's chapter 3 network
+//! cargo run --release --example mnist -- --help       # every flag
+//! ```
+//!
+//! The data is looked for in `--data DIR`, else in `$MNIST_DIR`, else in the
+//! cache directory (`$XDG_CACHE_HOME/neuralnet/mnist` or
+//! `~/.cache/neuralnet/mnist`).
+
+mod svg;
+
+use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use neuralnet::{
+    Cost, CrossEntropy, Dataset, EpochReport, Init, MNIST_FILES, Mnist, Monitor, Network,
+    Quadratic, Real, Sgd,
+};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Preset {
+    /// The lecture's network: [784, 30, 10], quadratic cost, η = 3.0, m = 10, N(0, 1), 30 epochs.
+    Ch1,
+    /// Nielsen's chapter 3: [784, 100, 10], cross-entropy, η = 0.5, λ = 5.0, m = 10, N(0, 1/n_in), 30 epochs.
+    Ch3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CostName {
+    /// C_x = ‖y − a‖²/2 (the lecture's quadratic cost).
+    Quadratic,
+    /// C_x = −Σ [y ln a + (1 − y) ln(1 − a)].
+    CrossEntropy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InitName {
+    /// Weights and biases from N(0, 1).
+    Standard,
+    /// Weights from N(0, 1/n_in), biases from N(0, 1).
+    Scaled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Dtype {
+    F32,
+    F64,
+}
+
+/// Train a sigmoid network on MNIST by mini-batch SGD and report its accuracy.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Settings to start from; the flags below override them.
+    #[arg(long, value_enum, default_value = "ch1")]
+    preset: Preset,
+    /// Directory with the four MNIST files (raw or .gz).
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Number of epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Hidden layer sizes, e.g. `--hidden 30` or `--hidden 100,30`.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    hidden: Option<Vec<usize>>,
+    /// Learning rate η.
+    #[arg(long)]
+    eta: Option<f64>,
+    /// Mini-batch size m.
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Cost function.
+    #[arg(long, value_enum)]
+    cost: Option<CostName>,
+    /// L2 regularisation λ.
+    #[arg(long)]
+    lambda: Option<f64>,
+    /// Weight initialisation.
+    #[arg(long, value_enum)]
+    init: Option<InitName>,
+    /// Seed of the random number generator (initial weights and shuffling).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Scalar type.
+    #[arg(long, value_enum, default_value = "f32")]
+    dtype: Dtype,
+    /// Same as `--dtype f64`.
+    #[arg(long)]
+    f64: bool,
+    /// Print one JSON object per epoch on stdout (human-readable lines go to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Directory for the pictures (training curve, misclassified digits).
+    #[arg(long, value_name = "DIR", default_value = "mnist-out")]
+    out: PathBuf,
+    /// Do not write the pictures.
+    #[arg(long)]
+    no_pictures: bool,
+}
+
+/// Settings after the preset and the flags are combined.
+#[derive(Debug)]
+struct Settings {
+    sizes: Vec<usize>,
+    sgd: Sgd,
+    cost: CostName,
+    init: InitName,
+}
+
+impl Args {
+    fn settings(&self) -> Settings {
+        let (hidden, eta, lambda, cost, init) = match self.preset {
+            Preset::Ch1 => (vec![30], 3.0, 0.0, CostName::Quadratic, InitName::Standard),
+            Preset::Ch3 => (
+                vec![100],
+                0.5,
+                5.0,
+                CostName::CrossEntropy,
+                InitName::Scaled,
+            ),
+        };
+        let mut sizes = vec![784];
+        sizes.extend(self.hidden.clone().unwrap_or(hidden));
+        sizes.push(10);
+        Settings {
+            sizes,
+            sgd: Sgd::new()
+                .epochs(self.epochs.unwrap_or(30))
+                .learning_rate(self.eta.unwrap_or(eta))
+                .mini_batch_size(self.batch.unwrap_or(10))
+                .l2_lambda(self.lambda.unwrap_or(lambda)),
+            cost: self.cost.unwrap_or(cost),
+            init: self.init.unwrap_or(init),
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error>;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = if args.f64 || args.dtype == Dtype::F64 {
+        run::<f64>(&args)
+    } else {
+        run::<f32>(&args)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("neuralnet").join("mnist"))
+}
+
+fn has_mnist(dir: &Path) -> bool {
+    MNIST_FILES
+        .iter()
+        .all(|name| neuralnet::find_mnist_file(dir, name).is_ok())
+}
+
+/// `--data`, else `$MNIST_DIR`, else the cache directory.
+fn find_data(args: &Args) -> Result<PathBuf, BoxError> {
+    if let Some(dir) = &args.data {
+        return Ok(dir.clone());
+    }
+    let mut looked = Vec::new();
+    if let Some(dir) = std::env::var_os("MNIST_DIR").filter(|v| !v.is_empty()) {
+        let dir = PathBuf::from(dir);
+        if has_mnist(&dir) {
+            return Ok(dir);
+        }
+        looked.push(format!("$MNIST_DIR = {}", dir.display()));
+    }
+    if let Some(dir) = cache_dir() {
+        if has_mnist(&dir) {
+            return Ok(dir);
+        }
+        looked.push(format!("the cache directory {}", dir.display()));
+    }
+    Err(format!(
+        "MNIST not found (looked in {}).\n\
+         Put the four files {} (each may end in .gz) in one of these directories,\n\
+         or pass --data DIR, or set MNIST_DIR.",
+        looked.join(" and "),
+        MNIST_FILES.join(", ")
+    )
+    .into())
+}
+
+/// Progress within an epoch (a bar on a terminal) and one line per epoch.
+struct Progress {
+    bar: Option<ProgressBar>,
+    json: bool,
+    started: Instant,
+    curve: Vec<svg::Point>,
+}
+
+impl<T: Real> Monitor<T> for Progress {
+    fn on_batch(&mut self, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            if done == total {
+                bar.finish_and_clear();
+                bar.reset();
+            } else if done % 1000 < 10 {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+        }
+    }
+
+    fn on_epoch(&mut self, r: &EpochReport, _net: &Network<T>) -> ControlFlow<()> {
+        let e = r.evaluation.expect("the test set is evaluated every epoch");
+        let line = format!(
+            "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
+            r.epoch,
+            e.correct,
+            e.total,
+            e.cost,
+            r.seconds.as_secs_f64()
+        );
+        if self.json {
+            eprintln!("{line}");
+            println!(
+                "{{\"epoch\":{},\"seconds\":{:.6},\"correct\":{},\"total\":{},\"accuracy\":{:.6},\"cost\":{:.8},\"evaluation_seconds\":{:.6}}}",
+                r.epoch,
+                r.seconds.as_secs_f64(),
+                e.correct,
+                e.total,
+                e.accuracy(),
+                e.cost,
+                r.evaluation_seconds.as_secs_f64()
+            );
+        } else {
+            println!("{line}");
+        }
+        let _ = std::io::stdout().flush();
+        self.curve.push(svg::Point {
+            epoch: r.epoch,
+            accuracy: 100.0 * e.accuracy(),
+            cost: e.cost,
+        });
+        ControlFlow::Continue(())
+    }
+}
+
+fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
+    let settings = args.settings();
+    settings.sgd.validate()?;
+    let dir = find_data(args)?;
+    // Human-readable lines go to stdout, or to stderr when stdout carries JSON.
+    let say = |s: String| {
+        if args.json {
+            eprintln!("{s}")
+        } else {
+            println!("{s}")
+        }
+    };
+
+    let loading = Instant::now();
+    let data = Mnist::<T>::load(&dir)?;
+    say(format!(
+        "Loaded MNIST from {} in {:.2} s: {} training, {} validation, {} test images",
+        dir.display(),
+        loading.elapsed().as_secs_f64(),
+        data.training.len(),
+        data.validation.len(),
+        data.test.len()
+    ));
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let init = match settings.init {
+        InitName::Standard => Init::StandardNormal,
+        InitName::Scaled => Init::ScaledNormal,
+    };
+    let mut net = Network::<T>::new(&settings.sizes, init, &mut rng)?;
+    let sgd = &settings.sgd;
+    say(format!(
+        "Network {:?} ({} parameters, {}), {:?} cost, η = {}, m = {}, λ = {}, {:?} initialisation, {} epochs, seed {}",
+        settings.sizes,
+        net.num_parameters(),
+        std::any::type_name::<T>(),
+        settings.cost,
+        sgd.get_learning_rate(),
+        sgd.get_mini_batch_size(),
+        sgd.get_l2_lambda(),
+        settings.init,
+        sgd.get_epochs(),
+        args.seed
+    ));
+    let cost: &dyn Cost<T> = match settings.cost {
+        CostName::Quadratic => &Quadratic,
+        CostName::CrossEntropy => &CrossEntropy,
+    };
+
+    let bar = (!args.json && std::io::stdout().is_terminal()).then(|| {
+        let bar = ProgressBar::new(data.training.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("  {bar:40} {pos}/{len} images, {elapsed}")
+                .expect("valid template"),
+        );
+        bar
+    });
+    let mut progress = Progress {
+        bar,
+        json: args.json,
+        started: Instant::now(),
+        curve: Vec::new(),
+    };
+    let reports = sgd.train_with(
+        &mut net,
+        &data.training,
+        Some(&data.test),
+        cost,
+        &mut rng,
+        &mut progress,
+    )?;
+    let wall = progress.started.elapsed();
+
+    let training_time: Duration = reports.iter().map(|r| r.seconds).sum();
+    let mut times: Vec<f64> = reports.iter().map(|r| r.seconds.as_secs_f64()).collect();
+    times.sort_by(f64::total_cmp);
+    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    let test = net.evaluate(&data.test, cost)?;
+    let validation = net.evaluate(&data.validation, cost)?;
+    say(format!(
+        "Test accuracy: {} / {} = {:.2}%; validation accuracy: {} / {} = {:.2}%",
+        test.correct,
+        test.total,
+        100.0 * test.accuracy(),
+        validation.correct,
+        validation.total,
+        100.0 * validation.accuracy()
+    ));
+    say(format!(
+        "Training time: {:.2} s over {} epochs (median {:.3} s per epoch); {:.2} s in all with evaluation",
+        training_time.as_secs_f64(),
+        reports.len(),
+        median,
+        wall.as_secs_f64()
+    ));
+
+    if !args.no_pictures {
+        write_pictures::<T>(args, &net, &data.test, &progress.curve, &settings, &say)?;
+    }
+    Ok(())
+}
+
+fn write_pictures<T: Real>(
+    args: &Args,
+    net: &Network<T>,
+    test: &Dataset<T>,
+    curve: &[svg::Point],
+    settings: &Settings,
+    say: &dyn Fn(String),
+) -> Result<(), BoxError> {
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let title = format!(
+        "MNIST {:?}, {:?} cost, η = {}, m = {}, λ = {}",
+        settings.sizes,
+        settings.cost,
+        settings.sgd.get_learning_rate(),
+        settings.sgd.get_mini_batch_size(),
+        settings.sgd.get_l2_lambda()
+    );
+    let curve_path = args.out.join("training-curve.svg");
+    std::fs::write(&curve_path, svg::training_curve(curve, &title))
+        .map_err(|e| format!("{}: {e}", curve_path.display()))?;
+
+    let outputs = net.feedforward_batch(test.inputs())?;
+    let argmax = |col: nalgebra::DVectorView<T>| {
+        col.iter()
+            .enumerate()
+            .fold(0, |b, (i, v)| if *v > col[b] { i } else { b })
+    };
+    let mut wrong = Vec::new();
+    let mut pixels = Vec::new();
+    for j in 0..test.len() {
+        let (truth, guess) = (argmax(test.targets().column(j)), argmax(outputs.column(j)));
+        if truth != guess {
+            let img: Vec<u8> = test
+                .inputs()
+                .column(j)
+                .iter()
+                .map(|&v| {
+                    let p = neuralnet_to_f64(v) * 255.0;
+                    p.round().clamp(0.0, 255.0) as u8
+                })
+                .collect();
+            pixels.push(img);
+            wrong.push((truth, guess));
+        }
+    }
+    let total_wrong = wrong.len();
+    let shown: Vec<(&[u8], usize, usize)> = pixels
+        .iter()
+        .zip(&wrong)
+        .take(60)
+        .map(|(p, &(t, g))| (p.as_slice(), t, g))
+        .collect();
+    let grid_path = args.out.join("misclassified.svg");
+    let grid_title = format!(
+        "The first {} of {total_wrong} misclassified test digits (true → predicted)",
+        shown.len()
+    );
+    std::fs::write(&grid_path, svg::digit_grid(&shown, 28, &grid_title))
+        .map_err(|e| format!("{}: {e}", grid_path.display()))?;
+    say(format!(
+        "Wrote {} (accuracy and cost per epoch) and {} ({} of {total_wrong} misclassified test digits)",
+        curve_path.display(),
+        grid_path.display(),
+        shown.len()
+    ));
+    Ok(())
+}
+
+fn neuralnet_to_f64<T: Real>(v: T) -> f64 {
+    nalgebra::try_convert::<T, f64>(v).unwrap_or(0.0)
+}
