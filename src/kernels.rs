@@ -1,80 +1,134 @@
 //! The arithmetic of the hot loop, on column-major slices.
 //!
-//! Safe Rust written so that the compiler vectorises it: fixed-size lane
-//! arrays as accumulators, lengths checked once at the top of each function.
-//! No function here allocates.
-//!
 //! Layouts (all column-major, as nalgebra stores matrices):
 //! - a layer's weights are stored *neuron-major*: an `n_in × n_out` matrix
 //!   whose column `i` is neuron `i`'s weight vector w (that is, Wᵀ in the
 //!   lecture's orientation);
 //! - a batch of activations is `n × m`, one example per column.
+//!
+//! Each kernel is written once with explicit SIMD vectors from pulp and run
+//! through pulp's safe dispatcher, which picks at run time the widest
+//! instruction set the CPU has (AVX2 + FMA on x86-64-v3 machines, scalar
+//! code elsewhere). The vectors are explicit because LLVM's auto-vectoriser
+//! falls back to 128-bit vectors inside such run-time-selected functions.
+//! Nothing here allocates.
 
-use crate::Real;
+use pulp::{Arch, Simd, WithSimd};
 
-/// Width of the lane arrays the compiler turns into SIMD registers.
-const LANES: usize = 16;
-
-/// `a·b + c`, fused when the target has FMA (compile-time choice, so the
-/// portable build never calls the slow software `fma`).
-#[inline(always)]
-fn fmadd<T: Real>(a: T, b: T, c: T) -> T {
-    #[cfg(target_feature = "fma")]
-    {
-        a.mul_add(b, c)
-    }
-    #[cfg(not(target_feature = "fma"))]
-    {
-        a * b + c
-    }
+/// The scalar types the kernels are written for, with their pulp vectors.
+///
+/// Implemented for `f32` and `f64` only; a bound of [`crate::Real`], so
+/// the crate's scalar type is one of the two.
+pub trait Elem: Copy + Default + Send + Sync + 'static {
+    /// A SIMD vector of `Self` for instruction set `S`.
+    type V<S: Simd>: Copy;
+    /// Splits a slice into whole vectors and a scalar tail.
+    fn as_simd<S: Simd>(s: &[Self]) -> (&[Self::V<S>], &[Self]);
+    /// Splits a slice into whole vectors and a scalar tail.
+    fn as_mut_simd<S: Simd>(s: &mut [Self]) -> (&mut [Self::V<S>], &mut [Self]);
+    /// All lanes `x`.
+    fn splat<S: Simd>(simd: S, x: Self) -> Self::V<S>;
+    /// `a·b + c`, fused where the CPU can.
+    fn fma<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
+    /// `a·b`.
+    fn mul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    /// The sum of the lanes.
+    fn sum<S: Simd>(simd: S, a: Self::V<S>) -> Self;
+    /// `a·b + c` on scalars.
+    fn fma1(a: Self, b: Self, c: Self) -> Self;
+    /// One.
+    const ONE: Self;
 }
 
-#[inline(always)]
-fn lanes<T: Real>(s: &[T], k: usize) -> &[T; LANES] {
-    // Callers only ask for k + LANES <= s.len().
-    s[k..k + LANES].try_into().expect("LANES elements")
+macro_rules! impl_elem {
+    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $mul:ident, $sum:ident) => {
+        impl Elem for $t {
+            type V<S: Simd> = S::$v;
+            #[inline(always)]
+            fn as_simd<S: Simd>(s: &[Self]) -> (&[Self::V<S>], &[Self]) {
+                S::$as_simd(s)
+            }
+            #[inline(always)]
+            fn as_mut_simd<S: Simd>(s: &mut [Self]) -> (&mut [Self::V<S>], &mut [Self]) {
+                S::$as_mut_simd(s)
+            }
+            #[inline(always)]
+            fn splat<S: Simd>(simd: S, x: Self) -> Self::V<S> {
+                simd.$splat(x)
+            }
+            #[inline(always)]
+            fn fma<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S> {
+                simd.$fma(a, b, c)
+            }
+            #[inline(always)]
+            fn mul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
+                simd.$mul(a, b)
+            }
+            #[inline(always)]
+            fn sum<S: Simd>(simd: S, a: Self::V<S>) -> Self {
+                simd.$sum(a)
+            }
+            #[inline(always)]
+            fn fma1(a: Self, b: Self, c: Self) -> Self {
+                a * b + c
+            }
+            const ONE: Self = 1.0;
+        }
+    };
 }
 
-#[inline(always)]
-fn hsum<T: Real>(v: &[T; LANES]) -> T {
-    let mut h = [T::zero(); 8];
-    for l in 0..8 {
-        h[l] = v[l] + v[l + 8];
-    }
-    (h[0] + h[4]) + (h[1] + h[5]) + ((h[2] + h[6]) + (h[3] + h[7]))
-}
+impl_elem!(
+    f32,
+    f32s,
+    as_simd_f32s,
+    as_mut_simd_f32s,
+    splat_f32s,
+    mul_add_e_f32s,
+    mul_f32s,
+    reduce_sum_f32s
+);
+impl_elem!(
+    f64,
+    f64s,
+    as_simd_f64s,
+    as_mut_simd_f64s,
+    splat_f64s,
+    mul_add_e_f64s,
+    mul_f64s,
+    reduce_sum_f64s
+);
 
 /// Dot products of `NB` weight vectors with `MB` activation vectors, all of
-/// length `n`.
+/// the same length.
 #[inline(always)]
-fn dot_block<T: Real, const NB: usize, const MB: usize>(
+fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
+    simd: S,
     w: [&[T]; NB],
     a: [&[T]; MB],
-    n: usize,
 ) -> [[T; MB]; NB] {
-    let w = w.map(|s| &s[..n]);
-    let a = a.map(|s| &s[..n]);
-    let mut acc = [[[T::zero(); LANES]; MB]; NB];
-    let full = n - n % LANES;
-    let mut k = 0;
-    while k < full {
-        let ac = a.map(|s| lanes(s, k));
+    let wv = w.map(|s| T::as_simd::<S>(s));
+    let av = a.map(|s| T::as_simd::<S>(s));
+    let chunks = wv[0].0.len();
+    // Equal lengths, known to the compiler: no bounds checks in the loop.
+    let wh = wv.map(|(v, _)| &v[..chunks]);
+    let ah = av.map(|(v, _)| &v[..chunks]);
+    let zero = T::splat(simd, T::default());
+    let mut acc = [[zero; MB]; NB];
+    for k in 0..chunks {
+        let ak = ah.map(|v| v[k]);
         for r in 0..NB {
-            let wc = lanes(w[r], k);
+            let wk = wh[r][k];
             for c in 0..MB {
-                for l in 0..LANES {
-                    acc[r][c][l] = fmadd(wc[l], ac[c][l], acc[r][c][l]);
-                }
+                acc[r][c] = T::fma(simd, wk, ak[c], acc[r][c]);
             }
         }
-        k += LANES;
     }
-    let mut out = [[T::zero(); MB]; NB];
+    let mut out = [[T::default(); MB]; NB];
     for r in 0..NB {
         for c in 0..MB {
-            let mut s = hsum(&acc[r][c]);
-            for k in full..n {
-                s = fmadd(w[r][k], a[c][k], s);
+            let mut s = T::sum(simd, acc[r][c]);
+            for (&x, &y) in wv[r].1.iter().zip(av[c].1) {
+                s = T::fma1(x, y, s);
             }
             out[r][c] = s;
         }
@@ -82,10 +136,73 @@ fn dot_block<T: Real, const NB: usize, const MB: usize>(
     out
 }
 
+struct WeightedInputs<'a, T> {
+    w: &'a [T],
+    b: &'a [T],
+    a: &'a [T],
+    n_in: usize,
+    n_out: usize,
+    m: usize,
+    z: &'a mut [T],
+}
+
+impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WeightedInputs<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Self {
+            w,
+            b,
+            a,
+            n_in,
+            n_out,
+            m,
+            z,
+        } = self;
+        let wcol = |i: usize| &w[i * n_in..(i + 1) * n_in];
+        let acol = |j: usize| &a[j * n_in..(j + 1) * n_in];
+        const NB: usize = 2;
+        const MB: usize = 4;
+        let mut j = 0;
+        while j < m {
+            let mb = (m - j).min(MB);
+            let mut i = 0;
+            while i < n_out {
+                let nb = (n_out - i).min(NB);
+                if (nb, mb) == (NB, MB) {
+                    let d = dot_block::<S, T, NB, MB>(
+                        simd,
+                        [wcol(i), wcol(i + 1)],
+                        [acol(j), acol(j + 1), acol(j + 2), acol(j + 3)],
+                    );
+                    for (r, row) in d.iter().enumerate() {
+                        for (c, &v) in row.iter().enumerate() {
+                            z[(j + c) * n_out + i + r] = v + b[i + r];
+                        }
+                    }
+                } else {
+                    for r in 0..nb {
+                        for c in 0..mb {
+                            let [[v]] = dot_block::<S, T, 1, 1>(simd, [wcol(i + r)], [acol(j + c)]);
+                            z[(j + c) * n_out + i + r] = v + b[i + r];
+                        }
+                    }
+                }
+                i += nb;
+            }
+            j += mb;
+        }
+    }
+}
+
 /// The weighted inputs of one layer for a batch: `z[i, j] = w_i · a_j + b_i`.
 ///
 /// `w`: n_in × n_out (neuron-major), `b`: n_out, `a`: n_in × m, `z`: n_out × m.
-pub(crate) fn weighted_inputs<T: Real>(
+///
+/// # Panics
+/// If a slice is shorter than its shape says (an internal invariant).
+pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
     w: &[T],
     b: &[T],
     a: &[T],
@@ -96,41 +213,137 @@ pub(crate) fn weighted_inputs<T: Real>(
 ) {
     assert!(w.len() >= n_in * n_out && b.len() >= n_out);
     assert!(a.len() >= n_in * m && z.len() >= n_out * m);
-    const NB: usize = 2;
-    const MB: usize = 4;
-    let wcol = |i: usize| &w[i * n_in..(i + 1) * n_in];
-    let acol = |j: usize| &a[j * n_in..(j + 1) * n_in];
-    let mut j = 0;
-    while j < m {
-        let mb = (m - j).min(MB);
-        let mut i = 0;
-        while i < n_out {
-            let nb = (n_out - i).min(NB);
-            match (nb, mb) {
-                (2, 4) => {
-                    let d = dot_block::<T, 2, 4>(
-                        [wcol(i), wcol(i + 1)],
-                        [acol(j), acol(j + 1), acol(j + 2), acol(j + 3)],
-                        n_in,
-                    );
-                    for (r, row) in d.iter().enumerate() {
-                        for (c, &v) in row.iter().enumerate() {
-                            z[(j + c) * n_out + i + r] = v + b[i + r];
+    Arch::new().dispatch(WeightedInputs {
+        w,
+        b,
+        a,
+        n_in,
+        n_out,
+        m,
+        z,
+    });
+}
+
+struct UpdateWeights<'a, T> {
+    w: &'a mut [T],
+    beta: T,
+    coef: &'a [T],
+    a: &'a [T],
+    n_in: usize,
+    n_out: usize,
+    m: usize,
+}
+
+/// `w_r ← β·w_r + Σ_c coef[r][c]·a_c` for `NB` neurons and `TB` examples,
+/// vector part only (the scalar tails are done by the caller).
+#[inline(always)]
+fn update_block<S: Simd, T: Elem, const NB: usize, const TB: usize>(
+    simd: S,
+    w: [&mut [T::V<S>]; NB],
+    beta: T,
+    coef: [[T; TB]; NB],
+    a: [&[T::V<S>]; TB],
+) {
+    let chunks = a.first().map_or(0, |v| v.len());
+    let w = w.map(|v| &mut v[..chunks]);
+    let a = a.map(|v| &v[..chunks]);
+    let beta = T::splat(simd, beta);
+    let coef = coef.map(|row| row.map(|c| T::splat(simd, c)));
+    for k in 0..chunks {
+        let ak = a.map(|v| v[k]);
+        for r in 0..NB {
+            let mut acc = T::mul(simd, beta, w[r][k]);
+            for c in 0..TB {
+                acc = T::fma(simd, coef[r][c], ak[c], acc);
+            }
+            w[r][k] = acc;
+        }
+    }
+}
+
+impl<T: Elem> WithSimd for UpdateWeights<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Self {
+            w,
+            beta,
+            coef,
+            a,
+            n_in,
+            n_out,
+            m,
+        } = self;
+        const NB: usize = 2;
+        const TB: usize = 4;
+        let acol = |t: usize| T::as_simd::<S>(&a[t * n_in..(t + 1) * n_in]).0;
+        let mut neurons = w[..n_in * n_out].chunks_exact_mut(n_in).enumerate();
+        while let Some((i, w0)) = neurons.next() {
+            // Two neurons at a time share the loads of the activations.
+            let pair = if n_out - i >= NB {
+                neurons.next().map(|(_, w1)| w1)
+            } else {
+                None
+            };
+            let nb = if pair.is_some() { 2 } else { 1 };
+            let coef_of = |r: usize, t: usize| coef[(i + r) * m + t];
+            // Vector part: examples in blocks of TB, then one at a time; the
+            // first block applies the decay β, the others add to the result.
+            let (w0v, w0t) = T::as_mut_simd::<S>(w0);
+            let mut w1 = pair.map(|w1| T::as_mut_simd::<S>(w1));
+            let mut t = 0;
+            let mut b = beta;
+            while t < m {
+                if m - t >= TB {
+                    let av = [acol(t), acol(t + 1), acol(t + 2), acol(t + 3)];
+                    let c0 = [0, 1, 2, 3].map(|c| coef_of(0, t + c));
+                    match &mut w1 {
+                        Some((w1v, _)) => {
+                            let c1 = [0, 1, 2, 3].map(|c| coef_of(1, t + c));
+                            update_block::<S, T, 2, TB>(
+                                simd,
+                                [&mut *w0v, &mut **w1v],
+                                b,
+                                [c0, c1],
+                                av,
+                            );
+                        }
+                        None => update_block::<S, T, 1, TB>(simd, [&mut *w0v], b, [c0], av),
+                    }
+                    t += TB;
+                } else {
+                    let av = [acol(t)];
+                    match &mut w1 {
+                        Some((w1v, _)) => update_block::<S, T, 2, 1>(
+                            simd,
+                            [&mut *w0v, &mut **w1v],
+                            b,
+                            [[coef_of(0, t)], [coef_of(1, t)]],
+                            av,
+                        ),
+                        None => {
+                            update_block::<S, T, 1, 1>(simd, [&mut *w0v], b, [[coef_of(0, t)]], av)
                         }
                     }
+                    t += 1;
                 }
-                _ => {
-                    for r in 0..nb {
-                        for c in 0..mb {
-                            let [[v]] = dot_block::<T, 1, 1>([wcol(i + r)], [acol(j + c)], n_in);
-                            z[(j + c) * n_out + i + r] = v + b[i + r];
-                        }
+                b = T::ONE;
+            }
+            // Scalar tails.
+            let head = n_in - w0t.len();
+            let mut tails = [Some(w0t), w1.map(|(_, t)| t)];
+            for (r, tail) in tails.iter_mut().enumerate().take(nb) {
+                let Some(tail) = tail else { continue };
+                for (k, wk) in tail.iter_mut().enumerate() {
+                    let mut s = T::fma1(beta, *wk, T::default());
+                    for t in 0..m {
+                        s = T::fma1(coef_of(r, t), a[t * n_in + head + k], s);
                     }
+                    *wk = s;
                 }
             }
-            i += nb;
         }
-        j += mb;
     }
 }
 
@@ -142,7 +355,10 @@ pub(crate) fn weighted_inputs<T: Real>(
 ///
 /// `w`: n_in × n_out (neuron-major), `coef`: m × n_out (neuron `i`'s
 /// coefficients contiguous), `a`: n_in × m.
-pub(crate) fn update_weights<T: Real>(
+///
+/// # Panics
+/// If a slice is shorter than its shape says (an internal invariant).
+pub(crate) fn update_weights<T: Elem>(
     w: &mut [T],
     beta: T,
     coef: &[T],
@@ -152,32 +368,54 @@ pub(crate) fn update_weights<T: Real>(
     m: usize,
 ) {
     assert!(w.len() >= n_in * n_out && coef.len() >= m * n_out && a.len() >= n_in * m);
-    let a = &a[..n_in * m];
-    let full = n_in - n_in % LANES;
-    for (i, wi) in w.chunks_exact_mut(n_in).take(n_out).enumerate() {
-        let ci = &coef[i * m..(i + 1) * m];
-        let mut k = 0;
-        while k < full {
-            let mut acc = [T::zero(); LANES];
-            let wc: &mut [T; LANES] = (&mut wi[k..k + LANES]).try_into().expect("LANES");
-            for l in 0..LANES {
-                acc[l] = beta * wc[l];
-            }
-            for (t, &c) in ci.iter().enumerate() {
-                let ac = lanes(&a[t * n_in..(t + 1) * n_in], k);
-                for l in 0..LANES {
-                    acc[l] = fmadd(c, ac[l], acc[l]);
+    Arch::new().dispatch(UpdateWeights {
+        w,
+        beta,
+        coef,
+        a,
+        n_in,
+        n_out,
+        m,
+    });
+}
+
+struct BackPropagate<'a, T> {
+    w: &'a [T],
+    delta: &'a [T],
+    n_in: usize,
+    n_out: usize,
+    m: usize,
+    out: &'a mut [T],
+}
+
+impl<T: Elem> WithSimd for BackPropagate<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Self {
+            w,
+            delta,
+            n_in,
+            n_out,
+            m,
+            out,
+        } = self;
+        for (j, oj) in out.chunks_exact_mut(n_in).take(m).enumerate() {
+            oj.fill(T::default());
+            for i in 0..n_out {
+                let d = delta[j * n_out + i];
+                let wi = &w[i * n_in..(i + 1) * n_in];
+                let (wv, wt) = T::as_simd::<S>(wi);
+                let (ov, ot) = T::as_mut_simd::<S>(oj);
+                let dv = T::splat(simd, d);
+                for (o, &x) in ov.iter_mut().zip(wv) {
+                    *o = T::fma(simd, dv, x, *o);
+                }
+                for (o, &x) in ot.iter_mut().zip(wt) {
+                    *o = T::fma1(d, x, *o);
                 }
             }
-            *wc = acc;
-            k += LANES;
-        }
-        for k in full..n_in {
-            let mut s = beta * wi[k];
-            for (t, &c) in ci.iter().enumerate() {
-                s = fmadd(c, a[t * n_in + k], s);
-            }
-            wi[k] = s;
         }
     }
 }
@@ -186,7 +424,10 @@ pub(crate) fn update_weights<T: Real>(
 /// that is `out[:, j] = Σ_i δ[i, j]·w_i`.
 ///
 /// `w`: n_in × n_out (neuron-major), `delta`: n_out × m, `out`: n_in × m.
-pub(crate) fn back_propagate<T: Real>(
+///
+/// # Panics
+/// If a slice is shorter than its shape says (an internal invariant).
+pub(crate) fn back_propagate<T: Elem>(
     w: &[T],
     delta: &[T],
     n_in: usize,
@@ -195,16 +436,14 @@ pub(crate) fn back_propagate<T: Real>(
     out: &mut [T],
 ) {
     assert!(w.len() >= n_in * n_out && delta.len() >= n_out * m && out.len() >= n_in * m);
-    for j in 0..m {
-        let oj = &mut out[j * n_in..(j + 1) * n_in];
-        oj.fill(T::zero());
-        for i in 0..n_out {
-            let d = delta[j * n_out + i];
-            for (o, &wk) in oj.iter_mut().zip(&w[i * n_in..(i + 1) * n_in]) {
-                *o = fmadd(d, wk, *o);
-            }
-        }
-    }
+    Arch::new().dispatch(BackPropagate {
+        w,
+        delta,
+        n_in,
+        n_out,
+        m,
+        out,
+    });
 }
 
 #[cfg(test)]
@@ -244,39 +483,51 @@ mod tests {
             for (x, y) in z.iter().zip(&expect) {
                 assert!((x - y).abs() < 1e-9, "{n_in}x{n_out}x{m}: {x} vs {y}");
             }
+            // f32 agrees to f32 precision.
+            let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            let mut z32 = vec![0.0f32; n_out * m];
+            weighted_inputs(&f(&w), &f(&b), &f(&a), n_in, n_out, m, &mut z32);
+            for (x, y) in z32.iter().zip(&expect) {
+                assert!(
+                    (f64::from(*x) - y).abs() < 1e-3,
+                    "f32 {n_in}x{n_out}x{m}: {x} vs {y}"
+                );
+            }
         }
     }
 
     #[test]
     fn update_matches_naive() {
-        let (n_in, n_out, m) = (37, 3, 4);
-        let mut w = seq(n_in * n_out, 0.01);
-        let w0 = w.clone();
-        let coef = seq(m * n_out, 0.05);
-        let a = seq(n_in * m, 0.02);
-        update_weights(&mut w, 0.9, &coef, &a, n_in, n_out, m);
-        for i in 0..n_out {
-            for k in 0..n_in {
-                let mut s = 0.9 * w0[i * n_in + k];
-                for t in 0..m {
-                    s += coef[i * m + t] * a[t * n_in + k];
+        for &(n_in, n_out, m) in &[(37, 3, 4), (8, 1, 1), (784, 2, 10)] {
+            let mut w = seq(n_in * n_out, 0.01);
+            let w0 = w.clone();
+            let coef = seq(m * n_out, 0.05);
+            let a = seq(n_in * m, 0.02);
+            update_weights(&mut w, 0.9, &coef, &a, n_in, n_out, m);
+            for i in 0..n_out {
+                for k in 0..n_in {
+                    let mut s = 0.9 * w0[i * n_in + k];
+                    for t in 0..m {
+                        s += coef[i * m + t] * a[t * n_in + k];
+                    }
+                    assert!((w[i * n_in + k] - s).abs() < 1e-12);
                 }
-                assert!((w[i * n_in + k] - s).abs() < 1e-12);
             }
         }
     }
 
     #[test]
     fn back_propagate_matches_naive() {
-        let (n_in, n_out, m) = (5, 3, 2);
-        let w = seq(n_in * n_out, 0.1);
-        let d = seq(n_out * m, 0.3);
-        let mut out = vec![1.0; n_in * m];
-        back_propagate(&w, &d, n_in, n_out, m, &mut out);
-        for j in 0..m {
-            for k in 0..n_in {
-                let s: f64 = (0..n_out).map(|i| d[j * n_out + i] * w[i * n_in + k]).sum();
-                assert!((out[j * n_in + k] - s).abs() < 1e-12);
+        for &(n_in, n_out, m) in &[(5, 3, 2), (30, 10, 10), (17, 4, 3)] {
+            let w = seq(n_in * n_out, 0.1);
+            let d = seq(n_out * m, 0.3);
+            let mut out = vec![1.0; n_in * m];
+            back_propagate(&w, &d, n_in, n_out, m, &mut out);
+            for j in 0..m {
+                for k in 0..n_in {
+                    let s: f64 = (0..n_out).map(|i| d[j * n_out + i] * w[i * n_in + k]).sum();
+                    assert!((out[j * n_in + k] - s).abs() < 1e-12);
+                }
             }
         }
     }

@@ -66,9 +66,11 @@ pub use sgd::{EpochReport, Monitor, Sgd};
 
 /// Floating-point type usable by this crate: `f32` or `f64`.
 ///
-/// A blanket alias for nalgebra's `RealField + Copy`, so signatures stay short.
-pub trait Real: nalgebra::RealField + Copy {}
-impl<T: nalgebra::RealField + Copy> Real for T {}
+/// nalgebra's `RealField + Copy`, sealed to the two types for which the
+/// crate has SIMD kernels. Implemented for `f32` and `f64` only.
+pub trait Real: nalgebra::RealField + Copy + kernels::Elem {}
+impl Real for f32 {}
+impl Real for f64 {}
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]

@@ -82,7 +82,9 @@ fn gouda_festival_prints_the_lecture_decisions() {
 /// training images (the last 10,000 are the validation split) and `test` test
 /// images. Digit d is a bright bar in row 2d, so it is learnable.
 fn synthetic_mnist(name: &str, train: usize, test: usize) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("examples").join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let write = |file: &str, n: usize| {
@@ -127,12 +129,21 @@ fn mnist_trains_reports_and_draws() {
         assert!(line.contains(" / 50, cost "), "{line}");
     }
     assert!(text.contains("[784, 20, 10]"), "{text}");
-    assert!(text.contains("Test accuracy: 50 / 50 = 100.00%"), "the bars are easy: {text}");
+    assert!(
+        text.contains("Test accuracy: 50 / 50 = 100.00%"),
+        "the bars are easy: {text}"
+    );
     assert!(text.contains("validation accuracy: "), "{text}");
     for picture in ["training-curve.svg", "misclassified.svg"] {
         let svg = std::fs::read_to_string(out.join(picture)).unwrap();
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{picture}");
-        assert!(text.contains(&out.join(picture).display().to_string()), "{text}");
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{picture}"
+        );
+        assert!(
+            text.contains(&out.join(picture).display().to_string()),
+            "{text}"
+        );
     }
 }
 
@@ -140,7 +151,16 @@ fn mnist_trains_reports_and_draws() {
 fn mnist_json_lines_are_machine_readable() {
     let dir = synthetic_mnist("json", 100, 20);
     let run = example("mnist")
-        .args(["--epochs", "2", "--hidden", "10", "--no-pictures", "--json", "--f64", "--data"])
+        .args([
+            "--epochs",
+            "2",
+            "--hidden",
+            "10",
+            "--no-pictures",
+            "--json",
+            "--f64",
+            "--data",
+        ])
         .arg(&dir)
         .output()
         .unwrap();
@@ -161,7 +181,9 @@ fn mnist_json_lines_are_machine_readable() {
 
 #[test]
 fn mnist_without_data_says_where_to_put_it() {
-    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("examples").join("no-data");
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("no-data");
     std::fs::create_dir_all(&empty).unwrap();
     let run = example("mnist")
         .env("MNIST_DIR", &empty)
@@ -172,10 +194,20 @@ fn mnist_without_data_says_where_to_put_it() {
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("MNIST not found"), "{err}");
-    assert!(err.contains("--data DIR") && err.contains("train-images-idx3-ubyte"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        err.contains("--data DIR") && err.contains("train-images-idx3-ubyte"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 
-    let run = example("mnist").args(["--eta=-1", "--data"]).arg(&empty).output().unwrap();
+    let run = example("mnist")
+        .args(["--eta=-1", "--data"])
+        .arg(&empty)
+        .output()
+        .unwrap();
     assert!(!run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("invalid learning_rate"), "{err}");
