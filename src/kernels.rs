@@ -34,14 +34,16 @@ pub trait Elem: Copy + Default + Send + Sync + 'static {
     fn mul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
     /// The sum of the lanes.
     fn sum<S: Simd>(simd: S, a: Self::V<S>) -> Self;
-    /// `a·b + c` on scalars.
-    fn fma1(a: Self, b: Self, c: Self) -> Self;
+    /// Loads up to one vector's worth of `s`, the other lanes zero.
+    fn load_partial<S: Simd>(simd: S, s: &[Self]) -> Self::V<S>;
+    /// Stores the first `s.len()` lanes of `v` into `s`.
+    fn store_partial<S: Simd>(simd: S, s: &mut [Self], v: Self::V<S>);
     /// One.
     const ONE: Self;
 }
 
 macro_rules! impl_elem {
-    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $mul:ident, $sum:ident) => {
+    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $mul:ident, $sum:ident, $load:ident, $store:ident) => {
         impl Elem for $t {
             type V<S: Simd> = S::$v;
             #[inline(always)]
@@ -69,8 +71,12 @@ macro_rules! impl_elem {
                 simd.$sum(a)
             }
             #[inline(always)]
-            fn fma1(a: Self, b: Self, c: Self) -> Self {
-                a * b + c
+            fn load_partial<S: Simd>(simd: S, s: &[Self]) -> Self::V<S> {
+                simd.$load(s)
+            }
+            #[inline(always)]
+            fn store_partial<S: Simd>(simd: S, s: &mut [Self], v: Self::V<S>) {
+                simd.$store(s, v)
             }
             const ONE: Self = 1.0;
         }
@@ -85,7 +91,9 @@ impl_elem!(
     splat_f32s,
     mul_add_e_f32s,
     mul_f32s,
-    reduce_sum_f32s
+    reduce_sum_f32s,
+    partial_load_f32s,
+    partial_store_f32s
 );
 impl_elem!(
     f64,
@@ -95,11 +103,13 @@ impl_elem!(
     splat_f64s,
     mul_add_e_f64s,
     mul_f64s,
-    reduce_sum_f64s
+    reduce_sum_f64s,
+    partial_load_f64s,
+    partial_store_f64s
 );
 
 /// Dot products of `NB` weight vectors with `MB` activation vectors, all of
-/// the same length.
+/// the same length; the tail shorter than a vector goes through masked loads.
 #[inline(always)]
 fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
     simd: S,
@@ -123,17 +133,16 @@ fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
             }
         }
     }
-    let mut out = [[T::default(); MB]; NB];
-    for r in 0..NB {
-        for c in 0..MB {
-            let mut s = T::sum(simd, acc[r][c]);
-            for (&x, &y) in wv[r].1.iter().zip(av[c].1) {
-                s = T::fma1(x, y, s);
+    if !wv[0].1.is_empty() {
+        let at = av.map(|(_, t)| T::load_partial(simd, t));
+        for r in 0..NB {
+            let wt = T::load_partial(simd, wv[r].1);
+            for c in 0..MB {
+                acc[r][c] = T::fma(simd, wt, at[c], acc[r][c]);
             }
-            out[r][c] = s;
         }
     }
-    out
+    acc.map(|row| row.map(|v| T::sum(simd, v)))
 }
 
 struct WeightedInputs<'a, T> {
@@ -146,48 +155,43 @@ struct WeightedInputs<'a, T> {
     z: &'a mut [T],
 }
 
+impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
+    /// The block of neurons `i..i + NB` and examples `j..j + MB`.
+    #[inline(always)]
+    fn block<S: Simd, const NB: usize, const MB: usize>(&mut self, simd: S, i: usize, j: usize) {
+        let n_in = self.n_in;
+        let w: [&[T]; NB] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
+        let a: [&[T]; MB] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let d = dot_block::<S, T, NB, MB>(simd, w, a);
+        for (r, row) in d.iter().enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                self.z[(j + c) * self.n_out + i + r] = v + self.b[i + r];
+            }
+        }
+    }
+}
+
 impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WeightedInputs<'_, T> {
     type Output = ();
 
     #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let Self {
-            w,
-            b,
-            a,
-            n_in,
-            n_out,
-            m,
-            z,
-        } = self;
-        let wcol = |i: usize| &w[i * n_in..(i + 1) * n_in];
-        let acol = |j: usize| &a[j * n_in..(j + 1) * n_in];
-        const NB: usize = 2;
-        const MB: usize = 4;
+    fn with_simd<S: Simd>(mut self, simd: S) {
+        let (n_out, m) = (self.n_out, self.m);
         let mut j = 0;
         while j < m {
-            let mb = (m - j).min(MB);
+            let mb = (m - j).min(4);
             let mut i = 0;
             while i < n_out {
-                let nb = (n_out - i).min(NB);
-                if (nb, mb) == (NB, MB) {
-                    let d = dot_block::<S, T, NB, MB>(
-                        simd,
-                        [wcol(i), wcol(i + 1)],
-                        [acol(j), acol(j + 1), acol(j + 2), acol(j + 3)],
-                    );
-                    for (r, row) in d.iter().enumerate() {
-                        for (c, &v) in row.iter().enumerate() {
-                            z[(j + c) * n_out + i + r] = v + b[i + r];
-                        }
-                    }
-                } else {
-                    for r in 0..nb {
-                        for c in 0..mb {
-                            let [[v]] = dot_block::<S, T, 1, 1>(simd, [wcol(i + r)], [acol(j + c)]);
-                            z[(j + c) * n_out + i + r] = v + b[i + r];
-                        }
-                    }
+                let nb = (n_out - i).min(2);
+                match (nb, mb) {
+                    (2, 4) => self.block::<S, 2, 4>(simd, i, j),
+                    (2, 3) => self.block::<S, 2, 3>(simd, i, j),
+                    (2, 2) => self.block::<S, 2, 2>(simd, i, j),
+                    (2, _) => self.block::<S, 2, 1>(simd, i, j),
+                    (_, 4) => self.block::<S, 1, 4>(simd, i, j),
+                    (_, 3) => self.block::<S, 1, 3>(simd, i, j),
+                    (_, 2) => self.block::<S, 1, 2>(simd, i, j),
+                    _ => self.block::<S, 1, 1>(simd, i, j),
                 }
                 i += nb;
             }
@@ -224,6 +228,47 @@ pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
     });
 }
 
+/// `w_r ← β·w_r + Σ_c coef[r][c]·a_c` for `NB` neurons and `TB` examples,
+/// all vectors of the same length; the tail goes through masked loads and
+/// stores.
+#[inline(always)]
+fn update_block<S: Simd, T: Elem, const NB: usize, const TB: usize>(
+    simd: S,
+    w: [&mut [T]; NB],
+    beta: T,
+    coef: [[T; TB]; NB],
+    a: [&[T]; TB],
+) {
+    let w = w.map(|v| T::as_mut_simd::<S>(v));
+    let av = a.map(|v| T::as_simd::<S>(v));
+    let chunks = av[0].0.len();
+    let ah = av.map(|(v, _)| &v[..chunks]);
+    let beta = T::splat(simd, beta);
+    let coef = coef.map(|row| row.map(|c| T::splat(simd, c)));
+    for k in 0..chunks {
+        let ak = ah.map(|v| v[k]);
+        for r in 0..NB {
+            let wr = &mut w[r].0[..chunks];
+            let mut acc = T::mul(simd, beta, wr[k]);
+            for c in 0..TB {
+                acc = T::fma(simd, coef[r][c], ak[c], acc);
+            }
+            wr[k] = acc;
+        }
+    }
+    if !av[0].1.is_empty() {
+        let at = av.map(|(_, t)| T::load_partial(simd, t));
+        for r in 0..NB {
+            let tail = &mut *w[r].1;
+            let mut acc = T::mul(simd, beta, T::load_partial(simd, tail));
+            for c in 0..TB {
+                acc = T::fma(simd, coef[r][c], at[c], acc);
+            }
+            T::store_partial(simd, tail, acc);
+        }
+    }
+}
+
 struct UpdateWeights<'a, T> {
     w: &'a mut [T],
     beta: T,
@@ -234,29 +279,41 @@ struct UpdateWeights<'a, T> {
     m: usize,
 }
 
-/// `w_r ← β·w_r + Σ_c coef[r][c]·a_c` for `NB` neurons and `TB` examples,
-/// vector part only (the scalar tails are done by the caller).
-#[inline(always)]
-fn update_block<S: Simd, T: Elem, const NB: usize, const TB: usize>(
-    simd: S,
-    w: [&mut [T::V<S>]; NB],
-    beta: T,
-    coef: [[T; TB]; NB],
-    a: [&[T::V<S>]; TB],
-) {
-    let chunks = a.first().map_or(0, |v| v.len());
-    let w = w.map(|v| &mut v[..chunks]);
-    let a = a.map(|v| &v[..chunks]);
-    let beta = T::splat(simd, beta);
-    let coef = coef.map(|row| row.map(|c| T::splat(simd, c)));
-    for k in 0..chunks {
-        let ak = a.map(|v| v[k]);
-        for r in 0..NB {
-            let mut acc = T::mul(simd, beta, w[r][k]);
-            for c in 0..TB {
-                acc = T::fma(simd, coef[r][c], ak[c], acc);
+impl<T: Elem> UpdateWeights<'_, T> {
+    /// Neurons `i..i + NB` with examples `t..t + TB`, scaling by `beta` first.
+    #[inline(always)]
+    fn block<S: Simd, const NB: usize, const TB: usize>(
+        &mut self,
+        simd: S,
+        i: usize,
+        t: usize,
+        beta: T,
+    ) {
+        let (n_in, m) = (self.n_in, self.m);
+        let mut rows = self.w[i * n_in..(i + NB) * n_in].chunks_exact_mut(n_in);
+        let w: [&mut [T]; NB] = std::array::from_fn(|_| rows.next().expect("NB rows"));
+        let coef: [[T; TB]; NB] =
+            std::array::from_fn(|r| std::array::from_fn(|c| self.coef[(i + r) * m + t + c]));
+        let a: [&[T]; TB] = std::array::from_fn(|c| &self.a[(t + c) * n_in..(t + c + 1) * n_in]);
+        update_block::<S, T, NB, TB>(simd, w, beta, coef, a);
+    }
+
+    /// All examples for neurons `i..i + NB`, in blocks of up to 4; only the
+    /// first block applies the decay β.
+    #[inline(always)]
+    fn neurons<S: Simd, const NB: usize>(&mut self, simd: S, i: usize) {
+        let mut t = 0;
+        let mut beta = self.beta;
+        while t < self.m {
+            let tb = (self.m - t).min(4);
+            match tb {
+                4 => self.block::<S, NB, 4>(simd, i, t, beta),
+                3 => self.block::<S, NB, 3>(simd, i, t, beta),
+                2 => self.block::<S, NB, 2>(simd, i, t, beta),
+                _ => self.block::<S, NB, 1>(simd, i, t, beta),
             }
-            w[r][k] = acc;
+            t += tb;
+            beta = T::ONE;
         }
     }
 }
@@ -265,83 +322,16 @@ impl<T: Elem> WithSimd for UpdateWeights<'_, T> {
     type Output = ();
 
     #[inline(always)]
-    fn with_simd<S: Simd>(self, simd: S) {
-        let Self {
-            w,
-            beta,
-            coef,
-            a,
-            n_in,
-            n_out,
-            m,
-        } = self;
-        const NB: usize = 2;
-        const TB: usize = 4;
-        let acol = |t: usize| T::as_simd::<S>(&a[t * n_in..(t + 1) * n_in]).0;
-        let mut neurons = w[..n_in * n_out].chunks_exact_mut(n_in).enumerate();
-        while let Some((i, w0)) = neurons.next() {
+    fn with_simd<S: Simd>(mut self, simd: S) {
+        let mut i = 0;
+        while i < self.n_out {
             // Two neurons at a time share the loads of the activations.
-            let pair = if n_out - i >= NB {
-                neurons.next().map(|(_, w1)| w1)
+            if self.n_out - i >= 2 {
+                self.neurons::<S, 2>(simd, i);
+                i += 2;
             } else {
-                None
-            };
-            let nb = if pair.is_some() { 2 } else { 1 };
-            let coef_of = |r: usize, t: usize| coef[(i + r) * m + t];
-            // Vector part: examples in blocks of TB, then one at a time; the
-            // first block applies the decay β, the others add to the result.
-            let (w0v, w0t) = T::as_mut_simd::<S>(w0);
-            let mut w1 = pair.map(|w1| T::as_mut_simd::<S>(w1));
-            let mut t = 0;
-            let mut b = beta;
-            while t < m {
-                if m - t >= TB {
-                    let av = [acol(t), acol(t + 1), acol(t + 2), acol(t + 3)];
-                    let c0 = [0, 1, 2, 3].map(|c| coef_of(0, t + c));
-                    match &mut w1 {
-                        Some((w1v, _)) => {
-                            let c1 = [0, 1, 2, 3].map(|c| coef_of(1, t + c));
-                            update_block::<S, T, 2, TB>(
-                                simd,
-                                [&mut *w0v, &mut **w1v],
-                                b,
-                                [c0, c1],
-                                av,
-                            );
-                        }
-                        None => update_block::<S, T, 1, TB>(simd, [&mut *w0v], b, [c0], av),
-                    }
-                    t += TB;
-                } else {
-                    let av = [acol(t)];
-                    match &mut w1 {
-                        Some((w1v, _)) => update_block::<S, T, 2, 1>(
-                            simd,
-                            [&mut *w0v, &mut **w1v],
-                            b,
-                            [[coef_of(0, t)], [coef_of(1, t)]],
-                            av,
-                        ),
-                        None => {
-                            update_block::<S, T, 1, 1>(simd, [&mut *w0v], b, [[coef_of(0, t)]], av)
-                        }
-                    }
-                    t += 1;
-                }
-                b = T::ONE;
-            }
-            // Scalar tails.
-            let head = n_in - w0t.len();
-            let mut tails = [Some(w0t), w1.map(|(_, t)| t)];
-            for (r, tail) in tails.iter_mut().enumerate().take(nb) {
-                let Some(tail) = tail else { continue };
-                for (k, wk) in tail.iter_mut().enumerate() {
-                    let mut s = T::fma1(beta, *wk, T::default());
-                    for t in 0..m {
-                        s = T::fma1(coef_of(r, t), a[t * n_in + head + k], s);
-                    }
-                    *wk = s;
-                }
+                self.neurons::<S, 1>(simd, i);
+                i += 1;
             }
         }
     }
@@ -354,7 +344,7 @@ impl<T: Elem> WithSimd for UpdateWeights<'_, T> {
 /// decay; with β = 0 and coef = δ/m it writes the averaged gradient.
 ///
 /// `w`: n_in × n_out (neuron-major), `coef`: m × n_out (neuron `i`'s
-/// coefficients contiguous), `a`: n_in × m.
+/// coefficients contiguous), `a`: n_in × m, m ≥ 1.
 ///
 /// # Panics
 /// If a slice is shorter than its shape says (an internal invariant).
@@ -367,7 +357,7 @@ pub(crate) fn update_weights<T: Elem>(
     n_out: usize,
     m: usize,
 ) {
-    assert!(w.len() >= n_in * n_out && coef.len() >= m * n_out && a.len() >= n_in * m);
+    assert!(m >= 1 && w.len() >= n_in * n_out && coef.len() >= m * n_out && a.len() >= n_in * m);
     Arch::new().dispatch(UpdateWeights {
         w,
         beta,
@@ -401,20 +391,25 @@ impl<T: Elem> WithSimd for BackPropagate<'_, T> {
             m,
             out,
         } = self;
+        let zero = T::splat(simd, T::default());
         for (j, oj) in out.chunks_exact_mut(n_in).take(m).enumerate() {
-            oj.fill(T::default());
-            for i in 0..n_out {
-                let d = delta[j * n_out + i];
-                let wi = &w[i * n_in..(i + 1) * n_in];
-                let (wv, wt) = T::as_simd::<S>(wi);
-                let (ov, ot) = T::as_mut_simd::<S>(oj);
-                let dv = T::splat(simd, d);
-                for (o, &x) in ov.iter_mut().zip(wv) {
-                    *o = T::fma(simd, dv, x, *o);
+            let dj = &delta[j * n_out..(j + 1) * n_out];
+            let (ov, ot) = T::as_mut_simd::<S>(oj);
+            for (k, o) in ov.iter_mut().enumerate() {
+                let mut acc = zero;
+                for (i, &d) in dj.iter().enumerate() {
+                    let wi = T::as_simd::<S>(&w[i * n_in..(i + 1) * n_in]).0;
+                    acc = T::fma(simd, T::splat(simd, d), wi[k], acc);
                 }
-                for (o, &x) in ot.iter_mut().zip(wt) {
-                    *o = T::fma1(d, x, *o);
+                *o = acc;
+            }
+            if !ot.is_empty() {
+                let mut acc = zero;
+                for (i, &d) in dj.iter().enumerate() {
+                    let wt = T::as_simd::<S>(&w[i * n_in..(i + 1) * n_in]).1;
+                    acc = T::fma(simd, T::splat(simd, d), T::load_partial(simd, wt), acc);
                 }
+                T::store_partial(simd, ot, acc);
             }
         }
     }
