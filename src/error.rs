@@ -194,6 +194,50 @@ pub enum Error {
         hint: String,
     },
 
+    /// A saved network is not a valid model file.
+    #[error("{source_name}: not a valid neuralnet model file: {reason}")]
+    ModelFormat {
+        /// The file (or `"<bytes>"`) that was read.
+        source_name: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A model file was written by a format version this crate cannot read.
+    #[error(
+        "{source_name}: model format version {found}, but this version of neuralnet reads version {supported}; upgrade the crate to read it"
+    )]
+    UnsupportedVersion {
+        /// The file that was read.
+        source_name: String,
+        /// The version in the file.
+        found: u32,
+        /// The version this crate reads.
+        supported: u32,
+    },
+
+    /// A model file holds a different scalar type than asked for.
+    #[error(
+        "{source_name}: the network was saved as {found}, not {expected}; load it as Network::<{found}> and convert it with Network::cast::<{expected}>()"
+    )]
+    ScalarMismatch {
+        /// The file that was read.
+        source_name: String,
+        /// The scalar type in the file.
+        found: String,
+        /// The scalar type asked for.
+        expected: &'static str,
+    },
+
+    /// A weight or bias is NaN or infinite.
+    #[error("layer {layer}: a {what} is NaN or infinite; a network must hold finite numbers")]
+    NonFinite {
+        /// Index of the weight layer.
+        layer: usize,
+        /// `"weight"` or `"bias"`.
+        what: &'static str,
+    },
+
     /// An I/O error while reading or writing a file.
     #[error("{path}: {source}")]
     File {

@@ -40,6 +40,18 @@ pub trait Elem: Copy + Default + Send + Sync + 'static {
     fn store_partial<S: Simd>(simd: S, s: &mut [Self], v: Self::V<S>);
     /// One.
     const ONE: Self;
+    /// The type's name, `"f32"` or `"f64"`.
+    const NAME: &'static str;
+    /// Bytes per value.
+    const BYTES: usize;
+    /// Appends the little-endian bytes of `self`.
+    fn put_le(self, out: &mut Vec<u8>);
+    /// The value from `Self::BYTES` little-endian bytes.
+    fn get_le(bytes: &[u8]) -> Self;
+    /// `self` as an `f64` (exact).
+    fn elem_to_f64(self) -> f64;
+    /// The nearest `Self` to `x`.
+    fn elem_from_f64(x: f64) -> Self;
 }
 
 macro_rules! impl_elem {
@@ -79,6 +91,23 @@ macro_rules! impl_elem {
                 simd.$store(s, v)
             }
             const ONE: Self = 1.0;
+            const NAME: &'static str = stringify!($t);
+            const BYTES: usize = std::mem::size_of::<$t>();
+            fn put_le(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get_le(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(&bytes[..std::mem::size_of::<$t>()]);
+                <$t>::from_le_bytes(b)
+            }
+            fn elem_to_f64(self) -> f64 {
+                f64::from(self)
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            fn elem_from_f64(x: f64) -> Self {
+                x as $t
+            }
         }
     };
 }

@@ -48,6 +48,7 @@ mod dataset;
 mod error;
 mod kernels;
 mod mnist;
+mod model_file;
 mod network;
 mod neuron;
 mod sgd;
@@ -59,6 +60,9 @@ pub use error::{Error, Result};
 pub use mnist::{
     IMAGES_MAGIC, IdxImages, LABELS_MAGIC, MAX_IDX_BYTES, MNIST_FILES, MNIST_VALIDATION, Mnist,
     find_mnist_file, read_idx_images, read_idx_images_file, read_idx_labels, read_idx_labels_file,
+};
+pub use model_file::{
+    MODEL_FORMAT_VERSION, ModelFormat, SavedNetwork, TrainingRecord, write_atomically,
 };
 pub use network::{Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};

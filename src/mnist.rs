@@ -261,7 +261,8 @@ impl<'a> Stream<'a> {
         {
             return Err(truncated(left));
         }
-        let mut buf = Vec::with_capacity(expected.min(1 << 20) as usize);
+        // Grow with the data actually read: never with the header's claim.
+        let mut buf = Vec::with_capacity(expected.min(8 << 10) as usize);
         match (&mut self.inner).take(expected).read_to_end(&mut buf) {
             Ok(_) => {}
             // A gzip stream that stops early reports an unexpected end.

@@ -59,7 +59,7 @@ pub struct Network<T: Real> {
     b: Vec<DVector<T>>,
 }
 
-fn check_sizes(sizes: &[usize]) -> Result<()> {
+pub(crate) fn check_sizes(sizes: &[usize]) -> Result<()> {
     let invalid = |reason| {
         Err(Error::InvalidLayers {
             sizes: sizes.to_vec(),
@@ -358,6 +358,17 @@ impl<T: Real> Network<T> {
         Ok(ws.evaluate(self, data, cost))
     }
 
+    /// A network from neuron-major weights (n_in × n_out per layer) that the
+    /// caller has checked against `sizes`.
+    pub(crate) fn from_storage(sizes: Vec<usize>, w: Vec<DMatrix<T>>, b: Vec<DVector<T>>) -> Self {
+        Network { sizes, w, b }
+    }
+
+    /// The neuron-major weights and the biases.
+    pub(crate) fn storage(&self) -> (&[DMatrix<T>], &[DVector<T>]) {
+        (&self.w, &self.b)
+    }
+
     /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
     pub(crate) fn layer_mut(&mut self, l: usize) -> (&mut [T], &mut [T]) {
         (self.w[l].as_mut_slice(), self.b[l].as_mut_slice())
@@ -369,7 +380,7 @@ const EVAL_CHUNK: usize = 256;
 
 /// `x` as an `f64` (exact for `f32` and `f64`).
 pub(crate) fn to_f64<T: Real>(x: T) -> f64 {
-    nalgebra::try_convert::<T, f64>(x).unwrap_or(f64::NAN)
+    crate::kernels::Elem::elem_to_f64(x)
 }
 
 pub(crate) fn argmax<T: Real>(v: &[T]) -> usize {

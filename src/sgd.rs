@@ -39,6 +39,7 @@ pub struct Sgd {
     epochs: usize,
     l2_lambda: f64,
     monitor_training_cost: bool,
+    starting_epoch: usize,
 }
 
 impl Default for Sgd {
@@ -50,6 +51,7 @@ impl Default for Sgd {
             epochs: 30,
             l2_lambda: 0.0,
             monitor_training_cost: false,
+            starting_epoch: 0,
         }
     }
 }
@@ -81,6 +83,14 @@ impl Sgd {
     /// Sets the L2 regularisation parameter λ ≥ 0.
     pub fn l2_lambda(mut self, lambda: f64) -> Self {
         self.l2_lambda = lambda;
+        self
+    }
+
+    /// Continues a run of which `done` epochs were already trained: training
+    /// then runs epochs `done + 1` to [`Sgd::epochs`], numbered so in the
+    /// reports (and trains nothing if `done` is that many already).
+    pub fn starting_epoch(mut self, done: usize) -> Self {
+        self.starting_epoch = done;
         self
     }
 
@@ -222,9 +232,10 @@ impl Sgd {
         let mut ws = Workspace::new(net.sizes(), m);
         let mut eval_ws = None;
         let mut order: Vec<usize> = (0..n).collect();
-        let mut reports = Vec::with_capacity(self.epochs);
+        let first = self.starting_epoch + 1;
+        let mut reports = Vec::with_capacity(self.epochs.saturating_sub(self.starting_epoch));
         let mut last_good = net.clone();
-        for epoch in 1..=self.epochs {
+        for epoch in first..=self.epochs {
             let started = Instant::now();
             order.shuffle(rng);
             let mut done = 0;

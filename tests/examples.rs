@@ -212,3 +212,197 @@ fn mnist_without_data_says_where_to_put_it() {
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("invalid learning_rate"), "{err}");
 }
+
+fn load(path: &std::path::Path) -> neuralnet::SavedNetwork<f32> {
+    neuralnet::Network::<f32>::load(path).unwrap()
+}
+
+#[test]
+fn mnist_resumes_exactly_where_a_run_stopped() {
+    let dir = synthetic_mnist("resume", 300, 30);
+    let run = |args: &[&str]| {
+        let mut cmd = example("mnist");
+        cmd.args(["--hidden", "12", "--eta", "2", "--no-pictures", "--data"])
+            .arg(&dir)
+            .args(args);
+        stdout(&cmd.output().unwrap())
+    };
+    let full = dir.join("full.nnet");
+    let ck = dir.join("checkpoint.nnet");
+    run(&["--epochs", "4", "--save", full.to_str().unwrap()]);
+    // "Interrupted" after 2 epochs: the checkpoint holds epoch 2.
+    run(&["--epochs", "2", "--checkpoint", ck.to_str().unwrap()]);
+    assert_eq!(load(&ck).record.epochs_completed, 2);
+    let text = run(&[
+        "--epochs",
+        "4",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert!(
+        text.contains("Resuming from") && text.contains("after epoch 2"),
+        "{text}"
+    );
+    let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
+    assert!(
+        epochs.len() == 2 && epochs[0].starts_with("Epoch 3:") && epochs[1].starts_with("Epoch 4:"),
+        "{text}"
+    );
+    let resumed = load(&ck);
+    assert_eq!(resumed.record.epochs_completed, 4);
+    assert_eq!(
+        resumed.network,
+        load(&full).network,
+        "resumed run = uninterrupted run"
+    );
+
+    // Other settings are refused.
+    let out = example("mnist")
+        .args([
+            "--hidden",
+            "12",
+            "--eta",
+            "0.5",
+            "--epochs",
+            "5",
+            "--no-pictures",
+            "--resume",
+            "--checkpoint",
+        ])
+        .arg(&ck)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("other settings"));
+}
+
+#[test]
+fn mnist_loads_a_saved_network_to_evaluate_or_train_on() {
+    let dir = synthetic_mnist("load", 200, 40);
+    let saved = dir.join("net.json");
+    let first = stdout(
+        &example("mnist")
+            .args(["--epochs", "2", "--hidden", "10", "--no-pictures", "--save"])
+            .arg(&saved)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    let accuracy = |t: &str| {
+        t.lines()
+            .find(|l| l.starts_with("Test accuracy"))
+            .unwrap()
+            .to_string()
+    };
+    let evaluated = stdout(
+        &example("mnist")
+            .args(["--no-pictures", "--load"])
+            .arg(&saved)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(accuracy(&evaluated), accuracy(&first), "{evaluated}");
+    assert!(
+        !evaluated.contains("Epoch "),
+        "evaluation only: {evaluated}"
+    );
+    let more = stdout(
+        &example("mnist")
+            .args(["--no-pictures", "--epochs", "1", "--load"])
+            .arg(&saved)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    assert!(more.contains("Epoch 3: "), "continues at epoch 3: {more}");
+    let wrong_type = example("mnist")
+        .args(["--f64", "--load"])
+        .arg(&saved)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!wrong_type.status.success());
+    assert!(String::from_utf8_lossy(&wrong_type.stderr).contains("saved as f32: add --dtype f32"));
+}
+
+/// A dark bar on white paper, `scale` times the 28 × 28 size: how the
+/// synthetic digit `d` would look photographed.
+fn photographed_bar(d: usize, scale: usize) -> (usize, Vec<u8>) {
+    let side = 28 * scale;
+    let mut px = vec![255u8; side * side];
+    let row = 2 * d + 4;
+    for y in row * scale..(row + 1) * scale {
+        px[y * side..(y + 1) * side].fill(0);
+    }
+    (side, px)
+}
+
+#[test]
+fn classify_reads_png_and_pgm_and_names_the_digit() {
+    let dir = synthetic_mnist("classify", 300, 30);
+    let model = dir.join("bars.nnet");
+    stdout(
+        &example("mnist")
+            .args(["--epochs", "8", "--hidden", "16", "--no-pictures", "--save"])
+            .arg(&model)
+            .arg("--data")
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    let (side, px) = photographed_bar(3, 3);
+    let pgm = dir.join("three.pgm");
+    let mut bytes = format!("P5\n# a three\n{side} {side}\n255\n").into_bytes();
+    bytes.extend(&px);
+    std::fs::write(&pgm, bytes).unwrap();
+    let (side, px) = photographed_bar(6, 2);
+    let png_path = dir.join("six.png");
+    let mut encoder = png::Encoder::new(
+        std::fs::File::create(&png_path).unwrap(),
+        side as u32,
+        side as u32,
+    );
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&px)
+        .unwrap();
+
+    for (image, digit) in [(&pgm, 3), (&png_path, 6)] {
+        let text = stdout(&example("classify").arg(&model).arg(image).output().unwrap());
+        assert!(
+            text.contains(&format!("The network says: {digit}")),
+            "{text}"
+        );
+        assert!(text.contains("dark on light: inverted"), "{text}");
+        let activations: Vec<f64> = text
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.contains(": "))
+            .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(activations.len(), 10, "{text}");
+        let best = activations.iter().cloned().fold(f64::MIN, f64::max);
+        assert_eq!(activations[digit], best, "{text}");
+    }
+    let not_an_image = example("classify")
+        .arg(&model)
+        .arg(dir.join("bars.nnet"))
+        .output()
+        .unwrap();
+    assert!(!not_an_image.status.success());
+    assert!(String::from_utf8_lossy(&not_an_image.stderr).contains("not a PNG or binary PGM"));
+    let usage = example("classify").output().unwrap();
+    assert!(
+        !usage.status.success()
+            && String::from_utf8_lossy(&usage.stderr).contains("usage: classify")
+    );
+}

@@ -10,6 +10,21 @@
 //! The data is looked for in `--data DIR`, else in `$MNIST_DIR`, else in the
 //! cache directory (`$XDG_CACHE_HOME/neuralnet/mnist` or
 //! `~/.cache/neuralnet/mnist`).
+//!
+//! # Saving, checkpoints and resuming
+//!
+//! `--save PATH` saves the trained network (JSON if PATH ends in `.json`,
+//! the binary format otherwise); `--load PATH` evaluates a saved network, or
+//! trains it `--epochs N` more. `--checkpoint PATH` saves after every epoch,
+//! atomically, so stopping the program loses at most the epoch in progress;
+//! `--resume` continues from that checkpoint.
+//!
+//! A resumed run ends with exactly the weights of an uninterrupted one: the
+//! initial weights come from an RNG seeded with `--seed`, and epoch e
+//! shuffles the training data with its own RNG, seeded from (seed, e). The
+//! checkpoint records the settings, the seed and the number of epochs done,
+//! so the run can pick up at the next epoch; `--resume` refuses a checkpoint
+//! made with other settings.
 
 mod svg;
 
@@ -23,7 +38,7 @@ use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use neuralnet::{
     Cost, CrossEntropy, Dataset, EpochReport, Init, MNIST_FILES, Mnist, Monitor, Network,
-    Quadratic, Real, Sgd,
+    Quadratic, Real, Sgd, TrainingRecord,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -107,6 +122,18 @@ struct Args {
     /// Do not write the pictures.
     #[arg(long)]
     no_pictures: bool,
+    /// Save the trained network here (JSON if the name ends in .json).
+    #[arg(long, value_name = "PATH")]
+    save: Option<PathBuf>,
+    /// Start from a saved network: evaluate it, or train it `--epochs N` more.
+    #[arg(long, value_name = "PATH", conflicts_with = "resume")]
+    load: Option<PathBuf>,
+    /// Save a checkpoint here after every epoch.
+    #[arg(long, value_name = "PATH")]
+    checkpoint: Option<PathBuf>,
+    /// Continue from the `--checkpoint` file, if it exists.
+    #[arg(long, requires = "checkpoint")]
+    resume: bool,
 }
 
 /// Settings after the preset and the flags are combined.
@@ -116,6 +143,41 @@ struct Settings {
     sgd: Sgd,
     cost: CostName,
     init: InitName,
+}
+
+impl Settings {
+    /// What goes into saved files with the network.
+    fn record(&self, seed: u64, epochs_completed: usize) -> TrainingRecord {
+        TrainingRecord {
+            cost: Some(
+                match self.cost {
+                    CostName::Quadratic => "quadratic",
+                    CostName::CrossEntropy => "cross-entropy",
+                }
+                .into(),
+            ),
+            init: Some(
+                match self.init {
+                    InitName::Standard => "standard-normal",
+                    InitName::Scaled => "scaled-normal",
+                }
+                .into(),
+            ),
+            learning_rate: Some(self.sgd.get_learning_rate()),
+            mini_batch_size: Some(self.sgd.get_mini_batch_size()),
+            l2_lambda: Some(self.sgd.get_l2_lambda()),
+            epochs: Some(self.sgd.get_epochs()),
+            epochs_completed,
+            seed: Some(seed),
+        }
+    }
+}
+
+/// The RNG that shuffles the training data in epoch `epoch`: a function of
+/// the seed and the epoch alone, so that a resumed run shuffles exactly as an
+/// uninterrupted one.
+fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 impl Args {
@@ -207,15 +269,18 @@ fn find_data(args: &Args) -> Result<PathBuf, BoxError> {
     .into())
 }
 
-/// Progress within an epoch (a bar on a terminal) and one line per epoch.
-struct Progress {
+/// Progress within an epoch (a bar on a terminal), one line per epoch, and
+/// the checkpoint after each epoch.
+struct Progress<'a> {
     bar: Option<ProgressBar>,
     json: bool,
     started: Instant,
     curve: Vec<svg::Point>,
+    checkpoint: Option<(&'a Path, &'a Settings, u64)>,
+    error: Option<neuralnet::Error>,
 }
 
-impl<T: Real> Monitor<T> for Progress {
+impl<T: Real> Monitor<T> for Progress<'_> {
     fn on_batch(&mut self, done: usize, total: usize) {
         if let Some(bar) = &self.bar {
             if done == total {
@@ -228,7 +293,7 @@ impl<T: Real> Monitor<T> for Progress {
         }
     }
 
-    fn on_epoch(&mut self, r: &EpochReport, _net: &Network<T>) -> ControlFlow<()> {
+    fn on_epoch(&mut self, r: &EpochReport, net: &Network<T>) -> ControlFlow<()> {
         let e = r.evaluation.expect("the test set is evaluated every epoch");
         let line = format!(
             "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
@@ -259,12 +324,18 @@ impl<T: Real> Monitor<T> for Progress {
             accuracy: 100.0 * e.accuracy(),
             cost: e.cost,
         });
+        if let Some((path, settings, seed)) = self.checkpoint
+            && let Err(err) = net.save(path, &settings.record(seed, r.epoch))
+        {
+            self.error = Some(err);
+            return ControlFlow::Break(());
+        }
         ControlFlow::Continue(())
     }
 }
 
 fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
-    let settings = args.settings();
+    let mut settings = args.settings();
     settings.sgd.validate()?;
     let dir = find_data(args)?;
     // Human-readable lines go to stdout, or to stderr when stdout carries JSON.
@@ -286,12 +357,89 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         data.validation.len(),
         data.test.len()
     ));
-    let mut rng = StdRng::seed_from_u64(args.seed);
-    let init = match settings.init {
-        InitName::Standard => Init::StandardNormal,
-        InitName::Scaled => Init::ScaledNormal,
+    // The starting point: a new network, a saved one, or a checkpoint.
+    let (mut net, done) = match (&args.load, &args.checkpoint) {
+        (Some(path), _) => {
+            let saved = Network::<T>::load(path).map_err(|e| match e {
+                neuralnet::Error::ScalarMismatch { found, .. } => {
+                    format!(
+                        "{}: the network was saved as {found}: add --dtype {found}",
+                        path.display()
+                    )
+                }
+                e => e.to_string(),
+            })?;
+            // Flags given win; otherwise the saved network's own settings.
+            let r = &saved.record;
+            if args.cost.is_none() {
+                match r.cost.as_deref() {
+                    Some("quadratic") => settings.cost = CostName::Quadratic,
+                    Some("cross-entropy") => settings.cost = CostName::CrossEntropy,
+                    _ => {}
+                }
+            }
+            let mut sgd = settings.sgd.clone();
+            if let (None, Some(eta)) = (args.eta, r.learning_rate) {
+                sgd = sgd.learning_rate(eta);
+            }
+            if let (None, Some(m)) = (args.batch, r.mini_batch_size) {
+                sgd = sgd.mini_batch_size(m);
+            }
+            if let (None, Some(lambda)) = (args.lambda, r.l2_lambda) {
+                sgd = sgd.l2_lambda(lambda);
+            }
+            settings.sgd = sgd;
+            say(format!(
+                "Loaded {} ({:?}, {} epochs trained)",
+                path.display(),
+                saved.network.sizes(),
+                saved.record.epochs_completed
+            ));
+            // Train `--epochs N` more, or just evaluate.
+            let more = args.epochs.unwrap_or(0);
+            let done = saved.record.epochs_completed;
+            settings.sgd = settings.sgd.clone().epochs(done + more);
+            settings.sgd.validate()?;
+            settings.sizes = saved.network.sizes().to_vec();
+            (saved.network, done)
+        }
+        (None, Some(path)) if args.resume && path.exists() => {
+            let saved = Network::<T>::load(path)?;
+            let done = saved.record.epochs_completed;
+            // Everything but the epoch counts must match: a resumed run may
+            // also be asked to go on for more epochs than first planned.
+            let expected = settings.record(args.seed, done);
+            let same = TrainingRecord {
+                epochs: expected.epochs,
+                ..saved.record.clone()
+            } == expected;
+            if !same || saved.network.sizes() != settings.sizes.as_slice() {
+                return Err(format!(
+                    "{} was made with other settings ({:?}, {:?}) than this run ({:?}, {:?}); \
+                     run with the same flags, or without --resume to start again",
+                    path.display(),
+                    saved.network.sizes(),
+                    saved.record,
+                    settings.sizes,
+                    expected
+                )
+                .into());
+            }
+            say(format!(
+                "Resuming from {} after epoch {done}",
+                path.display()
+            ));
+            (saved.network, done)
+        }
+        _ => {
+            let init = match settings.init {
+                InitName::Standard => Init::StandardNormal,
+                InitName::Scaled => Init::ScaledNormal,
+            };
+            let mut rng = StdRng::seed_from_u64(args.seed);
+            (Network::<T>::new(&settings.sizes, init, &mut rng)?, 0)
+        }
     };
-    let mut net = Network::<T>::new(&settings.sizes, init, &mut rng)?;
     let sgd = &settings.sgd;
     say(format!(
         "Network {:?} ({} parameters, {}), {:?} cost, η = {}, m = {}, λ = {}, {:?} initialisation, {} epochs, seed {}",
@@ -324,15 +472,29 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         json: args.json,
         started: Instant::now(),
         curve: Vec::new(),
+        checkpoint: args
+            .checkpoint
+            .as_deref()
+            .map(|p| (p, &settings, args.seed)),
+        error: None,
     };
-    let reports = sgd.train_with(
-        &mut net,
-        &data.training,
-        Some(&data.test),
-        cost,
-        &mut rng,
-        &mut progress,
-    )?;
+    // One epoch at a time, each with its own shuffling RNG (see the module docs).
+    let mut reports = Vec::new();
+    for epoch in done + 1..=sgd.get_epochs() {
+        let one = sgd.clone().starting_epoch(epoch - 1).epochs(epoch);
+        let mut rng = epoch_rng(args.seed, epoch);
+        reports.extend(one.train_with(
+            &mut net,
+            &data.training,
+            Some(&data.test),
+            cost,
+            &mut rng,
+            &mut progress,
+        )?);
+        if let Some(err) = progress.error.take() {
+            return Err(format!("could not save the checkpoint: {err}").into());
+        }
+    }
     let wall = progress.started.elapsed();
 
     let training_time: Duration = reports.iter().map(|r| r.seconds).sum();
@@ -350,15 +512,21 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         validation.total,
         100.0 * validation.accuracy()
     ));
-    say(format!(
-        "Training time: {:.2} s over {} epochs (median {:.3} s per epoch); {:.2} s in all with evaluation",
-        training_time.as_secs_f64(),
-        reports.len(),
-        median,
-        wall.as_secs_f64()
-    ));
+    if !reports.is_empty() {
+        say(format!(
+            "Training time: {:.2} s over {} epochs (median {:.3} s per epoch); {:.2} s in all with evaluation",
+            training_time.as_secs_f64(),
+            reports.len(),
+            median,
+            wall.as_secs_f64()
+        ));
+    }
 
-    if !args.no_pictures {
+    if let Some(path) = &args.save {
+        net.save(path, &settings.record(args.seed, done + reports.len()))?;
+        say(format!("Saved the network to {}", path.display()));
+    }
+    if !args.no_pictures && !progress.curve.is_empty() {
         write_pictures::<T>(args, &net, &data.test, &progress.curve, &settings, &say)?;
     }
     Ok(())
