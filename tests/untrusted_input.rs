@@ -83,7 +83,7 @@ proptest! {
         truncate in any::<bool>(),
     ) {
         let files = valid_files();
-        let mut bytes = if base == files.len() { random } else { files[base].clone() };
+        let mut bytes = files.get(base).cloned().unwrap_or(random);
         if !bytes.is_empty() {
             for (at, value) in edits {
                 let i = at.index(bytes.len());
