@@ -327,14 +327,20 @@ impl<T: Elem> UpdateWeights<'_, T> {
         update_block::<S, T, NB, TB>(simd, w, beta, coef, a);
     }
 
-    /// All examples for neurons `i..i + NB`, in blocks of up to 4; only the
-    /// first block applies the decay β.
+    /// Examples `t0..t1` for neurons `i..i + NB`, in blocks of up to 4;
+    /// `beta` scales the weights in the first block only.
     #[inline(always)]
-    fn neurons<S: Simd, const NB: usize>(&mut self, simd: S, i: usize) {
-        let mut t = 0;
-        let mut beta = self.beta;
-        while t < self.m {
-            let tb = (self.m - t).min(4);
+    fn neurons<S: Simd, const NB: usize>(
+        &mut self,
+        simd: S,
+        i: usize,
+        t0: usize,
+        t1: usize,
+        mut beta: T,
+    ) {
+        let mut t = t0;
+        while t < t1 {
+            let tb = (t1 - t).min(4);
             match tb {
                 4 => self.block::<S, NB, 4>(simd, i, t, beta),
                 3 => self.block::<S, NB, 3>(simd, i, t, beta),
@@ -347,21 +353,33 @@ impl<T: Elem> UpdateWeights<'_, T> {
     }
 }
 
+/// Activations per tile of the update: as many examples as fit in about
+/// 256 KiB, so that a tile stays in the L2 cache while every neuron uses it.
+const UPDATE_TILE_BYTES: usize = 256 << 10;
+
 impl<T: Elem> WithSimd for UpdateWeights<'_, T> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: Simd>(mut self, simd: S) {
-        let mut i = 0;
-        while i < self.n_out {
-            // Two neurons at a time share the loads of the activations.
-            if self.n_out - i >= 2 {
-                self.neurons::<S, 2>(simd, i);
-                i += 2;
-            } else {
-                self.neurons::<S, 1>(simd, i);
-                i += 1;
+        let tile =
+            (UPDATE_TILE_BYTES / (self.n_in * std::mem::size_of::<T>()).max(1)).max(4) / 4 * 4;
+        let mut t0 = 0;
+        while t0 < self.m {
+            let t1 = (t0 + tile).min(self.m);
+            let beta = if t0 == 0 { self.beta } else { T::ONE };
+            let mut i = 0;
+            while i < self.n_out {
+                // Two neurons at a time share the loads of the activations.
+                if self.n_out - i >= 2 {
+                    self.neurons::<S, 2>(simd, i, t0, t1, beta);
+                    i += 2;
+                } else {
+                    self.neurons::<S, 1>(simd, i, t0, t1, beta);
+                    i += 1;
+                }
             }
+            t0 = t1;
         }
     }
 }
@@ -522,7 +540,8 @@ mod tests {
 
     #[test]
     fn update_matches_naive() {
-        for &(n_in, n_out, m) in &[(37, 3, 4), (8, 1, 1), (784, 2, 10)] {
+        // (784, 3, 100) in f64 spans three tiles of 40 examples.
+        for &(n_in, n_out, m) in &[(37, 3, 4), (8, 1, 1), (784, 2, 10), (784, 3, 100)] {
             let mut w = seq(n_in * n_out, 0.01);
             let w0 = w.clone();
             let coef = seq(m * n_out, 0.05);

@@ -37,10 +37,61 @@
 //! equation (3). See [`SigmoidNeuron`]; the same [`Neuron`] reads both ways,
 //! and [`Neuron::scaled`] shows the perceptron as the limit c → ∞.
 //!
+//! **The network** (sections 4 and 5). [`Network`] stacks layers of sigmoid
+//! neurons, e.g. `[784, 30, 10]` for MNIST digits; the answer is the output
+//! neuron that fires most ([`Network::predict`]).
+//!
+//! **The quadratic cost** (section 6, equation (4)). C = 1/(2n) Σₓ ‖y(x) − a‖²
+//! ([`Quadratic`]; [`CrossEntropy`] from Nielsen's chapter 3), behind the
+//! [`Cost`] trait.
+//!
+//! **Gradient descent and SGD** (equations (5) to (18)). v → v − η∇C, with
+//! the gradient estimated on shuffled mini-batches, epoch after epoch
+//! ([`Sgd`]); backpropagation computes it ([`Network::backprop`]).
+//!
+//! The [`tutorial`] walks through all of it step by step, equation by
+//! equation, with code that runs.
+//!
+//! # Quickstart
+//!
+//! Train a tiny network to compute XOR:
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use nalgebra::DMatrix;
+//! use neuralnet::{CrossEntropy, Dataset, Init, Network, Sgd};
+//! use rand::{SeedableRng, rngs::StdRng};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let x = DMatrix::from_column_slice(2, 4, &[0., 0., 0., 1., 1., 0., 1., 1.]);
+//! let y = DMatrix::from_column_slice(1, 4, &[0., 1., 1., 0.]);
+//! let data = Dataset::new(x, y)?;
+//! let mut rng = StdRng::seed_from_u64(7);
+//! let mut net = Network::<f64>::new(&[2, 3, 1], Init::StandardNormal, &mut rng)?;
+//! Sgd::new()
+//!     .learning_rate(4.0)
+//!     .mini_batch_size(4)
+//!     .epochs(4000)
+//!     .train(&mut net, &data, None, &CrossEntropy, &mut rng, |_| ControlFlow::Continue(()))?;
+//! assert_eq!(net.evaluate(&data, &CrossEntropy)?.correct, 4);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Crate layout
 //!
-//! Everything public is re-exported at the crate root. Scalars are generic
-//! over [`Real`] (`f32` or `f64`); errors are one enum, [`Error`].
+//! Everything public is re-exported at the crate root, except the
+//! [`tutorial`], which is documentation only. Scalars are [`Real`] (`f32` or
+//! `f64`); errors are one enum, [`Error`]. MNIST's IDX files are read by
+//! [`read_idx_images`] and [`Mnist::load`]; trained networks are kept with
+//! [`Network::save`] and [`Network::load`].
+//!
+//! # Speed
+//!
+//! The training loop allocates nothing per mini-batch, and its three matrix
+//! kernels run on AVX2 and FMA when the CPU has them (chosen at run time, in
+//! safe code, through the `pulp` crate). On one core of a 2-core x86-64 VM
+//! an epoch of the lecture's 784-30-10 network over 50,000 MNIST digits
+//! takes about 0.13 s in `f32` (`cargo bench --bench training`).
 
 mod activation;
 mod cost;
@@ -52,6 +103,7 @@ mod model_file;
 mod network;
 mod neuron;
 mod sgd;
+pub mod tutorial;
 
 pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CrossEntropy, Quadratic};

@@ -395,12 +395,45 @@ pub(crate) fn argmax<T: Real>(v: &[T]) -> usize {
 
 /// The gradient of the cost: ∂C/∂wˡ and ∂C/∂bˡ for every layer, shaped like
 /// [`Network::weights`] and [`Network::biases`].
+///
+/// All of them together are the gradient ∇C of equations (6) and (10),
+/// ∇C ≡ (∂C/∂v₁, …, ∂C/∂v_m)ᵀ, with the weights and biases as the
+/// variables v.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gradient<T: Real> {
     /// ∂C/∂wˡ, n_{l+1} × n_l per layer.
     pub weights: Vec<DMatrix<T>>,
     /// ∂C/∂bˡ, n_{l+1} per layer.
     pub biases: Vec<DVector<T>>,
+}
+
+impl<T: Real> Gradient<T> {
+    /// ‖∇C‖², the squared length of the gradient. A gradient-descent step
+    /// Δv = −η∇C with a small learning rate η changes the cost by
+    /// ΔC ≈ ∇C·Δv = −η‖∇C‖² (equations (7) to (9)).
+    pub fn norm_squared(&self) -> T {
+        self.dot(self)
+    }
+
+    /// The dot product ∇C·∇C′ of two gradients of the same network, summed
+    /// over every weight and bias. Layers whose shapes differ contribute 0.
+    pub fn dot(&self, other: &Gradient<T>) -> T {
+        let w = self.weights.iter().zip(&other.weights).map(|(a, b)| {
+            if a.shape() == b.shape() {
+                a.dot(b)
+            } else {
+                T::zero()
+            }
+        });
+        let b = self.biases.iter().zip(&other.biases).map(|(a, b)| {
+            if a.len() == b.len() {
+                a.dot(b)
+            } else {
+                T::zero()
+            }
+        });
+        w.chain(b).fold(T::zero(), |s, x| s + x)
+    }
 }
 
 /// The result of [`Network::evaluate`].

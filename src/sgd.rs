@@ -11,20 +11,33 @@ use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
 
 /// Settings for training by stochastic gradient descent (SGD).
 ///
-/// Each epoch shuffles the training data and walks it in mini-batches of m
-/// examples X₁, …, X_m. For each mini-batch, backpropagation gives
-/// ∇C_{X_j} and the network takes a step against the estimated gradient
-/// ∇C ≈ (1/m) Σ_j ∇C_{X_j} (equation (16)). That is *the SGD update*,
-/// equations (17) and (18) of the lecture notes:
+/// Gradient descent moves every weight and bias against the gradient of the
+/// cost: Δv = −η∇C (equations (8) and (11) of the lecture notes), that is
+/// v → v′ = v − η∇C (equation (12)), or for the network's weights and biases
+/// w_k → w_k − η ∂C/∂w_k and b_l → b_l − η ∂C/∂b_l (equations (13) and (14)).
+/// For a small learning rate η this lowers the cost by ΔC ≈ ∇C·Δv =
+/// −η‖∇C‖² (equations (5), (7) and (9)).
+///
+/// Stochastic gradient descent estimates ∇C on a random mini-batch of m
+/// training inputs X₁, …, X_m instead of all n: (1/m) Σⱼ ∇C_{X_j} ≈ ∇C
+/// (equations (15) and (16)). Each epoch shuffles the training data and
+/// walks it in mini-batches; for each, backpropagation gives the ∇C_{X_j}
+/// and the network takes *the SGD update*, equations (17) and (18):
 ///
 /// ```text
 /// w → w − (η/m) Σ_j ∂C_{X_j}/∂w
 /// b → b − (η/m) Σ_j ∂C_{X_j}/∂b
 /// ```
 ///
+/// A mini-batch of the whole training set (m = n) is plain gradient descent.
+///
 /// With L2 regularisation λ > 0 (Nielsen, chapter 3) the weights, not the
 /// biases, also decay: w → (1 − ηλ/n) w − (η/m) Σ_j ∂C_{X_j}/∂w, where n is
 /// the size of the training set. λ = 0 gives exactly (17) and (18).
+///
+/// In this crate the update is fused with backpropagation: each layer's
+/// weights are updated in one pass, right after that layer's error has been
+/// passed back to the layer below, so no gradient is ever stored.
 ///
 /// # Examples
 /// ```

@@ -406,3 +406,118 @@ fn classify_reads_png_and_pgm_and_names_the_digit() {
             && String::from_utf8_lossy(&usage.stderr).contains("usage: classify")
     );
 }
+
+/// The `key=value` fields of the `RESULT` lines of an example's output.
+fn results(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("RESULT "))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(r: &std::collections::HashMap<String, String>, key: &str) -> f64 {
+    r[key]
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} = {:?}", r[key]))
+}
+
+#[test]
+fn gradient_descent_rolls_down_crawls_and_overshoots() {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("gd");
+    let text = stdout(
+        &example("gradient_descent")
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let runs = results(&text);
+    assert_eq!(runs.len(), 5, "{text}");
+    let find = |valley: &str, eta: &str| {
+        runs.iter()
+            .find(|r| r["valley"] == valley && r["eta"] == eta)
+            .unwrap_or_else(|| panic!("{valley} {eta}: {text}"))
+    };
+    // A good η: every step downhill, ΔC close to −η‖∇C‖², the minimum reached.
+    let good = find("bowl", "0.05");
+    assert_eq!(num(good, "downhill_steps"), num(good, "steps"));
+    assert!(
+        num(good, "end_cost") < 1e-3 && num(good, "worst_gap") < 0.2,
+        "{good:?}"
+    );
+    // Too small: still downhill and well predicted, but far from the bottom.
+    let small = find("bowl", "0.005");
+    assert_eq!(num(small, "downhill_steps"), num(small, "steps"));
+    assert!(
+        num(small, "worst_gap") < 0.05 && num(small, "end_cost") > 0.5,
+        "{small:?}"
+    );
+    // Too large: ΔC > 0, the cost grows.
+    let large = find("bowl", "0.36");
+    assert_eq!(large["diverged"], "true");
+    assert!(
+        num(large, "end_cost") > num(large, "start_cost") && num(large, "downhill_steps") < 3.0,
+        "{large:?}"
+    );
+    let banana = find("banana", "0.01");
+    assert!(
+        num(banana, "end_cost") < 1e-3 && num(banana, "downhill_steps") == num(banana, "steps")
+    );
+    assert_eq!(find("banana", "0.06")["diverged"], "true");
+    let svg = std::fs::read_to_string(out.join("gradient-descent.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("<polyline"),
+        "picture"
+    );
+}
+
+#[test]
+fn sigmoid_smoothness_shows_flips_and_equation_3() {
+    let text = stdout(&example("sigmoid_smoothness").output().unwrap());
+    let rows = results(&text);
+    assert_eq!(rows.len(), 6, "{text}");
+    for r in &rows {
+        let delta = num(r, "delta");
+        // The perceptron flips from 0 to 1 once Δw passes 0.001; it never moves in between.
+        assert_eq!(
+            num(r, "perceptron_change"),
+            if delta > 0.001 { 1.0 } else { 0.0 },
+            "{r:?}"
+        );
+        // The sigmoid moves a little: σ′ ≤ ¼ and x₂ = 1 bound the change by Δw/4
+        // (mean value theorem); equation (3) predicts it to within (Δw)².
+        let (actual, linear) = (num(r, "sigmoid_change"), num(r, "linear_estimate"));
+        assert!(actual > 0.0 && actual <= 0.25 * delta, "{r:?}");
+        assert!((actual - linear).abs() <= delta * delta, "{r:?}");
+    }
+}
+
+#[test]
+fn sgd_estimate_improves_with_the_mini_batch_size() {
+    let dir = synthetic_mnist("sgd-estimate", 2_000, 20);
+    let text = stdout(
+        &example("sgd_estimate")
+            .args(["--draws", "20", "--data"])
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    let rows = results(&text);
+    let ms: Vec<f64> = rows.iter().map(|r| num(r, "m")).collect();
+    assert_eq!(ms, [1.0, 10.0, 100.0, 1000.0], "{text}");
+    for w in rows.windows(2) {
+        assert!(
+            num(&w[1], "relative_error") < num(&w[0], "relative_error"),
+            "{text}"
+        );
+        assert!(num(&w[1], "cosine") > num(&w[0], "cosine"), "{text}");
+    }
+    assert!(num(&rows[3], "cosine") > 0.8, "{text}");
+}
