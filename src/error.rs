@@ -238,6 +238,15 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// No mirror gave a good copy of a file to download.
+    #[error("could not download {file}: {}; check the network connection, or download the file yourself", attempts.join("; "))]
+    Download {
+        /// The file.
+        file: String,
+        /// What each mirror answered.
+        attempts: Vec<String>,
+    },
+
     /// An I/O error while reading or writing a file.
     #[error("{path}: {source}")]
     File {

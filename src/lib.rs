@@ -96,6 +96,8 @@
 mod activation;
 mod cost;
 mod dataset;
+#[cfg(feature = "download")]
+mod download;
 mod error;
 mod kernels;
 mod mnist;
@@ -108,6 +110,8 @@ pub mod tutorial;
 pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
+#[cfg(feature = "download")]
+pub use download::{MNIST_MIRRORS, MNIST_REMOTE_FILES, RemoteFile, download_files};
 pub use error::{Error, Result};
 pub use mnist::{
     IMAGES_MAGIC, IdxImages, LABELS_MAGIC, MAX_IDX_BYTES, MNIST_FILES, MNIST_VALIDATION, Mnist,

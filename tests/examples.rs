@@ -185,7 +185,9 @@ fn mnist_without_data_says_where_to_put_it() {
         .join("examples")
         .join("no-data");
     std::fs::create_dir_all(&empty).unwrap();
+    // --no-download: a test never touches the network.
     let run = example("mnist")
+        .arg("--no-download")
         .env("MNIST_DIR", &empty)
         .env("XDG_CACHE_HOME", &empty)
         .env("RUST_BACKTRACE", "1")

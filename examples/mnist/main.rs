@@ -9,7 +9,9 @@
 //!
 //! The data is looked for in `--data DIR`, else in `$MNIST_DIR`, else in the
 //! cache directory (`$XDG_CACHE_HOME/neuralnet/mnist` or
-//! `~/.cache/neuralnet/mnist`).
+//! `~/.cache/neuralnet/mnist`). When it is in none of them, the four files
+//! are downloaded into the cache directory from well-known mirrors and
+//! checked against their SHA-256 (`--no-download` turns that off).
 //!
 //! # Saving, checkpoints and resuming
 //!
@@ -134,6 +136,9 @@ struct Args {
     /// Continue from the `--checkpoint` file, if it exists.
     #[arg(long, requires = "checkpoint")]
     resume: bool,
+    /// Never download MNIST; fail if the files are not found.
+    #[arg(long)]
+    no_download: bool,
 }
 
 /// Settings after the preset and the flags are combined.
@@ -240,8 +245,9 @@ fn has_mnist(dir: &Path) -> bool {
         .all(|name| neuralnet::find_mnist_file(dir, name).is_ok())
 }
 
-/// `--data`, else `$MNIST_DIR`, else the cache directory.
-fn find_data(args: &Args) -> Result<PathBuf, BoxError> {
+/// `--data`, else `$MNIST_DIR`, else the cache directory, downloading into
+/// the cache when the files are nowhere (unless `--no-download`).
+fn find_data(args: &Args, say: &dyn Fn(String)) -> Result<PathBuf, BoxError> {
     if let Some(dir) = &args.data {
         return Ok(dir.clone());
     }
@@ -253,20 +259,49 @@ fn find_data(args: &Args) -> Result<PathBuf, BoxError> {
         }
         looked.push(format!("$MNIST_DIR = {}", dir.display()));
     }
-    if let Some(dir) = cache_dir() {
-        if has_mnist(&dir) {
-            return Ok(dir);
+    let cache = cache_dir();
+    if let Some(dir) = &cache {
+        if has_mnist(dir) {
+            return Ok(dir.clone());
         }
         looked.push(format!("the cache directory {}", dir.display()));
     }
-    Err(format!(
+    let where_to_put = format!(
         "MNIST not found (looked in {}).\n\
          Put the four files {} (each may end in .gz) in one of these directories,\n\
          or pass --data DIR, or set MNIST_DIR.",
         looked.join(" and "),
         MNIST_FILES.join(", ")
-    )
-    .into())
+    );
+    match cache {
+        Some(dir) if !args.no_download => {
+            say(format!(
+                "MNIST not found (looked in {}); downloading it into {}",
+                looked.join(" and "),
+                dir.display()
+            ));
+            let fetched = neuralnet::download_files(
+                &dir,
+                &neuralnet::MNIST_MIRRORS,
+                &neuralnet::MNIST_REMOTE_FILES,
+                |f| {
+                    say(format!(
+                        "  downloading {}.gz ({:.1} MB uncompressed), checking its SHA-256",
+                        f.name,
+                        f.len as f64 / 1e6
+                    ))
+                },
+            )
+            .map_err(|e| format!("{e}\n{where_to_put}"))?;
+            say(format!(
+                "Downloaded and verified {} file(s) into {}",
+                fetched.len(),
+                dir.display()
+            ));
+            Ok(dir)
+        }
+        _ => Err(where_to_put.into()),
+    }
 }
 
 /// Progress within an epoch (a bar on a terminal), one line per epoch, and
@@ -337,7 +372,6 @@ impl<T: Real> Monitor<T> for Progress<'_> {
 fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     let mut settings = args.settings();
     settings.sgd.validate()?;
-    let dir = find_data(args)?;
     // Human-readable lines go to stdout, or to stderr when stdout carries JSON.
     let say = |s: String| {
         if args.json {
@@ -346,6 +380,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             println!("{s}")
         }
     };
+    let dir = find_data(args, &say)?;
 
     let loading = Instant::now();
     let data = Mnist::<T>::load(&dir)?;
