@@ -22,7 +22,9 @@ use crate::Real;
 /// // C_x = ‖y − a‖²/2 = (0.04 + 0.01)/2
 /// assert!((Quadratic.cost(&a, &y) - 0.025).abs() < 1e-12);
 /// ```
-pub trait Cost<T: Real> {
+///
+/// Costs are `Sync`: evaluation may share one among several threads.
+pub trait Cost<T: Real>: Sync {
     /// The summed cost Σ_x C_x of the examples in `a` and `y` (not averaged).
     fn cost(&self, a: &[T], y: &[T]) -> T;
 

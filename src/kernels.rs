@@ -13,6 +13,9 @@
 //! falls back to 128-bit vectors inside such run-time-selected functions.
 //! Nothing here allocates.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use pulp::{Arch, Simd, WithSimd};
 
 /// The scalar types the kernels are written for, with their pulp vectors.
@@ -137,6 +140,55 @@ impl_elem!(
     partial_store_f64s
 );
 
+/// Threads the kernels and evaluations may use (see [`crate::set_num_threads`]).
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+thread_local! {
+    /// Set on threads that are already one of several working in parallel,
+    /// so that they do not split their work again.
+    static IN_PARALLEL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Multiply-adds above which a kernel call is split across threads: about
+/// 0.1 ms of work on one core, well above the cost of starting a thread.
+const PARALLEL_WORK: usize = 1 << 21;
+
+/// Sets how many threads the crate may use for large kernel calls (big
+/// mini-batches) and for evaluating data sets; 0 means one per available
+/// core. The default is 1. Training with small mini-batches (the lecture's
+/// m = 10) always runs on one thread: splitting so little work costs more
+/// than it gains.
+pub fn set_num_threads(n: usize) {
+    let n = if n == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        n
+    };
+    THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The number of threads set by [`set_num_threads`] (1 by default).
+pub fn num_threads() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
+
+/// How many threads to split `work` multiply-adds into, at most `parts`.
+pub(crate) fn threads_for(work: usize, parts: usize) -> usize {
+    if IN_PARALLEL.with(Cell::get) || work < PARALLEL_WORK {
+        1
+    } else {
+        num_threads().min(parts).max(1)
+    }
+}
+
+/// Runs `f` on this thread marked as one of several parallel workers.
+pub(crate) fn as_worker<R>(f: impl FnOnce() -> R) -> R {
+    IN_PARALLEL.with(|p| p.set(true));
+    let r = f();
+    IN_PARALLEL.with(|p| p.set(false));
+    r
+}
+
 /// Dot products of `NB` weight vectors with `MB` activation vectors, all of
 /// the same length; the tail shorter than a vector goes through masked loads.
 #[inline(always)]
@@ -246,6 +298,29 @@ pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
 ) {
     assert!(w.len() >= n_in * n_out && b.len() >= n_out);
     assert!(a.len() >= n_in * m && z.len() >= n_out * m);
+    let threads = threads_for(n_in * n_out * m, m.div_ceil(4));
+    if threads > 1 {
+        // Split the examples: each thread writes its own columns of z.
+        std::thread::scope(|scope| {
+            let mut z = &mut z[..n_out * m];
+            let mut j0 = 0;
+            for t in 0..threads {
+                let j1 = m * (t + 1) / threads;
+                let (zt, rest) = std::mem::take(&mut z).split_at_mut((j1 - j0) * n_out);
+                z = rest;
+                let at = &a[j0 * n_in..j1 * n_in];
+                let mut job =
+                    move || as_worker(|| weighted_inputs(w, b, at, n_in, n_out, j1 - j0, zt));
+                if t + 1 == threads {
+                    job()
+                } else {
+                    drop(scope.spawn(job))
+                }
+                j0 = j1;
+            }
+        });
+        return;
+    }
     Arch::new().dispatch(WeightedInputs {
         w,
         b,
@@ -405,6 +480,29 @@ pub(crate) fn update_weights<T: Elem>(
     m: usize,
 ) {
     assert!(m >= 1 && w.len() >= n_in * n_out && coef.len() >= m * n_out && a.len() >= n_in * m);
+    let threads = threads_for(n_in * n_out * m, n_out.div_ceil(2));
+    if threads > 1 {
+        // Split the neurons: each thread updates its own weight vectors.
+        std::thread::scope(|scope| {
+            let mut w = &mut w[..n_in * n_out];
+            let mut i0 = 0;
+            for t in 0..threads {
+                let i1 = n_out * (t + 1) / threads;
+                let (wt, rest) = std::mem::take(&mut w).split_at_mut((i1 - i0) * n_in);
+                w = rest;
+                let ct = &coef[i0 * m..i1 * m];
+                let mut job =
+                    move || as_worker(|| update_weights(wt, beta, ct, a, n_in, i1 - i0, m));
+                if t + 1 == threads {
+                    job()
+                } else {
+                    drop(scope.spawn(job))
+                }
+                i0 = i1;
+            }
+        });
+        return;
+    }
     Arch::new().dispatch(UpdateWeights {
         w,
         beta,

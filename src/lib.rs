@@ -113,6 +113,7 @@ pub use dataset::{Dataset, one_hot};
 #[cfg(feature = "download")]
 pub use download::{MNIST_MIRRORS, MNIST_REMOTE_FILES, RemoteFile, download_files};
 pub use error::{Error, Result};
+pub use kernels::{num_threads, set_num_threads};
 pub use mnist::{
     IMAGES_MAGIC, IdxImages, LABELS_MAGIC, MAX_IDX_BYTES, MNIST_FILES, MNIST_VALIDATION, Mnist,
     find_mnist_file, read_idx_images, read_idx_images_file, read_idx_labels, read_idx_labels_file,

@@ -352,10 +352,12 @@ impl<T: Real> Network<T> {
     /// # Errors
     /// [`Error::InputSize`] or [`Error::TargetSize`] if the data does not fit
     /// the network.
+    ///
+    /// With [`set_num_threads`](crate::set_num_threads) above 1, large data
+    /// sets are split across that many threads.
     pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
         self.check_data(data)?;
-        let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(data.len().max(1)));
-        Ok(ws.evaluate(self, data, cost))
+        Ok(evaluate_checked(self, data, cost))
     }
 
     /// A network from neuron-major weights (n_in × n_out per layer) that the
@@ -377,6 +379,44 @@ impl<T: Real> Network<T> {
 
 /// Columns evaluated per pass when evaluating a data set.
 const EVAL_CHUNK: usize = 256;
+
+/// [`Network::evaluate`] for data already checked against the network:
+/// split across threads when the data set is large enough to pay for them.
+pub(crate) fn evaluate_checked<T: Real, C: Cost<T> + ?Sized>(
+    net: &Network<T>,
+    data: &Dataset<T>,
+    cost: &C,
+) -> Evaluation {
+    let n = data.len();
+    let per_example: usize = net.sizes.windows(2).map(|p| p[0] * p[1]).sum();
+    let threads = kernels::threads_for(n * per_example, n.div_ceil(EVAL_CHUNK));
+    let tally = |range: std::ops::Range<usize>| {
+        let mut ws = Workspace::new(&net.sizes, EVAL_CHUNK.min(range.len().max(1)));
+        ws.tally(net, data, range, cost)
+    };
+    let (correct, total_cost) = if threads <= 1 {
+        tally(0..n)
+    } else {
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = n * t / threads..n * (t + 1) / threads;
+                    scope.spawn(move || kernels::as_worker(|| tally(range)))
+                })
+                .collect();
+            parts.into_iter().fold((0, 0.0), |(c, s), h| {
+                // A worker only panics if the code has a bug; pass it on.
+                let (pc, ps) = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (c + pc, s + ps)
+            })
+        })
+    };
+    Evaluation {
+        correct,
+        total: n,
+        cost: if n == 0 { 0.0 } else { total_cost / n as f64 },
+    }
+}
 
 /// `x` as an `f64` (exact for `f32` and `f64`).
 pub(crate) fn to_f64<T: Real>(x: T) -> f64 {
@@ -568,20 +608,22 @@ impl<T: Real> Workspace<T> {
         (0..m).fold(T::zero(), |s, t| s + delta[t * n_out + i])
     }
 
-    /// Correct count and average cost over `data`, `capacity` columns at a time.
-    pub(crate) fn evaluate<C: Cost<T> + ?Sized>(
+    /// The number classified correctly and the summed cost over the
+    /// examples `range` of `data`, `capacity` columns at a time.
+    pub(crate) fn tally<C: Cost<T> + ?Sized>(
         &mut self,
         net: &Network<T>,
         data: &Dataset<T>,
+        range: std::ops::Range<usize>,
         cost: &C,
-    ) -> Evaluation {
+    ) -> (usize, f64) {
         let n_out = net.output_size();
         let (inputs, targets) = (data.inputs().as_slice(), data.targets().as_slice());
         let n_in = net.input_size();
         let (mut correct, mut total_cost) = (0, 0.0);
-        let mut start = 0;
-        while start < data.len() {
-            let m = self.capacity.min(data.len() - start);
+        let mut start = range.start;
+        while start < range.end {
+            let m = self.capacity.min(range.end - start);
             self.forward(net, &inputs[start * n_in..(start + m) * n_in], m);
             let out = self.output(m);
             let y = &targets[start * n_out..(start + m) * n_out];
@@ -597,14 +639,6 @@ impl<T: Real> Workspace<T> {
             }
             start += m;
         }
-        Evaluation {
-            correct,
-            total: data.len(),
-            cost: if data.is_empty() {
-                0.0
-            } else {
-                total_cost / data.len() as f64
-            },
-        }
+        (correct, total_cost)
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use crate::network::Workspace;
+use crate::network::{Workspace, evaluate_checked};
 use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
 
 /// Settings for training by stochastic gradient descent (SGD).
@@ -243,7 +243,6 @@ impl Sgd {
         let decay = T::one() - eta * lambda / n_t;
 
         let mut ws = Workspace::new(net.sizes(), m);
-        let mut eval_ws = None;
         let mut order: Vec<usize> = (0..n).collect();
         let first = self.starting_epoch + 1;
         let mut reports = Vec::with_capacity(self.epochs.saturating_sub(self.starting_epoch));
@@ -268,17 +267,11 @@ impl Sgd {
                 *net = last_good;
                 return Err(diverged("a weight or bias"));
             }
-            let eval_ws = eval_ws.get_or_insert_with(|| {
-                let most = evaluation
-                    .map_or(0, Dataset::len)
-                    .max(if self.monitor_training_cost { n } else { 0 });
-                Workspace::new(net.sizes(), EVAL_COLUMNS.min(most.max(1)))
-            });
             let eval_started = Instant::now();
-            let evaluation = evaluation.map(|d| eval_ws.evaluate(net, d, cost));
+            let evaluation = evaluation.map(|d| evaluate_checked(net, d, cost));
             let training_eval = self
                 .monitor_training_cost
-                .then(|| eval_ws.evaluate(net, training, cost));
+                .then(|| evaluate_checked(net, training, cost));
             let costs = evaluation.iter().chain(&training_eval).map(|e| e.cost);
             if costs.clone().any(|c| !c.is_finite()) {
                 *net = last_good;
@@ -304,9 +297,6 @@ impl Sgd {
         Ok(reports)
     }
 }
-
-/// Columns per pass when evaluating after an epoch.
-const EVAL_COLUMNS: usize = 256;
 
 /// One SGD step on the examples `batch` of `data`: gather, feedforward,
 /// backpropagate, and update each layer in place (after its error has been

@@ -1,7 +1,7 @@
 //! Training by SGD: convergence, reproducibility and every error case.
 
-use std::cell::Cell;
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nalgebra::{DMatrix, DVector};
 use neuralnet::{Cost, CrossEntropy, Dataset, Error, Init, Network, Quadratic, Real, Sgd};
@@ -318,7 +318,7 @@ fn bad_hyper_parameters_are_errors() {
 /// as when training blows up.
 struct PoisonAfter {
     after: usize,
-    calls: Cell<usize>,
+    calls: AtomicUsize,
 }
 
 impl Cost<f64> for PoisonAfter {
@@ -326,9 +326,9 @@ impl Cost<f64> for PoisonAfter {
         Quadratic.cost(a, y)
     }
     fn delta(&self, a: &[f64], y: &[f64], out: &mut [f64]) {
-        self.calls.set(self.calls.get() + 1);
+        let calls = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
         Quadratic.delta(a, y, out);
-        if self.calls.get() > self.after {
+        if calls > self.after {
             out.fill(f64::NAN);
         }
     }
@@ -342,7 +342,7 @@ fn divergence_is_reported_and_the_last_good_epoch_kept() {
         let mut net = Network::<f64>::new(&[2, 3, 2], Init::StandardNormal, &mut rng).unwrap();
         let cost = PoisonAfter {
             after: poison,
-            calls: Cell::new(0),
+            calls: AtomicUsize::new(0),
         };
         let mut reported = Vec::new();
         let sgd = Sgd::new()

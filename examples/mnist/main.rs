@@ -139,6 +139,14 @@ struct Args {
     /// Never download MNIST; fail if the files are not found.
     #[arg(long)]
     no_download: bool,
+    /// Threads for evaluation and large mini-batches (0: one per core).
+    /// Training with small mini-batches always runs on one thread.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Also print one line per epoch in the format of the peers benchmark
+    /// (`RESULT peer=neuralnet workload=W ...`), labelled with this workload.
+    #[arg(long, value_name = "WORKLOAD")]
+    peer_format: Option<String>,
 }
 
 /// Settings after the preset and the flags are combined.
@@ -217,6 +225,7 @@ type BoxError = Box<dyn std::error::Error>;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    neuralnet::set_num_threads(args.threads);
     let result = if args.f64 || args.dtype == Dtype::F64 {
         run::<f64>(&args)
     } else {
@@ -313,6 +322,8 @@ struct Progress<'a> {
     curve: Vec<svg::Point>,
     checkpoint: Option<(&'a Path, &'a Settings, u64)>,
     error: Option<neuralnet::Error>,
+    /// `(workload, dtype)` for `--peer-format` lines.
+    peer: Option<(&'a str, &'static str)>,
 }
 
 impl<T: Real> Monitor<T> for Progress<'_> {
@@ -352,6 +363,15 @@ impl<T: Real> Monitor<T> for Progress<'_> {
             );
         } else {
             println!("{line}");
+        }
+        if let Some((workload, dtype)) = self.peer {
+            println!(
+                "RESULT peer=neuralnet workload={workload} threads={} dtype={dtype} epoch={} seconds={:.4} test_accuracy={:.4}",
+                neuralnet::num_threads(),
+                r.epoch,
+                r.seconds.as_secs_f64(),
+                e.accuracy()
+            );
         }
         let _ = std::io::stdout().flush();
         self.curve.push(svg::Point {
@@ -512,6 +532,10 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             .as_deref()
             .map(|p| (p, &settings, args.seed)),
         error: None,
+        peer: args
+            .peer_format
+            .as_deref()
+            .map(|w| (w, std::any::type_name::<T>())),
     };
     // One epoch at a time, each with its own shuffling RNG (see the module docs).
     let mut reports = Vec::new();

@@ -1,0 +1,66 @@
+//! Splitting work across threads changes nothing but the time: large kernel
+//! calls give bit-identical results, evaluations the same counts.
+//!
+//! One test in this file: the thread count is a process-wide setting.
+
+use std::ops::ControlFlow;
+
+use nalgebra::DMatrix;
+use neuralnet::{
+    CrossEntropy, Dataset, Init, Network, Quadratic, Sgd, num_threads, set_num_threads,
+};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+fn data(n: usize, seed: u64) -> Dataset<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = DMatrix::from_fn(784, n, |_, _| rng.random_range(0.0..1.0f32));
+    let labels: Vec<u8> = (0..n).map(|_| rng.random_range(0..10u8)).collect();
+    Dataset::from_labels(x, &labels, 10).unwrap()
+}
+
+/// Gradient of a big batch, one epoch with big mini-batches, and an evaluation.
+fn run() -> (
+    neuralnet::Gradient<f32>,
+    Network<f32>,
+    neuralnet::Evaluation,
+) {
+    let train = data(1_200, 1);
+    let mut rng = StdRng::seed_from_u64(2);
+    let mut net = Network::<f32>::new(&[784, 40, 10], Init::ScaledNormal, &mut rng).unwrap();
+    let grad = net
+        .backprop(train.inputs(), train.targets(), &Quadratic)
+        .unwrap();
+    Sgd::new()
+        .learning_rate(0.5)
+        .mini_batch_size(300)
+        .epochs(1)
+        .train(&mut net, &train, None, &CrossEntropy, &mut rng, |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let eval = net.evaluate(&data(3_000, 3), &CrossEntropy).unwrap();
+    (grad, net, eval)
+}
+
+#[test]
+fn two_threads_give_the_results_of_one() {
+    assert_eq!(num_threads(), 1, "one thread by default");
+    let (g1, n1, e1) = run();
+    set_num_threads(2);
+    assert_eq!(num_threads(), 2);
+    let (g2, n2, e2) = run();
+    set_num_threads(0);
+    assert!(num_threads() >= 1, "0 means one per core");
+    set_num_threads(1);
+    assert_eq!(g1, g2);
+    assert_eq!(n1, n2);
+    assert_eq!((e1.correct, e1.total), (e2.correct, e2.total));
+    // Each part sums its costs in f32 before adding them up: the same to f32 precision.
+    assert!(
+        (e1.cost - e2.cost).abs() <= 1e-6 * e1.cost.abs(),
+        "{} vs {}",
+        e1.cost,
+        e2.cost
+    );
+}
