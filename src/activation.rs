@@ -46,14 +46,6 @@ pub fn sigmoid_prime<T: Real>(z: T) -> T {
     s * (T::one() - s)
 }
 
-/// Replaces every weighted input z in `z` by its activation σ(z).
-#[inline]
-pub(crate) fn sigmoid_in_place<T: Real>(z: &mut [T]) {
-    for v in z {
-        *v = sigmoid(*v);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,15 +74,5 @@ mod tests {
         // σ(1) = 1/(1+e^(−1)) = 0.7310585786300049
         assert!((sigmoid(1.0_f64) - 0.731_058_578_630_004_9).abs() < 1e-15);
         assert!((sigmoid(-1.0_f64) - 0.268_941_421_369_995_1).abs() < 1e-15);
-    }
-
-    #[test]
-    fn elementwise_matches_scalar() {
-        let z = [-3.0_f64, -0.5, 0.0, 0.5, 3.0];
-        let mut out = z;
-        sigmoid_in_place(&mut out);
-        for (o, zi) in out.iter().zip(z) {
-            assert_eq!(*o, sigmoid(zi));
-        }
     }
 }

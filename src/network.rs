@@ -4,7 +4,6 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::activation::sigmoid_in_place;
 use crate::kernels;
 use crate::{Cost, Dataset, Error, Real, Result};
 
@@ -544,7 +543,7 @@ impl<T: Real> Workspace<T> {
                 m,
                 z,
             );
-            sigmoid_in_place(z);
+            kernels::sigmoid_in_place(z);
         }
     }
 
