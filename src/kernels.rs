@@ -238,6 +238,46 @@ fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
     acc.map(|row| row.map(|v| T::sum(simd, v)))
 }
 
+/// The 2 × 4 block of [`dot_block`] with named accumulators: arrays of more
+/// than about 256 bytes of vectors are not kept in registers by LLVM, and
+/// named variables are, also for 512-bit vectors.
+#[inline(always)]
+fn dot_2x4<S: Simd, T: Elem>(simd: S, w: [&[T]; 2], a: [&[T]; 4]) -> [[T; 4]; 2] {
+    let (w0, w0t) = T::as_simd::<S>(w[0]);
+    let (w1, w1t) = T::as_simd::<S>(w[1]);
+    let (a0, a0t) = T::as_simd::<S>(a[0]);
+    let (a1, a1t) = T::as_simd::<S>(a[1]);
+    let (a2, a2t) = T::as_simd::<S>(a[2]);
+    let (a3, a3t) = T::as_simd::<S>(a[3]);
+    let n = w0.len();
+    let (w0, w1, a0, a1, a2, a3) = (&w0[..n], &w1[..n], &a0[..n], &a1[..n], &a2[..n], &a3[..n]);
+    let z = T::splat(simd, T::default());
+    let (mut c00, mut c01, mut c02, mut c03) = (z, z, z, z);
+    let (mut c10, mut c11, mut c12, mut c13) = (z, z, z, z);
+    let mut step = |p: T::V<S>, q: T::V<S>, x0, x1, x2, x3| {
+        c00 = T::fma(simd, p, x0, c00);
+        c01 = T::fma(simd, p, x1, c01);
+        c02 = T::fma(simd, p, x2, c02);
+        c03 = T::fma(simd, p, x3, c03);
+        c10 = T::fma(simd, q, x0, c10);
+        c11 = T::fma(simd, q, x1, c11);
+        c12 = T::fma(simd, q, x2, c12);
+        c13 = T::fma(simd, q, x3, c13);
+    };
+    for k in 0..n {
+        step(w0[k], w1[k], a0[k], a1[k], a2[k], a3[k]);
+    }
+    if !w0t.is_empty() {
+        let l = |t: &[T]| T::load_partial(simd, t);
+        step(l(w0t), l(w1t), l(a0t), l(a1t), l(a2t), l(a3t));
+    }
+    let s = |v| T::sum(simd, v);
+    [
+        [s(c00), s(c01), s(c02), s(c03)],
+        [s(c10), s(c11), s(c12), s(c13)],
+    ]
+}
+
 struct WeightedInputs<'a, T> {
     w: &'a [T],
     b: &'a [T],
@@ -255,7 +295,15 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
         let n_in = self.n_in;
         let w: [&[T]; NB] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
         let a: [&[T]; MB] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
-        let d = dot_block::<S, T, NB, MB>(simd, w, a);
+        let d = if NB == 2 && MB == 4 {
+            // Same shapes, written out: see `dot_2x4`.
+            let w2: [&[T]; 2] = std::array::from_fn(|r| w[r]);
+            let a4: [&[T]; 4] = std::array::from_fn(|c| a[c]);
+            let d = dot_2x4::<S, T>(simd, w2, a4);
+            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+        } else {
+            dot_block::<S, T, NB, MB>(simd, w, a)
+        };
         for (r, row) in d.iter().enumerate() {
             for (c, &v) in row.iter().enumerate() {
                 self.z[(j + c) * self.n_out + i + r] = v + self.b[i + r];
@@ -389,6 +437,60 @@ fn update_block<S: Simd, T: Elem, const NB: usize, const TB: usize>(
     }
 }
 
+/// The 2 × 4 block of [`update_block`] with named variables (see
+/// [`dot_2x4`]).
+#[inline(always)]
+fn update_2x4<S: Simd, T: Elem>(
+    simd: S,
+    w: [&mut [T]; 2],
+    beta: T,
+    coef: [[T; 4]; 2],
+    a: [&[T]; 4],
+) {
+    let [w0, w1] = w;
+    let (w0, w0t) = T::as_mut_simd::<S>(w0);
+    let (w1, w1t) = T::as_mut_simd::<S>(w1);
+    let (a0, a0t) = T::as_simd::<S>(a[0]);
+    let (a1, a1t) = T::as_simd::<S>(a[1]);
+    let (a2, a2t) = T::as_simd::<S>(a[2]);
+    let (a3, a3t) = T::as_simd::<S>(a[3]);
+    let n = a0.len();
+    let (w0, w1, a0, a1, a2, a3) = (
+        &mut w0[..n],
+        &mut w1[..n],
+        &a0[..n],
+        &a1[..n],
+        &a2[..n],
+        &a3[..n],
+    );
+    let b = T::splat(simd, beta);
+    let k = |c: T| T::splat(simd, c);
+    let (k00, k01, k02, k03) = (k(coef[0][0]), k(coef[0][1]), k(coef[0][2]), k(coef[0][3]));
+    let (k10, k11, k12, k13) = (k(coef[1][0]), k(coef[1][1]), k(coef[1][2]), k(coef[1][3]));
+    let step = |p: T::V<S>, q: T::V<S>, x0, x1, x2, x3| {
+        let mut p = T::mul(simd, b, p);
+        let mut q = T::mul(simd, b, q);
+        p = T::fma(simd, k00, x0, p);
+        q = T::fma(simd, k10, x0, q);
+        p = T::fma(simd, k01, x1, p);
+        q = T::fma(simd, k11, x1, q);
+        p = T::fma(simd, k02, x2, p);
+        q = T::fma(simd, k12, x2, q);
+        p = T::fma(simd, k03, x3, p);
+        q = T::fma(simd, k13, x3, q);
+        (p, q)
+    };
+    for i in 0..n {
+        (w0[i], w1[i]) = step(w0[i], w1[i], a0[i], a1[i], a2[i], a3[i]);
+    }
+    if !a0t.is_empty() {
+        let l = |t: &[T]| T::load_partial(simd, t);
+        let (p, q) = step(l(w0t), l(w1t), l(a0t), l(a1t), l(a2t), l(a3t));
+        T::store_partial(simd, w0t, p);
+        T::store_partial(simd, w1t, q);
+    }
+}
+
 struct UpdateWeights<'a, T> {
     w: &'a mut [T],
     beta: T,
@@ -415,7 +517,16 @@ impl<T: Elem> UpdateWeights<'_, T> {
         let coef: [[T; TB]; NB] =
             std::array::from_fn(|r| std::array::from_fn(|c| self.coef[(i + r) * m + t + c]));
         let a: [&[T]; TB] = std::array::from_fn(|c| &self.a[(t + c) * n_in..(t + c + 1) * n_in]);
-        update_block::<S, T, NB, TB>(simd, w, beta, coef, a);
+        if NB == 2 && TB == 4 {
+            // Same shapes, written out: see `update_2x4`.
+            let mut it = w.into_iter();
+            let w2: [&mut [T]; 2] = std::array::from_fn(|_| it.next().expect("2 rows"));
+            let c2: [[T; 4]; 2] = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
+            let a4: [&[T]; 4] = std::array::from_fn(|c| a[c]);
+            update_2x4::<S, T>(simd, w2, beta, c2, a4);
+        } else {
+            update_block::<S, T, NB, TB>(simd, w, beta, coef, a);
+        }
     }
 
     /// Examples `t0..t1` for neurons `i..i + NB`, in blocks of up to 4;
