@@ -289,6 +289,21 @@ struct WeightedInputs<'a, T> {
 }
 
 impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
+    /// Neurons `i..i + 4` with examples `j..j + 2`: the 2 × 4 kernel with
+    /// the roles of weights and activations swapped (w·a = a·w).
+    #[inline(always)]
+    fn block_4x2<S: Simd>(&mut self, simd: S, i: usize, j: usize) {
+        let n_in = self.n_in;
+        let w: [&[T]; 4] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
+        let a: [&[T]; 2] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let d = dot_2x4::<S, T>(simd, a, w);
+        for (c, row) in d.iter().enumerate() {
+            for (r, &v) in row.iter().enumerate() {
+                self.z[(j + c) * self.n_out + i + r] = v + self.b[i + r];
+            }
+        }
+    }
+
     /// The block of neurons `i..i + NB` and examples `j..j + MB`.
     #[inline(always)]
     fn block<S: Simd, const NB: usize, const MB: usize>(&mut self, simd: S, i: usize, j: usize) {
@@ -322,6 +337,14 @@ impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WeightedInputs<'_, T> {
         while j < m {
             let mb = (m - j).min(4);
             let mut i = 0;
+            if mb == 2 {
+                // Two examples left: four neurons at a time keep eight
+                // accumulators busy, as in the 2 × 4 block.
+                while n_out - i >= 4 {
+                    self.block_4x2(simd, i, j);
+                    i += 4;
+                }
+            }
             while i < n_out {
                 let nb = (n_out - i).min(2);
                 match (nb, mb) {
