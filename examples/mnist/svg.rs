@@ -47,18 +47,7 @@ pub fn training_curve(points: &[Point], title: &str) -> String {
     let ya = |a: f64| bottom - (bottom - top) * (a - a_lo) / (a_hi - a_lo);
     let yc = |c: f64| bottom - (bottom - top) * (c - c_lo) / (c_hi - c_lo);
 
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="28" text-anchor="middle" font-size="15">{}</text>"#,
-        w / 2.0,
-        escape(title)
-    );
+    let mut s = open(w, h, 12, 28.0, title);
     let _ = writeln!(
         s,
         r#"<path d="M{left} {top} V{bottom} H{right} V{top}" fill="none" stroke="black"/>"#
@@ -151,18 +140,7 @@ pub fn digit_grid(digits: &[(&[u8], usize, usize)], side: usize, title: &str) ->
     let rows = digits.len().div_ceil(per_row).max(1);
     let (cw, ch) = (cell + 16, cell + 30);
     let (w, h) = (per_row * cw + 16, rows * ch + 44);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="13">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
-        w / 2,
-        escape(title)
-    );
+    let mut s = open(w as f64, h as f64, 13, 24.0, title);
     for (n, (pixels, truth, predicted)) in digits.iter().enumerate() {
         let (ox, oy) = (8 + (n % per_row) * cw + 8, 40 + (n / per_row) * ch);
         let _ = writeln!(
@@ -189,6 +167,24 @@ pub fn digit_grid(digits: &[(&[u8], usize, usize)], side: usize, title: &str) ->
         );
     }
     s.push_str("</svg>\n");
+    s
+}
+
+/// The start of an SVG picture of `w × h` on white, with a centred title at
+/// height `title_y`.
+fn open(w: f64, h: f64, font_size: u32, title_y: f64, title: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="{font_size}">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{title_y}" text-anchor="middle" font-size="15">{}</text>"#,
+        w / 2.0,
+        escape(title)
+    );
     s
 }
 
