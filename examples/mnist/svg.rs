@@ -14,7 +14,9 @@ pub struct Point {
 
 fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
     if (hi - lo).abs() < 1e-12 {
-        (lo - 1.0, hi + 1.0)
+        // One point: a window of ±5% around it (accuracies and costs are ≥ 0).
+        let pad = (lo.abs() * 0.05).max(1e-3);
+        (lo - pad, hi + pad)
     } else {
         let pad = (hi - lo) * 0.05;
         (lo - pad, hi + pad)
