@@ -73,6 +73,12 @@ pub(crate) fn check_sizes(sizes: &[usize]) -> Result<()> {
     if sizes.contains(&0) {
         return invalid("every layer needs at least one neuron");
     }
+    let weights = sizes.windows(2).try_fold(0usize, |acc, p| {
+        acc.checked_add(p[0].checked_mul(p[1])?.checked_add(p[1])?)
+    });
+    if weights.is_none_or(|w| w > isize::MAX as usize / 8) {
+        return invalid("the network would have more weights than memory can address");
+    }
     Ok(())
 }
 
@@ -241,6 +247,9 @@ impl<T: Real> Network<T> {
     pub fn feedforward_batch(&self, x: &DMatrix<T>) -> Result<DMatrix<T>> {
         self.check_inputs(x.nrows())?;
         let m = x.ncols();
+        if m == 0 {
+            return Ok(DMatrix::zeros(self.output_size(), 0));
+        }
         let mut ws = Workspace::new(&self.sizes, m);
         ws.forward(self, x.as_slice(), m);
         Ok(DMatrix::from_column_slice(

@@ -181,7 +181,14 @@ fn callback_sees_every_epoch_and_can_stop_early() {
 #[test]
 fn bad_layers_are_errors() {
     let mut rng = StdRng::seed_from_u64(0);
-    for sizes in [&[][..], &[3], &[3, 0, 2], &[0, 2]] {
+    for sizes in [
+        &[][..],
+        &[3],
+        &[3, 0, 2],
+        &[0, 2],
+        &[usize::MAX, 2],
+        &[1 << 40, 1 << 40],
+    ] {
         let err = Network::<f64>::new(sizes, Init::StandardNormal, &mut rng).unwrap_err();
         assert!(
             matches!(err, Error::InvalidLayers { .. }),
