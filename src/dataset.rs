@@ -122,8 +122,21 @@ impl<T: Real> Dataset<T> {
 /// One-hot targets: column `j` is all zeros but a 1 in row `labels[j]`.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] if a label is `classes` or more.
+/// [`Error::InvalidConfig`] if a label is `classes` or more, or if the
+/// matrix would be too large to allocate.
 pub fn one_hot<T: Real>(labels: &[u8], classes: usize) -> Result<DMatrix<T>> {
+    if classes
+        .checked_mul(labels.len())
+        .is_none_or(|n| n > isize::MAX as usize / 8)
+    {
+        return Err(Error::InvalidConfig {
+            name: "classes",
+            reason: format!(
+                "{classes} classes for {} labels is more than memory can hold",
+                labels.len()
+            ),
+        });
+    }
     let mut y = DMatrix::zeros(classes, labels.len());
     for (j, &c) in labels.iter().enumerate() {
         if usize::from(c) >= classes {

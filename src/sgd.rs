@@ -317,6 +317,8 @@ fn train_mini_batch<T: Real, C: Cost<T> + ?Sized>(
         ws.x[t * n_in..(t + 1) * n_in].copy_from_slice(&inputs[j * n_in..(j + 1) * n_in]);
         ws.y[t * n_out..(t + 1) * n_out].copy_from_slice(&targets[j * n_out..(j + 1) * n_out]);
     }
+    // The gathered batch is lent out of the workspace (and put back below)
+    // so that the workspace's other buffers can be written while it is read.
     let x = std::mem::take(&mut ws.x);
     ws.forward(net, &x, m);
     let y = std::mem::take(&mut ws.y);

@@ -247,6 +247,13 @@ fn mismatched_data_is_an_error() {
         Dataset::from_labels(DMatrix::<f64>::zeros(2, 2), &[0, 3], 3),
         Err(Error::InvalidConfig { .. })
     ));
+    assert!(matches!(
+        neuralnet::one_hot::<f64>(&[0, 1], usize::MAX),
+        Err(Error::InvalidConfig {
+            name: "classes",
+            ..
+        })
+    ));
 
     let sgd = Sgd::new().epochs(1);
     let wrong_input = Dataset::new(DMatrix::zeros(3, 4), DMatrix::zeros(1, 4)).unwrap();
