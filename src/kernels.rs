@@ -8,10 +8,16 @@
 //!
 //! Each kernel is written once with explicit SIMD vectors from pulp and run
 //! through pulp's safe dispatcher, which picks at run time the widest
-//! instruction set the CPU has (AVX2 + FMA on x86-64-v3 machines, scalar
-//! code elsewhere). The vectors are explicit because LLVM's auto-vectoriser
-//! falls back to 128-bit vectors inside such run-time-selected functions.
-//! Nothing here allocates.
+//! instruction set the CPU has (AVX-512 on x86-64-v4 machines, AVX2 + FMA on
+//! x86-64-v3, scalar code elsewhere). The vectors are explicit because
+//! LLVM's auto-vectoriser falls back to 128-bit vectors inside such
+//! run-time-selected functions. Nothing here allocates.
+//!
+//! The two big kernels (weighted inputs and the weight update) work on two
+//! neurons at a time against a block of examples: 10 with 512-bit vectors,
+//! 5 with narrower ones (as many accumulators as the registers hold), so a
+//! weight vector streams through the cache once per 10 (or 5) examples of
+//! the lecture's mini-batch of 10. Remainders go through blocks of up to 4.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -148,6 +154,24 @@ impl_elem!(
     sigmoid_f64s
 );
 
+/// Runs a kernel with the widest instruction set this CPU has (in tests,
+/// optionally a narrower one: see `tests::at_every_level`).
+#[inline(always)]
+fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
+    #[cfg(test)]
+    match tests::LEVEL.with(Cell::get) {
+        tests::Level::Scalar => return Simd::vectorize(pulp::Scalar::new(), op),
+        #[cfg(target_arch = "x86_64")]
+        tests::Level::V3 => {
+            if let Some(simd) = pulp::x86::V3::try_new() {
+                return Simd::vectorize(simd, op);
+            }
+        }
+        _ => {}
+    }
+    Arch::new().dispatch(op)
+}
+
 /// Threads the kernels and evaluations may use (see [`crate::set_num_threads`]).
 static THREADS: AtomicUsize = AtomicUsize::new(1);
 
@@ -278,6 +302,128 @@ fn dot_2x4<S: Simd, T: Elem>(simd: S, w: [&[T]; 2], a: [&[T]; 4]) -> [[T; 4]; 2]
     ]
 }
 
+/// Generates a dot-product block of two weight vectors with `$mb`
+/// activation vectors, every accumulator a named variable (see
+/// [`dot_2x4`]): per step two weight loads feed `2·$mb` multiply-adds, so
+/// each weight vector streams through the cache once per `$mb` examples.
+macro_rules! dot_2xn {
+    ($name:ident, $mb:literal; $(($a:ident, $at:ident, $c0:ident, $c1:ident)),+) => {
+        #[inline(always)]
+        fn $name<S: Simd, T: Elem>(simd: S, w: [&[T]; 2], a: [&[T]; $mb]) -> [[T; $mb]; 2] {
+            let (w0, w0t) = T::as_simd::<S>(w[0]);
+            let (w1, w1t) = T::as_simd::<S>(w[1]);
+            let n = w0.len();
+            let (w0, w1) = (&w0[..n], &w1[..n]);
+            let [$($a),+] = a;
+            $(
+                let ($a, $at) = T::as_simd::<S>($a);
+                let $a = &$a[..n];
+            )+
+            let z = T::splat(simd, T::default());
+            $(
+                let mut $c0 = z;
+                let mut $c1 = z;
+            )+
+            for k in 0..n {
+                let (p, q) = (w0[k], w1[k]);
+                $(
+                    let x = $a[k];
+                    $c0 = T::fma(simd, p, x, $c0);
+                    $c1 = T::fma(simd, q, x, $c1);
+                )+
+            }
+            if !w0t.is_empty() {
+                let (p, q) = (T::load_partial(simd, w0t), T::load_partial(simd, w1t));
+                $(
+                    let x = T::load_partial(simd, $at);
+                    $c0 = T::fma(simd, p, x, $c0);
+                    $c1 = T::fma(simd, q, x, $c1);
+                )+
+            }
+            [[$(T::sum(simd, $c0)),+], [$(T::sum(simd, $c1)),+]]
+        }
+    };
+}
+
+dot_2xn!(dot_2x5, 5;
+    (a0, a0t, c00, c10), (a1, a1t, c01, c11), (a2, a2t, c02, c12), (a3, a3t, c03, c13),
+    (a4, a4t, c04, c14));
+dot_2xn!(dot_2x10, 10;
+    (a0, a0t, c00, c10), (a1, a1t, c01, c11), (a2, a2t, c02, c12), (a3, a3t, c03, c13),
+    (a4, a4t, c04, c14), (a5, a5t, c05, c15), (a6, a6t, c06, c16), (a7, a7t, c07, c17),
+    (a8, a8t, c08, c18), (a9, a9t, c09, c19));
+
+/// Generates an update block for two weight vectors and `$tb` examples,
+/// every coefficient a named variable (see [`update_2x4`]).
+macro_rules! update_2xn {
+    ($name:ident, $tb:literal; $(($a:ident, $at:ident, $k0:ident, $k1:ident, $c:literal)),+) => {
+        #[inline(always)]
+        fn $name<S: Simd, T: Elem>(
+            simd: S,
+            w: [&mut [T]; 2],
+            beta: T,
+            coef: [[T; $tb]; 2],
+            a: [&[T]; $tb],
+        ) {
+            let [w0, w1] = w;
+            let (w0, w0t) = T::as_mut_simd::<S>(w0);
+            let (w1, w1t) = T::as_mut_simd::<S>(w1);
+            let n = w0.len();
+            let (w0, w1) = (&mut w0[..n], &mut w1[..n]);
+            let [$($a),+] = a;
+            $(
+                let ($a, $at) = T::as_simd::<S>($a);
+                let $a = &$a[..n];
+                let $k0 = T::splat(simd, coef[0][$c]);
+                let $k1 = T::splat(simd, coef[1][$c]);
+            )+
+            let b = T::splat(simd, beta);
+            for i in 0..n {
+                let mut p = T::mul(simd, b, w0[i]);
+                let mut q = T::mul(simd, b, w1[i]);
+                $(
+                    let x = $a[i];
+                    p = T::fma(simd, $k0, x, p);
+                    q = T::fma(simd, $k1, x, q);
+                )+
+                w0[i] = p;
+                w1[i] = q;
+            }
+            if !w0t.is_empty() {
+                let mut p = T::mul(simd, b, T::load_partial(simd, w0t));
+                let mut q = T::mul(simd, b, T::load_partial(simd, w1t));
+                $(
+                    let x = T::load_partial(simd, $at);
+                    p = T::fma(simd, $k0, x, p);
+                    q = T::fma(simd, $k1, x, q);
+                )+
+                T::store_partial(simd, w0t, p);
+                T::store_partial(simd, w1t, q);
+            }
+        }
+    };
+}
+
+update_2xn!(update_2x5, 5;
+    (a0, a0t, k00, k10, 0), (a1, a1t, k01, k11, 1), (a2, a2t, k02, k12, 2),
+    (a3, a3t, k03, k13, 3), (a4, a4t, k04, k14, 4));
+update_2xn!(update_2x10, 10;
+    (a0, a0t, k00, k10, 0), (a1, a1t, k01, k11, 1), (a2, a2t, k02, k12, 2),
+    (a3, a3t, k03, k13, 3), (a4, a4t, k04, k14, 4), (a5, a5t, k05, k15, 5),
+    (a6, a6t, k06, k16, 6), (a7, a7t, k07, k17, 7), (a8, a8t, k08, k18, 8),
+    (a9, a9t, k09, k19, 9));
+
+/// Examples per block of the wide kernels: 10 with 512-bit vectors (32
+/// registers hold the 20 accumulators), 5 with narrower ones (16 registers).
+#[inline(always)]
+fn wide_block<S: Simd, T: Elem>() -> usize {
+    if std::mem::size_of::<T::V<S>>() >= 64 {
+        10
+    } else {
+        5
+    }
+}
+
 struct WeightedInputs<'a, T> {
     w: &'a [T],
     b: &'a [T],
@@ -304,6 +450,26 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
         }
     }
 
+    /// Neurons `i[0]` and `i[1]` with examples `j..j + MB`, MB = 5 or 10.
+    #[inline(always)]
+    fn wide<S: Simd, const MB: usize>(&mut self, simd: S, i: [usize; 2], j: usize) {
+        let n_in = self.n_in;
+        let w = i.map(|i| &self.w[i * n_in..(i + 1) * n_in]);
+        let a: [&[T]; MB] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let d: [[T; MB]; 2] = if MB == 10 {
+            let d = dot_2x10::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
+            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+        } else {
+            let d = dot_2x5::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
+            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+        };
+        for (r, row) in d.iter().enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                self.z[(j + c) * self.n_out + i[r]] = v + self.b[i[r]];
+            }
+        }
+    }
+
     /// The block of neurons `i..i + NB` and examples `j..j + MB`.
     #[inline(always)]
     fn block<S: Simd, const NB: usize, const MB: usize>(&mut self, simd: S, i: usize, j: usize) {
@@ -324,6 +490,34 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
                 self.z[(j + c) * self.n_out + i + r] = v + self.b[i + r];
             }
         }
+    }
+}
+
+/// The examples that fill whole blocks of [`wide_block`], as its own
+/// dispatched function (inlined with the narrow blocks, LLVM compiles both
+/// worse); returns how many examples it did.
+struct WideWeightedInputs<'a, 'b, T>(&'b mut WeightedInputs<'a, T>);
+
+impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WideWeightedInputs<'_, '_, T> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> usize {
+        let this = self.0;
+        let wide = wide_block::<S, T>();
+        let done = this.m / wide * wide;
+        for j in (0..done).step_by(wide) {
+            // Pairs of neurons; an odd last neuron is paired with itself.
+            for i in (0..this.n_out).step_by(2) {
+                let i1 = (i + 1).min(this.n_out - 1);
+                if wide == 10 {
+                    this.wide::<S, 10>(simd, [i, i1], j);
+                } else {
+                    this.wide::<S, 5>(simd, [i, i1], j);
+                }
+            }
+        }
+        done
     }
 }
 
@@ -404,7 +598,7 @@ pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
         });
         return;
     }
-    Arch::new().dispatch(WeightedInputs {
+    let mut op = WeightedInputs {
         w,
         b,
         a,
@@ -412,7 +606,16 @@ pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
         n_out,
         m,
         z,
-    });
+    };
+    let done = dispatch(WideWeightedInputs(&mut op));
+    if done < m {
+        dispatch(WeightedInputs {
+            a: &a[done * n_in..],
+            m: m - done,
+            z: &mut op.z[done * n_out..],
+            ..op
+        });
+    }
 }
 
 /// `w_r ← β·w_r + Σ_c coef[r][c]·a_c` for `NB` neurons and `TB` examples,
@@ -522,6 +725,54 @@ struct UpdateWeights<'a, T> {
     n_in: usize,
     n_out: usize,
     m: usize,
+    /// Examples `0..skip` already applied to the pairs of neurons (all but
+    /// an odd last one) by [`WideUpdateWeights`].
+    skip: usize,
+}
+
+/// Bytes of activations per tile of the update.
+const UPDATE_TILE_BYTES: usize = 256 << 10;
+
+/// Activations per tile of the update: as many examples (a multiple of 20)
+/// as fit in about 256 KiB, so that a tile stays in the L2 cache while
+/// every neuron uses it.
+fn update_tile<T>(n_in: usize) -> usize {
+    (UPDATE_TILE_BYTES / (n_in * std::mem::size_of::<T>()).max(1)).max(20) / 20 * 20
+}
+
+/// The examples that fill whole blocks of [`wide_block`], for the pairs of
+/// neurons, as its own dispatched function (see [`WideWeightedInputs`]);
+/// returns how many examples it did.
+struct WideUpdateWeights<'a, 'b, T>(&'b mut UpdateWeights<'a, T>);
+
+impl<T: Elem> WithSimd for WideUpdateWeights<'_, '_, T> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> usize {
+        let this = self.0;
+        let wide = wide_block::<S, T>();
+        let done = this.m / wide * wide;
+        let pairs = this.n_out / 2 * 2;
+        if pairs == 0 {
+            return 0;
+        }
+        let tile = update_tile::<T>(this.n_in);
+        for t0 in (0..done).step_by(tile) {
+            let t1 = (t0 + tile).min(done);
+            for i in (0..pairs).step_by(2) {
+                for t in (t0..t1).step_by(wide) {
+                    let beta = if t == 0 { this.beta } else { T::ONE };
+                    if wide == 10 {
+                        this.wide::<S, 10>(simd, i, t, beta);
+                    } else {
+                        this.wide::<S, 5>(simd, i, t, beta);
+                    }
+                }
+            }
+        }
+        done
+    }
 }
 
 impl<T: Elem> UpdateWeights<'_, T> {
@@ -552,6 +803,23 @@ impl<T: Elem> UpdateWeights<'_, T> {
         }
     }
 
+    /// Neurons `i` and `i + 1` with examples `t..t + TB`, TB = 5 or 10.
+    #[inline(always)]
+    fn wide<S: Simd, const TB: usize>(&mut self, simd: S, i: usize, t: usize, beta: T) {
+        let (n_in, m) = (self.n_in, self.m);
+        let (w0, w1) = self.w[i * n_in..(i + 2) * n_in].split_at_mut(n_in);
+        let coef: [[T; TB]; 2] =
+            std::array::from_fn(|r| std::array::from_fn(|c| self.coef[(i + r) * m + t + c]));
+        let a: [&[T]; TB] = std::array::from_fn(|c| &self.a[(t + c) * n_in..(t + c + 1) * n_in]);
+        if TB == 10 {
+            let c10 = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
+            update_2x10::<S, T>(simd, [w0, w1], beta, c10, std::array::from_fn(|c| a[c]));
+        } else {
+            let c5 = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
+            update_2x5::<S, T>(simd, [w0, w1], beta, c5, std::array::from_fn(|c| a[c]));
+        }
+    }
+
     /// Examples `t0..t1` for neurons `i..i + NB`, in blocks of up to 4;
     /// `beta` scales the weights in the first block only.
     #[inline(always)]
@@ -578,29 +846,28 @@ impl<T: Elem> UpdateWeights<'_, T> {
     }
 }
 
-/// Activations per tile of the update: as many examples as fit in about
-/// 256 KiB, so that a tile stays in the L2 cache while every neuron uses it.
-const UPDATE_TILE_BYTES: usize = 256 << 10;
-
 impl<T: Elem> WithSimd for UpdateWeights<'_, T> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: Simd>(mut self, simd: S) {
-        let tile =
-            (UPDATE_TILE_BYTES / (self.n_in * std::mem::size_of::<T>()).max(1)).max(4) / 4 * 4;
+        let tile = update_tile::<T>(self.n_in);
+        let first_beta = self.beta;
+        let beta_from = |t: usize| if t == 0 { first_beta } else { T::ONE };
         let mut t0 = 0;
         while t0 < self.m {
             let t1 = (t0 + tile).min(self.m);
-            let beta = if t0 == 0 { self.beta } else { T::ONE };
             let mut i = 0;
             while i < self.n_out {
                 // Two neurons at a time share the loads of the activations.
                 if self.n_out - i >= 2 {
-                    self.neurons::<S, 2>(simd, i, t0, t1, beta);
+                    let lo = t0.max(self.skip);
+                    if lo < t1 {
+                        self.neurons::<S, 2>(simd, i, lo, t1, beta_from(lo));
+                    }
                     i += 2;
                 } else {
-                    self.neurons::<S, 1>(simd, i, t0, t1, beta);
+                    self.neurons::<S, 1>(simd, i, t0, t1, beta_from(t0));
                     i += 1;
                 }
             }
@@ -653,7 +920,7 @@ pub(crate) fn update_weights<T: Elem>(
         });
         return;
     }
-    Arch::new().dispatch(UpdateWeights {
+    let mut op = UpdateWeights {
         w,
         beta,
         coef,
@@ -661,7 +928,12 @@ pub(crate) fn update_weights<T: Elem>(
         n_in,
         n_out,
         m,
-    });
+        skip: 0,
+    };
+    op.skip = dispatch(WideUpdateWeights(&mut op));
+    if op.skip < m || n_out % 2 == 1 {
+        dispatch(op);
+    }
 }
 
 struct BackPropagate<'a, T> {
@@ -726,7 +998,7 @@ pub(crate) fn back_propagate<T: Elem>(
     out: &mut [T],
 ) {
     assert!(w.len() >= n_in * n_out && delta.len() >= n_out * m && out.len() >= n_in * m);
-    Arch::new().dispatch(BackPropagate {
+    dispatch(BackPropagate {
         w,
         delta,
         n_in,
@@ -835,12 +1107,37 @@ impl<T: Elem> WithSimd for SigmoidInPlace<'_, T> {
 /// vectorised σ above (within a few units in the last place of the scalar
 /// [`crate::sigmoid`]).
 pub(crate) fn sigmoid_in_place<T: Elem>(z: &mut [T]) {
-    Arch::new().dispatch(SigmoidInPlace(z));
+    dispatch(SigmoidInPlace(z));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The instruction sets a test can make the kernels use.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub(super) enum Level {
+        /// The widest this CPU has (AVX-512 or AVX2 on x86-64).
+        Best,
+        /// AVX2 + FMA, where the CPU has them.
+        V3,
+        /// pulp's portable scalar code.
+        Scalar,
+    }
+
+    thread_local! {
+        pub(super) static LEVEL: Cell<Level> = const { Cell::new(Level::Best) };
+    }
+
+    /// Runs `f` with the kernels at each level in turn: every block shape
+    /// (10, 5 or 4 examples wide, masked tails) is checked on this machine.
+    fn at_every_level(mut f: impl FnMut(Level)) {
+        for level in [Level::Best, Level::V3, Level::Scalar] {
+            LEVEL.with(|l| l.set(level));
+            f(level);
+        }
+        LEVEL.with(|l| l.set(Level::Best));
+    }
 
     /// Neuron-major weights as a plain function of (k, i).
     fn naive_z(w: &[f64], b: &[f64], a: &[f64], n_in: usize, n_out: usize, m: usize) -> Vec<f64> {
@@ -865,48 +1162,82 @@ mod tests {
 
     #[test]
     fn weighted_inputs_match_naive_for_awkward_shapes() {
-        for &(n_in, n_out, m) in &[(1, 1, 1), (17, 3, 5), (33, 5, 7), (784, 30, 10), (40, 2, 4)] {
-            let w = seq(n_in * n_out, 0.01);
-            let b = seq(n_out, 0.1);
-            let a = seq(n_in * m, 0.02);
-            let mut z = vec![0.0; n_out * m];
-            weighted_inputs(&w, &b, &a, n_in, n_out, m, &mut z);
-            let expect = naive_z(&w, &b, &a, n_in, n_out, m);
-            for (x, y) in z.iter().zip(&expect) {
-                assert!((x - y).abs() < 1e-9, "{n_in}x{n_out}x{m}: {x} vs {y}");
+        // Odd neuron counts, and batches with and without a remainder after
+        // the blocks of 10 and of 5 examples.
+        let shapes = [
+            (1, 1, 1),
+            (17, 3, 5),
+            (33, 5, 7),
+            (784, 30, 10),
+            (40, 2, 4),
+            (19, 7, 13),
+            (784, 31, 23),
+            (9, 1, 20),
+        ];
+        at_every_level(|level| {
+            for &(n_in, n_out, m) in &shapes {
+                let w = seq(n_in * n_out, 0.01);
+                let b = seq(n_out, 0.1);
+                let a = seq(n_in * m, 0.02);
+                let mut z = vec![0.0; n_out * m];
+                weighted_inputs(&w, &b, &a, n_in, n_out, m, &mut z);
+                let expect = naive_z(&w, &b, &a, n_in, n_out, m);
+                for (x, y) in z.iter().zip(&expect) {
+                    assert!(
+                        (x - y).abs() < 1e-9,
+                        "{level:?} {n_in}x{n_out}x{m}: {x} vs {y}"
+                    );
+                }
+                // f32 agrees to f32 precision.
+                let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+                let mut z32 = vec![0.0f32; n_out * m];
+                weighted_inputs(&f(&w), &f(&b), &f(&a), n_in, n_out, m, &mut z32);
+                for (x, y) in z32.iter().zip(&expect) {
+                    assert!(
+                        (f64::from(*x) - y).abs() < 1e-3,
+                        "{level:?} f32 {n_in}x{n_out}x{m}: {x} vs {y}"
+                    );
+                }
             }
-            // f32 agrees to f32 precision.
-            let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
-            let mut z32 = vec![0.0f32; n_out * m];
-            weighted_inputs(&f(&w), &f(&b), &f(&a), n_in, n_out, m, &mut z32);
-            for (x, y) in z32.iter().zip(&expect) {
-                assert!(
-                    (f64::from(*x) - y).abs() < 1e-3,
-                    "f32 {n_in}x{n_out}x{m}: {x} vs {y}"
-                );
-            }
-        }
+        });
     }
 
     #[test]
     fn update_matches_naive() {
-        // (784, 3, 100) in f64 spans three tiles of 40 examples.
-        for &(n_in, n_out, m) in &[(37, 3, 4), (8, 1, 1), (784, 2, 10), (784, 3, 100)] {
-            let mut w = seq(n_in * n_out, 0.01);
-            let w0 = w.clone();
-            let coef = seq(m * n_out, 0.05);
-            let a = seq(n_in * m, 0.02);
-            update_weights(&mut w, 0.9, &coef, &a, n_in, n_out, m);
-            for i in 0..n_out {
-                for k in 0..n_in {
-                    let mut s = 0.9 * w0[i * n_in + k];
-                    for t in 0..m {
-                        s += coef[i * m + t] * a[t * n_in + k];
+        // (784, 3, 100) in f64 spans tiles of 40, 40 and 20 examples; the
+        // others have odd neuron counts or a remainder after the blocks of
+        // 10 and of 5 examples.
+        let shapes = [
+            (37, 3, 4),
+            (8, 1, 1),
+            (784, 2, 10),
+            (784, 3, 100),
+            (19, 5, 13),
+            (33, 4, 27),
+            (9, 1, 20),
+        ];
+        at_every_level(|level| {
+            for &(n_in, n_out, m) in &shapes {
+                let mut w = seq(n_in * n_out, 0.01);
+                let w0 = w.clone();
+                let coef = seq(m * n_out, 0.05);
+                let a = seq(n_in * m, 0.02);
+                update_weights(&mut w, 0.9, &coef, &a, n_in, n_out, m);
+                for i in 0..n_out {
+                    for k in 0..n_in {
+                        let mut s = 0.9 * w0[i * n_in + k];
+                        for t in 0..m {
+                            s += coef[i * m + t] * a[t * n_in + k];
+                        }
+                        let got = w[i * n_in + k];
+                        assert!(
+                            (got - s).abs() < 1e-12,
+                            "{level:?} {n_in}x{n_out}x{m}: {got} vs {s}"
+                        );
                     }
-                    assert!((w[i * n_in + k] - s).abs() < 1e-12);
                 }
             }
-        }
+        });
     }
 
     #[test]
@@ -917,42 +1248,46 @@ mod tests {
                 -1e30, -1000.0, -88.0, -87.5, 87.5, 88.0, 1000.0, 1e30, 0.0, -0.0,
             ])
             .collect();
-        let mut v64 = zs.clone();
-        sigmoid_in_place(&mut v64);
-        let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
-        sigmoid_in_place(&mut v32);
-        for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
-            let exact = crate::sigmoid(z);
-            assert!(
-                (0.0..=1.0).contains(&a64) && (0.0..=1.0).contains(&a32),
-                "σ({z})"
-            );
-            assert!(
-                (a64 - exact).abs() <= 1e-15 * exact + 2.0 * f64::MIN_POSITIVE,
-                "f64 σ({z}) = {a64}, expected {exact}"
-            );
-            // Below z ≈ −87.3 the f32 version stops at the smallest normal f32.
-            let exact32 = crate::sigmoid(z as f32);
-            assert!(
-                (a32 - exact32).abs() <= 4e-7 * exact32 + 2.0 * f32::MIN_POSITIVE,
-                "f32 σ({z}) = {a32}, expected {exact32}"
-            );
-        }
+        at_every_level(|level| {
+            let mut v64 = zs.clone();
+            sigmoid_in_place(&mut v64);
+            let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
+            sigmoid_in_place(&mut v32);
+            for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
+                let exact = crate::sigmoid(z);
+                assert!(
+                    (0.0..=1.0).contains(&a64) && (0.0..=1.0).contains(&a32),
+                    "σ({z})"
+                );
+                assert!(
+                    (a64 - exact).abs() <= 1e-15 * exact + 2.0 * f64::MIN_POSITIVE,
+                    "{level:?} f64 σ({z}) = {a64}, expected {exact}"
+                );
+                // Below z ≈ −87.3 the f32 version stops at the smallest normal f32.
+                let exact32 = crate::sigmoid(z as f32);
+                assert!(
+                    (a32 - exact32).abs() <= 4e-7 * exact32 + 2.0 * f32::MIN_POSITIVE,
+                    "{level:?} f32 σ({z}) = {a32}, expected {exact32}"
+                );
+            }
+        });
     }
 
     #[test]
     fn back_propagate_matches_naive() {
-        for &(n_in, n_out, m) in &[(5, 3, 2), (30, 10, 10), (17, 4, 3)] {
-            let w = seq(n_in * n_out, 0.1);
-            let d = seq(n_out * m, 0.3);
-            let mut out = vec![1.0; n_in * m];
-            back_propagate(&w, &d, n_in, n_out, m, &mut out);
-            for j in 0..m {
-                for k in 0..n_in {
-                    let s: f64 = (0..n_out).map(|i| d[j * n_out + i] * w[i * n_in + k]).sum();
-                    assert!((out[j * n_in + k] - s).abs() < 1e-12);
+        at_every_level(|level| {
+            for &(n_in, n_out, m) in &[(5, 3, 2), (30, 10, 10), (17, 4, 3)] {
+                let w = seq(n_in * n_out, 0.1);
+                let d = seq(n_out * m, 0.3);
+                let mut out = vec![1.0; n_in * m];
+                back_propagate(&w, &d, n_in, n_out, m, &mut out);
+                for j in 0..m {
+                    for k in 0..n_in {
+                        let s: f64 = (0..n_out).map(|i| d[j * n_out + i] * w[i * n_in + k]).sum();
+                        assert!((out[j * n_in + k] - s).abs() < 1e-12, "{level:?}");
+                    }
                 }
             }
-        }
+        });
     }
 }
