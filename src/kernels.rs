@@ -413,6 +413,24 @@ update_2xn!(update_2x10, 10;
     (a6, a6t, k06, k16, 6), (a7, a7t, k07, k17, 7), (a8, a8t, k08, k18, 8),
     (a9, a9t, k09, k19, 9));
 
+/// Bytes of activations a block of examples may take: they are read again
+/// for every pair of neurons, so they should stay in the L1 cache (48 KiB on
+/// recent x86 cores) next to the streaming weights.
+const WIDE_BLOCK_BYTES: usize = 40 << 10;
+
+/// The length of the parts the inputs are split into, so that `wide`
+/// examples' part of the activations fits [`WIDE_BLOCK_BYTES`]: all of
+/// them for 784 `f32` pixels, halves for `f64`. A multiple of 16 elements
+/// (a whole number of vectors) unless it is the whole input.
+fn input_part<T>(n_in: usize, wide: usize) -> usize {
+    let bytes = n_in.saturating_mul(wide * std::mem::size_of::<T>());
+    if bytes <= WIDE_BLOCK_BYTES {
+        return n_in.max(1);
+    }
+    n_in.div_ceil(bytes.div_ceil(WIDE_BLOCK_BYTES))
+        .next_multiple_of(16)
+}
+
 /// Examples per block of the wide kernels: 10 with 512-bit vectors (32
 /// registers hold the 20 accumulators), 5 with narrower ones (16 registers).
 #[inline(always)]
@@ -450,12 +468,20 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
         }
     }
 
-    /// Neurons `i[0]` and `i[1]` with examples `j..j + MB`, MB = 5 or 10.
+    /// Neurons `i[0]` and `i[1]` with examples `j..j + MB`, MB = 5 or 10,
+    /// over the inputs `k` (the first part sets z, later ones add to it).
     #[inline(always)]
-    fn wide<S: Simd, const MB: usize>(&mut self, simd: S, i: [usize; 2], j: usize) {
+    fn wide<S: Simd, const MB: usize>(
+        &mut self,
+        simd: S,
+        i: [usize; 2],
+        j: usize,
+        k: std::ops::Range<usize>,
+    ) {
         let n_in = self.n_in;
-        let w = i.map(|i| &self.w[i * n_in..(i + 1) * n_in]);
-        let a: [&[T]; MB] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let w = i.map(|i| &self.w[i * n_in + k.start..i * n_in + k.end]);
+        let a: [&[T]; MB] =
+            std::array::from_fn(|c| &self.a[(j + c) * n_in + k.start..(j + c) * n_in + k.end]);
         let d: [[T; MB]; 2] = if MB == 10 {
             let d = dot_2x10::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
             std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
@@ -463,9 +489,12 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
             let d = dot_2x5::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
             std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
         };
-        for (r, row) in d.iter().enumerate() {
+        // A neuron paired with itself is written once.
+        let rows = if i[0] == i[1] { 1 } else { 2 };
+        for (r, row) in d.iter().enumerate().take(rows) {
             for (c, &v) in row.iter().enumerate() {
-                self.z[(j + c) * self.n_out + i[r]] = v + self.b[i[r]];
+                let z = &mut self.z[(j + c) * self.n_out + i[r]];
+                *z = v + if k.start == 0 { self.b[i[r]] } else { *z };
             }
         }
     }
@@ -506,14 +535,18 @@ impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WideWeightedInputs<'_, '_
         let this = self.0;
         let wide = wide_block::<S, T>();
         let done = this.m / wide * wide;
+        let part = input_part::<T>(this.n_in, wide);
         for j in (0..done).step_by(wide) {
-            // Pairs of neurons; an odd last neuron is paired with itself.
-            for i in (0..this.n_out).step_by(2) {
-                let i1 = (i + 1).min(this.n_out - 1);
-                if wide == 10 {
-                    this.wide::<S, 10>(simd, [i, i1], j);
-                } else {
-                    this.wide::<S, 5>(simd, [i, i1], j);
+            for k0 in (0..this.n_in).step_by(part) {
+                let k = k0..(k0 + part).min(this.n_in);
+                // Pairs of neurons; an odd last neuron is paired with itself.
+                for i in (0..this.n_out).step_by(2) {
+                    let i1 = (i + 1).min(this.n_out - 1);
+                    if wide == 10 {
+                        this.wide::<S, 10>(simd, [i, i1], j, k.clone());
+                    } else {
+                        this.wide::<S, 5>(simd, [i, i1], j, k.clone());
+                    }
                 }
             }
         }
@@ -758,15 +791,19 @@ impl<T: Elem> WithSimd for WideUpdateWeights<'_, '_, T> {
             return 0;
         }
         let tile = update_tile::<T>(this.n_in);
+        let part = input_part::<T>(this.n_in, wide);
         for t0 in (0..done).step_by(tile) {
             let t1 = (t0 + tile).min(done);
-            for i in (0..pairs).step_by(2) {
-                for t in (t0..t1).step_by(wide) {
-                    let beta = if t == 0 { this.beta } else { T::ONE };
-                    if wide == 10 {
-                        this.wide::<S, 10>(simd, i, t, beta);
-                    } else {
-                        this.wide::<S, 5>(simd, i, t, beta);
+            for k0 in (0..this.n_in).step_by(part) {
+                let k = k0..(k0 + part).min(this.n_in);
+                for i in (0..pairs).step_by(2) {
+                    for t in (t0..t1).step_by(wide) {
+                        let beta = if t == 0 { this.beta } else { T::ONE };
+                        if wide == 10 {
+                            this.wide::<S, 10>(simd, i, t, beta, k.clone());
+                        } else {
+                            this.wide::<S, 5>(simd, i, t, beta, k.clone());
+                        }
                     }
                 }
             }
@@ -803,14 +840,24 @@ impl<T: Elem> UpdateWeights<'_, T> {
         }
     }
 
-    /// Neurons `i` and `i + 1` with examples `t..t + TB`, TB = 5 or 10.
+    /// Neurons `i` and `i + 1` with examples `t..t + TB`, TB = 5 or 10, over
+    /// the inputs `k`.
     #[inline(always)]
-    fn wide<S: Simd, const TB: usize>(&mut self, simd: S, i: usize, t: usize, beta: T) {
+    fn wide<S: Simd, const TB: usize>(
+        &mut self,
+        simd: S,
+        i: usize,
+        t: usize,
+        beta: T,
+        k: std::ops::Range<usize>,
+    ) {
         let (n_in, m) = (self.n_in, self.m);
         let (w0, w1) = self.w[i * n_in..(i + 2) * n_in].split_at_mut(n_in);
+        let (w0, w1) = (&mut w0[k.clone()], &mut w1[k.clone()]);
         let coef: [[T; TB]; 2] =
             std::array::from_fn(|r| std::array::from_fn(|c| self.coef[(i + r) * m + t + c]));
-        let a: [&[T]; TB] = std::array::from_fn(|c| &self.a[(t + c) * n_in..(t + c + 1) * n_in]);
+        let a: [&[T]; TB] =
+            std::array::from_fn(|c| &self.a[(t + c) * n_in + k.start..(t + c) * n_in + k.end]);
         if TB == 10 {
             let c10 = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
             update_2x10::<S, T>(simd, [w0, w1], beta, c10, std::array::from_fn(|c| a[c]));
