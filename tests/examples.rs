@@ -148,6 +148,25 @@ fn mnist_trains_reports_and_draws() {
 }
 
 #[test]
+fn mnist_ends_quietly_when_its_reader_goes_away() {
+    // As in `mnist | head -1`: the reader closes the pipe; the example must
+    // stop without a panic message.
+    let dir = synthetic_mnist("pipe", 100, 20);
+    let mut child = example("mnist")
+        .args(["--epochs", "3", "--hidden", "5", "--no-pictures", "--data"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let run = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{:?}: {stderr}", run.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn mnist_json_lines_are_machine_readable() {
     let dir = synthetic_mnist("json", 100, 20);
     let run = example("mnist")

@@ -223,6 +223,27 @@ impl Args {
 
 type BoxError = Box<dyn std::error::Error>;
 
+/// `println!` that ends the program quietly when the reader of stdout has
+/// gone (`mnist | head -3`) instead of panicking, and with a message on any
+/// other write error. A checkpoint is never half-written by this: saves are
+/// atomic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(format_args!($($arg)*))
+    };
+}
+
+fn write_stdout(line: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     neuralnet::set_num_threads(args.threads);
@@ -351,7 +372,7 @@ impl<T: Real> Monitor<T> for Progress<'_> {
         );
         if self.json {
             eprintln!("{line}");
-            println!(
+            out!(
                 "{{\"epoch\":{},\"seconds\":{:.6},\"correct\":{},\"total\":{},\"accuracy\":{:.6},\"cost\":{:.8},\"evaluation_seconds\":{:.6}}}",
                 r.epoch,
                 r.seconds.as_secs_f64(),
@@ -362,10 +383,10 @@ impl<T: Real> Monitor<T> for Progress<'_> {
                 r.evaluation_seconds.as_secs_f64()
             );
         } else {
-            println!("{line}");
+            out!("{line}");
         }
         if let Some((workload, dtype)) = self.peer {
-            println!(
+            out!(
                 "RESULT peer=neuralnet workload={workload} threads={} dtype={dtype} epoch={} seconds={:.4} test_accuracy={:.4}",
                 neuralnet::num_threads(),
                 r.epoch,
@@ -373,7 +394,6 @@ impl<T: Real> Monitor<T> for Progress<'_> {
                 e.accuracy()
             );
         }
-        let _ = std::io::stdout().flush();
         self.curve.push(svg::Point {
             epoch: r.epoch,
             accuracy: 100.0 * e.accuracy(),
@@ -397,7 +417,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         if args.json {
             eprintln!("{s}")
         } else {
-            println!("{s}")
+            out!("{s}")
         }
     };
     let dir = find_data(args, &say)?;
