@@ -97,6 +97,7 @@
 //! mini-batches use more cores.
 
 mod activation;
+mod aligned;
 mod cost;
 mod dataset;
 #[cfg(feature = "download")]

@@ -38,7 +38,7 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 
 use crate::{Error, Network, Real, Result};
 
@@ -198,10 +198,14 @@ impl<T: Real> Network<T> {
     /// The same network in another scalar type (rounding to the nearest
     /// value when narrowing `f64` to `f32`).
     pub fn cast<U: Real>(&self) -> Network<U> {
-        let conv = |m: &DMatrix<T>| m.map(|v| U::elem_from_f64(v.elem_to_f64()));
+        let conv = |w: &[T]| {
+            w.iter()
+                .map(|v| U::elem_from_f64(v.elem_to_f64()))
+                .collect()
+        };
         Network::from_storage(
             self.sizes().to_vec(),
-            self.storage().0.iter().map(conv).collect(),
+            &self.storage().0.map(conv).collect::<Vec<_>>(),
             self.biases()
                 .iter()
                 .map(|b| b.map(|v| U::elem_from_f64(v.elem_to_f64())))
@@ -211,7 +215,7 @@ impl<T: Real> Network<T> {
 
     fn check_finite(&self) -> Result<()> {
         let (w, b) = self.storage();
-        for (layer, (w, b)) in w.iter().zip(b).enumerate() {
+        for (layer, (w, b)) in w.zip(b).enumerate() {
             if !w.iter().all(|v| v.is_finite()) {
                 return Err(Error::NonFinite {
                     layer,
@@ -239,9 +243,9 @@ impl<T: Real> Network<T> {
         }
         encode_record(record, &mut out);
         let (w, b) = self.storage();
-        for (w, b) in w.iter().zip(b) {
-            // Neuron-major storage: its column-major order is wˡ row by row.
-            for &v in w.as_slice() {
+        for (w, b) in w.zip(b) {
+            // Neuron-major storage: neuron after neuron, that is wˡ row by row.
+            for &v in w {
                 v.put_le(&mut out);
             }
             for &v in b.as_slice() {
@@ -329,10 +333,10 @@ impl<T: Real> Network<T> {
             let (n_in, n_out) = (p[0], p[1]);
             let wl = r.values::<T>(n_in * n_out).expect("length checked above");
             let bl = r.values::<T>(n_out).expect("length checked above");
-            w.push(DMatrix::from_vec(n_in, n_out, wl));
+            w.push(wl);
             b.push(DVector::from_vec(bl));
         }
-        let network = Network::from_storage(sizes, w, b);
+        let network = Network::from_storage(sizes, &w, b);
         network.check_finite()?;
         Ok(SavedNetwork { network, record })
     }
@@ -347,10 +351,9 @@ impl<T: Real> Network<T> {
             sizes: self.sizes().to_vec(),
             training: record.clone(),
             weights: w
-                .iter()
-                .map(|w| {
-                    w.as_slice()
-                        .chunks(w.nrows())
+                .zip(self.sizes())
+                .map(|(w, &n_in)| {
+                    w.chunks(n_in)
                         .map(|row| row.iter().map(|v| v.elem_to_f64()).collect())
                         .collect()
                 })
@@ -444,17 +447,18 @@ impl<T: Real> Network<T> {
                     got: (bias.len(), 1),
                 });
             }
-            w.push(DMatrix::from_iterator(
-                n_in,
-                n_out,
-                rows.iter().flatten().map(|&v| T::elem_from_f64(v)),
-            ));
+            w.push(
+                rows.iter()
+                    .flatten()
+                    .map(|&v| T::elem_from_f64(v))
+                    .collect::<Vec<T>>(),
+            );
             b.push(DVector::from_iterator(
                 n_out,
                 bias.iter().map(|&v| T::elem_from_f64(v)),
             ));
         }
-        let network = Network::from_storage(sizes, w, b);
+        let network = Network::from_storage(sizes, &w, b);
         network.check_finite()?;
         Ok(SavedNetwork {
             network,

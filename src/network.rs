@@ -4,6 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::aligned::Aligned;
 use crate::kernels;
 use crate::{Cost, Dataset, Error, Real, Result};
 
@@ -53,8 +54,9 @@ pub enum Init {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network<T: Real> {
     sizes: Vec<usize>,
-    /// Per layer: n_in × n_out, column i = neuron i's weights (neuron-major).
-    w: Vec<DMatrix<T>>,
+    /// Per layer: n_in × n_out, column-major, column i = neuron i's weights
+    /// (neuron-major), starting on a cache line for the kernels.
+    w: Vec<Aligned<T>>,
     b: Vec<DVector<T>>,
 }
 
@@ -103,13 +105,13 @@ impl<T: Real> Network<T> {
                 Init::ScaledNormal => T::one() / nalgebra::convert::<f64, T>(n_in as f64).sqrt(),
             };
             // Drawn in the lecture's order (row j, then column k of wˡ), stored neuron-major.
-            w.push(DMatrix::from_fn(n_in, n_out, |_, _| T::zero()));
-            let wl = w.last_mut().expect("just pushed");
+            let mut wl = Aligned::zeroed(n_in * n_out);
             for j in 0..n_out {
                 for k in 0..n_in {
-                    wl[(k, j)] = normal() * scale;
+                    wl[j * n_in + k] = normal() * scale;
                 }
             }
+            w.push(wl);
             b.push(DVector::from_fn(n_out, |_, _| normal()));
         }
         Ok(Network {
@@ -157,7 +159,10 @@ impl<T: Real> Network<T> {
         }
         Ok(Network {
             sizes,
-            w: weights.iter().map(|w| w.transpose()).collect(),
+            w: weights
+                .iter()
+                .map(|w| Aligned::from_slice(w.transpose().as_slice()))
+                .collect(),
             b: biases,
         })
     }
@@ -186,7 +191,11 @@ impl<T: Real> Network<T> {
     /// `weights()[l]` is n_{l+1} × n_l, its entry (j, k) the weight from
     /// neuron k of one layer to neuron j of the next.
     pub fn weights(&self) -> Vec<DMatrix<T>> {
-        self.w.iter().map(|w| w.transpose()).collect()
+        self.w
+            .iter()
+            .zip(self.sizes.windows(2))
+            .map(|(w, p)| DMatrix::from_row_slice(p[1], p[0], w))
+            .collect()
     }
 
     /// The bias vectors bˡ, one per layer after the input layer.
@@ -368,20 +377,22 @@ impl<T: Real> Network<T> {
         Ok(evaluate_checked(self, data, cost))
     }
 
-    /// A network from neuron-major weights (n_in × n_out per layer) that the
-    /// caller has checked against `sizes`.
-    pub(crate) fn from_storage(sizes: Vec<usize>, w: Vec<DMatrix<T>>, b: Vec<DVector<T>>) -> Self {
+    /// A network from neuron-major weights (n_in × n_out per layer,
+    /// column-major: neuron after neuron) that the caller has checked against
+    /// `sizes`.
+    pub(crate) fn from_storage(sizes: Vec<usize>, w: &[Vec<T>], b: Vec<DVector<T>>) -> Self {
+        let w = w.iter().map(|w| Aligned::from_slice(w)).collect();
         Network { sizes, w, b }
     }
 
-    /// The neuron-major weights and the biases.
-    pub(crate) fn storage(&self) -> (&[DMatrix<T>], &[DVector<T>]) {
-        (&self.w, &self.b)
+    /// The neuron-major weights (neuron after neuron) and the biases.
+    pub(crate) fn storage(&self) -> (impl Iterator<Item = &[T]>, &[DVector<T>]) {
+        (self.w.iter().map(|w| &w[..]), &self.b)
     }
 
     /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
     pub(crate) fn layer_mut(&mut self, l: usize) -> (&mut [T], &mut [T]) {
-        (self.w[l].as_mut_slice(), self.b[l].as_mut_slice())
+        (&mut self.w[l][..], self.b[l].as_mut_slice())
     }
 }
 
@@ -512,23 +523,23 @@ impl Evaluation {
 pub(crate) struct Workspace<T: Real> {
     pub(crate) capacity: usize,
     /// Gathered inputs, n_0 × m.
-    pub(crate) x: Vec<T>,
+    pub(crate) x: Aligned<T>,
     /// Gathered targets, n_L × m.
     pub(crate) y: Vec<T>,
     /// Activations aˡ of layers 1..L, n_l × m each.
-    pub(crate) a: Vec<Vec<T>>,
+    pub(crate) a: Vec<Aligned<T>>,
     /// Errors δˡ of layers 1..L, n_l × m each.
-    pub(crate) delta: Vec<Vec<T>>,
+    pub(crate) delta: Vec<Aligned<T>>,
     /// Scaled, transposed δ of one layer (m × n_l): the update's coefficients.
     pub(crate) coef: Vec<T>,
 }
 
 impl<T: Real> Workspace<T> {
     pub(crate) fn new(sizes: &[usize], m: usize) -> Self {
-        let per_layer = || sizes[1..].iter().map(|&n| vec![T::zero(); n * m]).collect();
+        let per_layer = || sizes[1..].iter().map(|&n| Aligned::zeroed(n * m)).collect();
         Workspace {
             capacity: m,
-            x: vec![T::zero(); sizes[0] * m],
+            x: Aligned::zeroed(sizes[0] * m),
             y: vec![T::zero(); sizes[sizes.len() - 1] * m],
             a: per_layer(),
             delta: per_layer(),
@@ -543,15 +554,7 @@ impl<T: Real> Workspace<T> {
             let (done, rest) = self.a.split_at_mut(l);
             let input = if l == 0 { x } else { &done[l - 1][..] };
             let z = &mut rest[0][..n_out * m];
-            kernels::weighted_inputs(
-                net.w[l].as_slice(),
-                net.b[l].as_slice(),
-                input,
-                n_in,
-                n_out,
-                m,
-                z,
-            );
+            kernels::weighted_inputs(&net.w[l], net.b[l].as_slice(), input, n_in, n_out, m, z);
             kernels::sigmoid_in_place(z);
         }
     }
@@ -585,15 +588,8 @@ impl<T: Real> Workspace<T> {
         let (n_in, n_out) = (net.sizes[l], net.sizes[l + 1]);
         let (lower, upper) = self.delta.split_at_mut(l);
         let out = &mut lower[l - 1][..n_in * m];
-        kernels::back_propagate(
-            net.w[l].as_slice(),
-            &upper[0][..n_out * m],
-            n_in,
-            n_out,
-            m,
-            out,
-        );
-        for (d, &a) in out.iter_mut().zip(&self.a[l - 1]) {
+        kernels::back_propagate(&net.w[l], &upper[0][..n_out * m], n_in, n_out, m, out);
+        for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
             *d = *d * a * (T::one() - a);
         }
     }

@@ -365,3 +365,22 @@ fn from_parameters_round_trips_through_json() {
         .unwrap();
     assert_eq!(Network::<f32>::from_bytes(&bytes).unwrap().network, n);
 }
+
+#[test]
+fn json_weights_are_in_the_lectures_orientation() {
+    // Row j of wˡ holds the weights into neuron j, in the file as in
+    // `Network::weights` and `Network::from_parameters`.
+    let rows = [0.5f32, 0.25, -1.5, 2.0, 0.75, -0.125];
+    let w = DMatrix::from_row_slice(2, 3, &rows);
+    let n = Network::from_parameters(vec![w.clone()], vec![DVector::from_element(2, 1.0)]).unwrap();
+    assert_eq!(n.weights(), vec![w]);
+    let json = String::from_utf8(
+        n.to_bytes(ModelFormat::Json, &TrainingRecord::default())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        json.contains("\"weights\":[[[0.5,0.25,-1.5],[2.0,0.75,-0.125]]]"),
+        "{json}"
+    );
+}
