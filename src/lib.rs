@@ -91,8 +91,8 @@
 //! kernels and σ run on AVX-512, or AVX2 and FMA, when the CPU has them
 //! (chosen at run time, in safe code, through the `pulp` crate). On one core
 //! of a 2-core x86-64 VM an epoch of the lecture's 784-30-10 network over
-//! 50,000 MNIST digits takes about 0.07 s in `f32` (`cargo bench --bench
-//! training`), under a fifth of the time of the fastest other library
+//! 50,000 MNIST digits takes about 0.065 s in `f32` (`cargo bench --bench
+//! training`), about a fifth of the time of the fastest other library
 //! measured (see the README). [`set_num_threads`] lets evaluation and large
 //! mini-batches use more cores.
 
