@@ -323,33 +323,14 @@ impl<T: Real> Network<T> {
         ws.forward(self, x.as_slice(), m);
         ws.output_error(cost, y.as_slice(), m);
         let inv_m = T::one() / nalgebra::convert::<f64, T>(m as f64);
-        let layers = self.w.len();
-        let mut grad_w = Vec::with_capacity(layers);
-        let mut grad_b = Vec::with_capacity(layers);
-        for l in (0..layers).rev() {
-            ws.hidden_error(self, l, m);
-            let (n_in, n_out) = (self.sizes[l], self.sizes[l + 1]);
-            ws.scaled_transpose(l, m, inv_m);
-            let mut g = DMatrix::zeros(n_in, n_out);
-            let a_prev = if l == 0 {
-                x.as_slice()
-            } else {
-                &ws.a[l - 1][..]
-            };
-            kernels::update_weights(
-                g.as_mut_slice(),
-                T::zero(),
-                &ws.coef,
-                a_prev,
-                n_in,
-                n_out,
-                m,
-            );
-            grad_w.push(g.transpose());
-            grad_b.push(DVector::from_fn(n_out, |i, _| {
-                ws.delta_row_sum(l, i, m) * inv_m
-            }));
-        }
+        let mut sink = GradientSink {
+            net: self,
+            inv_m,
+            weights: Vec::with_capacity(self.w.len()),
+            biases: Vec::with_capacity(self.w.len()),
+        };
+        ws.backward(&mut sink, x.as_slice(), m, inv_m);
+        let (mut grad_w, mut grad_b) = (sink.weights, sink.biases);
         grad_w.reverse();
         grad_b.reverse();
         Ok(Gradient {
@@ -388,6 +369,11 @@ impl<T: Real> Network<T> {
     /// The neuron-major weights (neuron after neuron) and the biases.
     pub(crate) fn storage(&self) -> (impl Iterator<Item = &[T]>, &[DVector<T>]) {
         (self.w.iter().map(|w| &w[..]), &self.b)
+    }
+
+    /// Layer `l`'s neuron-major weights and its biases.
+    pub(crate) fn layer(&self, l: usize) -> (&[T], &[T]) {
+        (&self.w[l], self.b[l].as_slice())
     }
 
     /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
@@ -517,6 +503,46 @@ impl Evaluation {
     }
 }
 
+/// Where [`Workspace::backward`] sends each layer's share: into the weights
+/// themselves (the SGD step) or into a gradient ([`Network::backprop`]).
+pub(crate) trait Backward<T: Real> {
+    /// Layer `l`'s neuron-major weights, as they are before
+    /// [`Backward::layer`] is called for `l`.
+    fn weights(&self, l: usize) -> &[T];
+
+    /// Layer `l`'s coefficients `coef` (m × n_out: neuron `i`'s scaled
+    /// errors contiguous), the activations `a_prev` that fed it (n_in × m)
+    /// and the unscaled error sums `sums` (n_out).
+    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize);
+}
+
+/// The averaged gradient of [`Network::backprop`], layer by layer, last
+/// layer first.
+struct GradientSink<'a, T: Real> {
+    net: &'a Network<T>,
+    inv_m: T,
+    weights: Vec<DMatrix<T>>,
+    biases: Vec<DVector<T>>,
+}
+
+impl<T: Real> Backward<T> for GradientSink<'_, T> {
+    fn weights(&self, l: usize) -> &[T] {
+        &self.net.w[l]
+    }
+
+    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
+        let (n_in, n_out) = (self.net.sizes[l], self.net.sizes[l + 1]);
+        // ∂C/∂wˡ_jk = (1/m) Σ_t aˡ⁻¹_k δˡ_j: the update kernel with β = 0.
+        let mut g = DMatrix::zeros(n_in, n_out);
+        kernels::update_weights(g.as_mut_slice(), T::zero(), coef, a_prev, n_in, n_out, m);
+        self.weights.push(g.transpose());
+        self.biases.push(DVector::from_iterator(
+            n_out,
+            sums.iter().map(|&s| s * self.inv_m),
+        ));
+    }
+}
+
 /// Buffers for a batch of up to `m` examples, sized once and reused, so that
 /// the training loop allocates nothing.
 #[derive(Debug)]
@@ -532,18 +558,22 @@ pub(crate) struct Workspace<T: Real> {
     pub(crate) delta: Vec<Aligned<T>>,
     /// Scaled, transposed δ of one layer (m × n_l): the update's coefficients.
     pub(crate) coef: Vec<T>,
+    /// Σ_t δ[i, t] of one layer (n_l): the bias update.
+    pub(crate) sums: Vec<T>,
 }
 
 impl<T: Real> Workspace<T> {
     pub(crate) fn new(sizes: &[usize], m: usize) -> Self {
         let per_layer = || sizes[1..].iter().map(|&n| Aligned::zeroed(n * m)).collect();
+        let widest = sizes[1..].iter().max().copied().unwrap_or(0);
         Workspace {
             capacity: m,
             x: Aligned::zeroed(sizes[0] * m),
             y: vec![T::zero(); sizes[sizes.len() - 1] * m],
             a: per_layer(),
             delta: per_layer(),
-            coef: vec![T::zero(); sizes[1..].iter().max().copied().unwrap_or(0) * m],
+            coef: vec![T::zero(); widest * m],
+            sums: vec![T::zero(); widest],
         }
     }
 
@@ -579,37 +609,44 @@ impl<T: Real> Workspace<T> {
         );
     }
 
-    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) for weight layer `l` > 0 (nothing for l = 0,
-    /// whose inputs are the data). Must run before layer `l`'s weights change.
-    pub(crate) fn hidden_error(&mut self, net: &Network<T>, l: usize, m: usize) {
-        if l == 0 {
-            return;
+    /// Backpropagation after [`Workspace::forward`] and
+    /// [`Workspace::output_error`], for each weight layer `l` from the last
+    /// to the first: δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) with layer `l`'s weights as
+    /// `sink` has them *before* it is given the layer, then `sink` receives
+    /// the layer's coefficients `scale · δᵀ`, the activations that fed the
+    /// layer (`x` for the first) and Σ_t δˡ[·, t]. The one place that fixes
+    /// this order, for both the SGD step and [`Network::backprop`].
+    pub(crate) fn backward<S: Backward<T>>(&mut self, sink: &mut S, x: &[T], m: usize, scale: T) {
+        for l in (0..self.a.len()).rev() {
+            if l > 0 {
+                self.hidden_error(sink.weights(l), l, m);
+            }
+            let n_out = self.delta[l].len() / self.capacity;
+            let delta = &self.delta[l];
+            for i in 0..n_out {
+                let mut sum = T::zero();
+                for t in 0..m {
+                    let d = delta[t * n_out + i];
+                    self.coef[i * m + t] = scale * d;
+                    sum += d;
+                }
+                self.sums[i] = sum;
+            }
+            let a_prev = if l == 0 { x } else { &self.a[l - 1][..] };
+            sink.layer(l, &self.coef[..n_out * m], a_prev, &self.sums[..n_out], m);
         }
-        let (n_in, n_out) = (net.sizes[l], net.sizes[l + 1]);
+    }
+
+    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) for weight layer `l` > 0 with weights `w`.
+    fn hidden_error(&mut self, w: &[T], l: usize, m: usize) {
         let (lower, upper) = self.delta.split_at_mut(l);
+        let n_in = lower[l - 1].len() / self.capacity;
+        let n_out = upper[0].len() / self.capacity;
         let out = &mut lower[l - 1][..n_in * m];
-        kernels::back_propagate(&net.w[l], &upper[0][..n_out * m], n_in, n_out, m, out);
+        kernels::back_propagate(w, &upper[0][..n_out * m], n_in, n_out, m, out);
         for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
             *d = *d * a * (T::one() - a);
         }
-    }
-
-    /// `coef[i·m + t] = scale · δ[i, t]` for weight layer `l`.
-    pub(crate) fn scaled_transpose(&mut self, l: usize, m: usize, scale: T) {
-        let delta = &self.delta[l];
-        let n_out = delta.len() / self.capacity;
-        for i in 0..n_out {
-            for t in 0..m {
-                self.coef[i * m + t] = scale * delta[t * n_out + i];
-            }
-        }
-    }
-
-    /// Σ_t δˡ[i, t].
-    pub(crate) fn delta_row_sum(&self, l: usize, i: usize, m: usize) -> T {
-        let delta = &self.delta[l];
-        let n_out = delta.len() / self.capacity;
-        (0..m).fold(T::zero(), |s, t| s + delta[t * n_out + i])
     }
 
     /// The number classified correctly and the summed cost over the

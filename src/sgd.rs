@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use crate::network::{Workspace, evaluate_checked};
+use crate::network::{Backward, Workspace, evaluate_checked};
 use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
 
 /// Settings for training by stochastic gradient descent (SGD).
@@ -325,18 +325,33 @@ fn train_mini_batch<T: Real, C: Cost<T> + ?Sized>(
     ws.output_error(cost, &y, m);
     ws.y = y;
     let step = -eta / nalgebra::convert::<f64, T>(m as f64);
-    for l in (0..net.num_layers() - 1).rev() {
-        ws.hidden_error(net, l, m);
-        ws.scaled_transpose(l, m, step);
-        let (sizes_in, sizes_out) = (net.sizes()[l], net.sizes()[l + 1]);
-        let a_prev: &[T] = if l == 0 { &x } else { &ws.a[l - 1] };
-        let (w, b) = net.layer_mut(l);
-        kernels::update_weights(w, decay, &ws.coef, a_prev, sizes_in, sizes_out, m);
-        for (i, bi) in b.iter_mut().enumerate() {
-            *bi += step * ws.delta_row_sum(l, i, m);
+    ws.backward(&mut SgdStep { net, step, decay }, &x, m, step);
+    ws.x = x;
+}
+
+/// The SGD update, applied to each layer as soon as backpropagation has
+/// passed its error back (so that it saw the old weights):
+/// w ← decay·w + step·Σ_t δ_t a_tᵀ and b ← b + step·Σ_t δ_t, with
+/// step = −η/m and decay = 1 − ηλ/n (1 without weight decay).
+struct SgdStep<'a, T: Real> {
+    net: &'a mut Network<T>,
+    step: T,
+    decay: T,
+}
+
+impl<T: Real> Backward<T> for SgdStep<'_, T> {
+    fn weights(&self, l: usize) -> &[T] {
+        self.net.layer(l).0
+    }
+
+    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
+        let (n_in, n_out) = (self.net.sizes()[l], self.net.sizes()[l + 1]);
+        let (w, b) = self.net.layer_mut(l);
+        kernels::update_weights(w, self.decay, coef, a_prev, n_in, n_out, m);
+        for (bi, &s) in b.iter_mut().zip(sums) {
+            *bi += self.step * s;
         }
     }
-    ws.x = x;
 }
 
 /// Watches training: told of every mini-batch and every epoch (see
