@@ -1220,6 +1220,9 @@ mod tests {
             (19, 7, 13),
             (784, 31, 23),
             (9, 1, 20),
+            // Inputs long enough to be split into parts, the last one
+            // ending in a masked tail, in f32 as in f64.
+            (1500, 3, 10),
         ];
         at_every_level(|level| {
             for &(n_in, n_out, m) in &shapes {
@@ -1250,6 +1253,24 @@ mod tests {
     }
 
     #[test]
+    fn inputs_are_split_only_when_a_block_outgrows_l1() {
+        // Ten f32 images of 784 pixels (31 KB) stay whole; in f64 (63 KB)
+        // they are halved, in whole vectors.
+        assert_eq!(input_part::<f32>(784, 10), 784);
+        assert_eq!(input_part::<f64>(784, 10), 400);
+        assert_eq!(input_part::<f32>(1500, 10), 752);
+        assert_eq!(input_part::<f64>(1500, 10), 512);
+        assert_eq!(input_part::<f64>(1, 10), 1);
+        for n_in in [1, 100, 784, 1024, 1025, 5000, 100_000] {
+            let part = input_part::<f64>(n_in, 10);
+            assert!(
+                part == n_in
+                    || (part.is_multiple_of(16) && part * 80 <= WIDE_BLOCK_BYTES + 16 * 80)
+            );
+        }
+    }
+
+    #[test]
     fn update_matches_naive() {
         // (784, 3, 100) in f64 spans tiles of 40, 40 and 20 examples; the
         // others have odd neuron counts or a remainder after the blocks of
@@ -1262,6 +1283,7 @@ mod tests {
             (19, 5, 13),
             (33, 4, 27),
             (9, 1, 20),
+            (1500, 4, 10),
         ];
         at_every_level(|level| {
             for &(n_in, n_out, m) in &shapes {
