@@ -221,6 +221,37 @@ pub(crate) fn as_worker<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Runs `job` on `threads` consecutive parts of `out`, which holds `units`
+/// units of `unit_len` values each: part `t` gets the units
+/// `units·t/threads .. units·(t+1)/threads` and their values. The last
+/// part runs on this thread, the others on scoped threads, each marked as a
+/// worker so that it does not split its part again.
+fn split_across_threads<T: Send>(
+    threads: usize,
+    units: usize,
+    unit_len: usize,
+    out: &mut [T],
+    job: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
+) {
+    std::thread::scope(|scope| {
+        let job = &job;
+        let mut rest = &mut out[..units * unit_len];
+        let mut u0 = 0;
+        for t in 0..threads {
+            let u1 = units * (t + 1) / threads;
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut((u1 - u0) * unit_len);
+            rest = tail;
+            let mut run = move || as_worker(|| job(u0..u1, part));
+            if t + 1 == threads {
+                run()
+            } else {
+                drop(scope.spawn(run))
+            }
+            u0 = u1;
+        }
+    });
+}
+
 /// Dot products of `NB` weight vectors with `MB` activation vectors, all of
 /// the same length; the tail shorter than a vector goes through masked loads.
 #[inline(always)]
@@ -611,23 +642,9 @@ pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
     let threads = threads_for(n_in * n_out * m, m.div_ceil(4));
     if threads > 1 {
         // Split the examples: each thread writes its own columns of z.
-        std::thread::scope(|scope| {
-            let mut z = &mut z[..n_out * m];
-            let mut j0 = 0;
-            for t in 0..threads {
-                let j1 = m * (t + 1) / threads;
-                let (zt, rest) = std::mem::take(&mut z).split_at_mut((j1 - j0) * n_out);
-                z = rest;
-                let at = &a[j0 * n_in..j1 * n_in];
-                let mut job =
-                    move || as_worker(|| weighted_inputs(w, b, at, n_in, n_out, j1 - j0, zt));
-                if t + 1 == threads {
-                    job()
-                } else {
-                    drop(scope.spawn(job))
-                }
-                j0 = j1;
-            }
+        split_across_threads(threads, m, n_out, z, |j, zt| {
+            let at = &a[j.start * n_in..j.end * n_in];
+            weighted_inputs(w, b, at, n_in, n_out, j.len(), zt);
         });
         return;
     }
@@ -947,23 +964,9 @@ pub(crate) fn update_weights<T: Elem>(
     let threads = threads_for(n_in * n_out * m, n_out.div_ceil(2));
     if threads > 1 {
         // Split the neurons: each thread updates its own weight vectors.
-        std::thread::scope(|scope| {
-            let mut w = &mut w[..n_in * n_out];
-            let mut i0 = 0;
-            for t in 0..threads {
-                let i1 = n_out * (t + 1) / threads;
-                let (wt, rest) = std::mem::take(&mut w).split_at_mut((i1 - i0) * n_in);
-                w = rest;
-                let ct = &coef[i0 * m..i1 * m];
-                let mut job =
-                    move || as_worker(|| update_weights(wt, beta, ct, a, n_in, i1 - i0, m));
-                if t + 1 == threads {
-                    job()
-                } else {
-                    drop(scope.spawn(job))
-                }
-                i0 = i1;
-            }
+        split_across_threads(threads, n_out, n_in, w, |i, wt| {
+            let ct = &coef[i.start * m..i.end * m];
+            update_weights(wt, beta, ct, a, n_in, i.len(), m);
         });
         return;
     }
