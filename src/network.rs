@@ -371,9 +371,9 @@ impl<T: Real> Network<T> {
         (self.w.iter().map(|w| &w[..]), &self.b)
     }
 
-    /// Layer `l`'s neuron-major weights and its biases.
-    pub(crate) fn layer(&self, l: usize) -> (&[T], &[T]) {
-        (&self.w[l], self.b[l].as_slice())
+    /// Layer `l`'s neuron-major weights.
+    pub(crate) fn layer_weights(&self, l: usize) -> &[T] {
+        &self.w[l]
     }
 
     /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
@@ -527,7 +527,7 @@ struct GradientSink<'a, T: Real> {
 
 impl<T: Real> Backward<T> for GradientSink<'_, T> {
     fn weights(&self, l: usize) -> &[T] {
-        &self.net.w[l]
+        self.net.layer_weights(l)
     }
 
     fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {

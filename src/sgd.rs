@@ -341,7 +341,7 @@ struct SgdStep<'a, T: Real> {
 
 impl<T: Real> Backward<T> for SgdStep<'_, T> {
     fn weights(&self, l: usize) -> &[T] {
-        self.net.layer(l).0
+        self.net.layer_weights(l)
     }
 
     fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
