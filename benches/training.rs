@@ -93,15 +93,15 @@ fn sgd_epoch<T: Real>(c: &mut Criterion) {
     ];
     for (name, hidden, cost, eta, lambda) in workloads {
         let sgd = Sgd::new()
-            .learning_rate(eta)
-            .mini_batch_size(10)
-            .epochs(1)
-            .l2_lambda(lambda);
+            .with_learning_rate(eta)
+            .with_mini_batch_size(10)
+            .with_epochs(1)
+            .with_l2_lambda(lambda);
         group.bench_function(format!("epoch-50k/{name}/{}", dtype::<T>()), |b| {
             b.iter_batched(
                 || (network::<T>(hidden), StdRng::seed_from_u64(5)),
                 |(mut net, mut rng)| {
-                    sgd.train(&mut net, &data, None, cost, &mut rng, |_| {
+                    sgd.train(&mut net, &data, None, cost, &mut rng, |_, _| {
                         ControlFlow::Continue(())
                     })
                     .expect("training runs");

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use neuralnet::{Gradient, Init, Mnist, Network, Quadratic, Sgd};
+use neuralnet::{Init, Mnist, Network, Quadratic, Sgd};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index;
@@ -30,10 +30,10 @@ fn run(dir: PathBuf, draws: usize) -> Result<(), BoxError> {
     let mut rng = StdRng::seed_from_u64(1);
     let mut net = Network::<f64>::new(&[784, 30, 10], Init::StandardNormal, &mut rng)?;
     Sgd::new()
-        .learning_rate(3.0)
-        .mini_batch_size(10)
-        .epochs(1)
-        .train(&mut net, train, None, &Quadratic, &mut rng, |_| {
+        .with_learning_rate(3.0)
+        .with_mini_batch_size(10)
+        .with_epochs(1)
+        .train(&mut net, train, None, &Quadratic, &mut rng, |_, _| {
             ControlFlow::Continue(())
         })?;
 
@@ -60,22 +60,13 @@ fn run(dir: PathBuf, draws: usize) -> Result<(), BoxError> {
             let started = Instant::now();
             let estimate = net.backprop(&x, &y, &Quadratic)?;
             seconds += started.elapsed().as_secs_f64();
-            let diff = Gradient {
-                weights: estimate
-                    .weights
-                    .iter()
-                    .zip(&full.weights)
-                    .map(|(a, b)| a - b)
-                    .collect(),
-                biases: estimate
-                    .biases
-                    .iter()
-                    .zip(&full.biases)
-                    .map(|(a, b)| a - b)
-                    .collect(),
-            };
-            cosine += estimate.dot(&full) / (estimate.norm_squared().sqrt() * full_norm);
-            error += diff.norm_squared().sqrt() / full_norm;
+            // Both gradients belong to the same network: dot cannot fail.
+            let dot = estimate.dot(&full)?;
+            let est_norm2 = estimate.norm_squared();
+            cosine += dot / (est_norm2.sqrt() * full_norm);
+            // ‖e − f‖² = ‖e‖² − 2 e·f + ‖f‖².
+            let diff2 = (est_norm2 - 2.0 * dot + full_norm * full_norm).max(0.0);
+            error += diff2.sqrt() / full_norm;
         }
         let k = draws as f64;
         let (cosine, error, micros) = (cosine / k, error / k, seconds / k * 1e6);

@@ -1,6 +1,8 @@
 //! Training and evaluation data: inputs and desired outputs, one example per column.
 
 use nalgebra::DMatrix;
+use rand::Rng;
+use rand::seq::SliceRandom;
 
 use crate::{Error, Real, Result};
 
@@ -44,6 +46,35 @@ impl<T: Real> Dataset<T> {
             });
         }
         Ok(Dataset { inputs, targets })
+    }
+
+    /// A data set from inputs and targets with one example per *row*, as
+    /// data usually comes in a table (n × n_in and n × n_out): the
+    /// matrices are transposed into the column layout.
+    ///
+    /// # Examples
+    /// ```
+    /// use neuralnet::Dataset;
+    /// use neuralnet::nalgebra::DMatrix;
+    /// // Three examples of two features each, one per row.
+    /// let x = DMatrix::from_row_slice(3, 2, &[0.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
+    /// let y = DMatrix::from_row_slice(3, 1, &[1.0, 1.0, 0.0]);
+    /// let data = Dataset::from_rows(&x, &y)?;
+    /// assert_eq!((data.len(), data.input_size()), (3, 2));
+    /// assert_eq!(data.inputs().column(2).as_slice(), &[1.0, 1.0]);
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ExampleCount`] if the two have a different number of rows.
+    pub fn from_rows(inputs: &DMatrix<T>, targets: &DMatrix<T>) -> Result<Self> {
+        if inputs.nrows() != targets.nrows() {
+            return Err(Error::ExampleCount {
+                inputs: inputs.nrows(),
+                targets: targets.nrows(),
+            });
+        }
+        Self::new(inputs.transpose(), targets.transpose())
     }
 
     /// A classification data set: each label `c` becomes the one-hot target
@@ -95,6 +126,49 @@ impl<T: Real> Dataset<T> {
     /// The inputs and targets, giving up the data set.
     pub fn into_parts(self) -> (DMatrix<T>, DMatrix<T>) {
         (self.inputs, self.targets)
+    }
+
+    /// The class of each example: the index of its target's largest entry
+    /// (the label, for one-hot targets), or for a single target value
+    /// whether it is above ½ (as [`Network::evaluate`](crate::Network::evaluate)
+    /// counts it).
+    pub fn classes(&self) -> Vec<usize> {
+        self.targets
+            .column_iter()
+            .map(|y| crate::network::class_of(y.as_slice()))
+            .collect()
+    }
+
+    /// Shuffles the examples in place (inputs and targets together) with
+    /// `rng`: the same seed gives the same order.
+    pub fn shuffle<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.shuffle(rng);
+        self.inputs = self.inputs.select_columns(&order);
+        self.targets = self.targets.select_columns(&order);
+    }
+
+    /// Splits the data set in two at example `mid`: the examples `0..mid`
+    /// and `mid..n`, for a training and a validation set (shuffle first if
+    /// the examples are ordered).
+    ///
+    /// # Examples
+    /// ```
+    /// use neuralnet::Dataset;
+    /// use neuralnet::nalgebra::DMatrix;
+    /// let x = DMatrix::from_fn(2, 10, |i, j| (i + j) as f64);
+    /// let data = Dataset::from_labels(x, &[0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 2)?;
+    /// let (train, validation) = data.split_at(8)?;
+    /// assert_eq!((train.len(), validation.len()), (8, 2));
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `mid` is past the end.
+    pub fn split_at(&self, mid: usize) -> Result<(Self, Self)> {
+        let first = self.slice(0, mid)?;
+        let second = self.slice(mid, self.len() - mid)?;
+        Ok((first, second))
     }
 
     /// The examples `start..start + len` as a new data set.

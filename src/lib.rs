@@ -68,10 +68,10 @@
 //! let mut rng = StdRng::seed_from_u64(7);
 //! let mut net = Network::<f64>::new(&[2, 3, 1], Init::StandardNormal, &mut rng)?;
 //! Sgd::new()
-//!     .learning_rate(4.0)
-//!     .mini_batch_size(4)
-//!     .epochs(4000)
-//!     .train(&mut net, &data, None, &CrossEntropy, &mut rng, |_| ControlFlow::Continue(()))?;
+//!     .with_learning_rate(4.0)
+//!     .with_mini_batch_size(4)
+//!     .with_epochs(4000)
+//!     .train(&mut net, &data, None, &CrossEntropy, &mut rng, |_, _| ControlFlow::Continue(()))?;
 //! assert_eq!(net.evaluate(&data, &CrossEntropy)?.correct, 4);
 //! # Ok(())
 //! # }
@@ -111,6 +111,11 @@ mod neuron;
 mod sgd;
 pub mod tutorial;
 
+// The crates whose types appear in this crate's API, so that a user needs
+// no other dependency (and no matching versions) to call it.
+pub use nalgebra;
+pub use rand;
+
 pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
@@ -125,7 +130,7 @@ pub use mnist::{
 pub use model_file::{
     MODEL_FORMAT_VERSION, ModelFormat, SavedNetwork, TrainingRecord, write_atomically,
 };
-pub use network::{Evaluation, Gradient, Init, Network};
+pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
 pub use sgd::{EpochReport, Monitor, Sgd};
 

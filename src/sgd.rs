@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use crate::network::{Backward, Workspace, evaluate_checked};
+use crate::network::{Backward, Workspace};
 use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
 
 /// Settings for training by stochastic gradient descent (SGD).
@@ -42,9 +42,13 @@ use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
 /// # Examples
 /// ```
 /// use neuralnet::Sgd;
-/// let sgd = Sgd::new().learning_rate(3.0).mini_batch_size(10).epochs(30);
-/// assert_eq!(sgd.get_mini_batch_size(), 10);
+/// let sgd = Sgd::new().with_learning_rate(3.0).with_mini_batch_size(10).with_epochs(30);
+/// assert_eq!(sgd.mini_batch_size(), 10);
 /// ```
+///
+/// The settings are a plain value: `with_*` methods set one and return the
+/// settings, methods named after a setting read it, and [`Sgd::validate`]
+/// (which training calls first) checks them all at once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sgd {
     learning_rate: f64,
@@ -76,62 +80,73 @@ impl Sgd {
     }
 
     /// Sets the learning rate η > 0.
-    pub fn learning_rate(mut self, eta: f64) -> Self {
+    pub fn with_learning_rate(mut self, eta: f64) -> Self {
         self.learning_rate = eta;
         self
     }
 
     /// Sets the mini-batch size m ≥ 1.
-    pub fn mini_batch_size(mut self, m: usize) -> Self {
+    pub fn with_mini_batch_size(mut self, m: usize) -> Self {
         self.mini_batch_size = m;
         self
     }
 
     /// Sets the number of epochs (0 trains nothing).
-    pub fn epochs(mut self, epochs: usize) -> Self {
+    pub fn with_epochs(mut self, epochs: usize) -> Self {
         self.epochs = epochs;
         self
     }
 
     /// Sets the L2 regularisation parameter λ ≥ 0.
-    pub fn l2_lambda(mut self, lambda: f64) -> Self {
+    pub fn with_l2_lambda(mut self, lambda: f64) -> Self {
         self.l2_lambda = lambda;
         self
     }
 
     /// Continues a run of which `done` epochs were already trained: training
-    /// then runs epochs `done + 1` to [`Sgd::epochs`], numbered so in the
+    /// then runs epochs `done + 1` to [`Sgd::with_epochs`], numbered so in the
     /// reports (and trains nothing if `done` is that many already).
-    pub fn starting_epoch(mut self, done: usize) -> Self {
+    pub fn with_starting_epoch(mut self, done: usize) -> Self {
         self.starting_epoch = done;
         self
     }
 
     /// Whether each [`EpochReport`] includes the cost and accuracy on the
     /// training data (costs one feedforward pass over it per epoch).
-    pub fn monitor_training_cost(mut self, on: bool) -> Self {
+    pub fn with_monitor_training_cost(mut self, on: bool) -> Self {
         self.monitor_training_cost = on;
         self
     }
 
     /// The learning rate η.
-    pub fn get_learning_rate(&self) -> f64 {
+    pub fn learning_rate(&self) -> f64 {
         self.learning_rate
     }
 
     /// The mini-batch size m.
-    pub fn get_mini_batch_size(&self) -> usize {
+    pub fn mini_batch_size(&self) -> usize {
         self.mini_batch_size
     }
 
     /// The number of epochs.
-    pub fn get_epochs(&self) -> usize {
+    pub fn epochs(&self) -> usize {
         self.epochs
     }
 
     /// The L2 regularisation parameter λ.
-    pub fn get_l2_lambda(&self) -> f64 {
+    pub fn l2_lambda(&self) -> f64 {
         self.l2_lambda
+    }
+
+    /// The number of epochs already trained before this run (see
+    /// [`Sgd::with_starting_epoch`]).
+    pub fn starting_epoch(&self) -> usize {
+        self.starting_epoch
+    }
+
+    /// Whether each report includes the training data's cost and accuracy.
+    pub fn monitors_training_cost(&self) -> bool {
+        self.monitor_training_cost
     }
 
     /// Checks the settings.
@@ -171,10 +186,11 @@ impl Sgd {
     /// Trains `net` on `training` for the configured number of epochs.
     ///
     /// After every epoch the network is evaluated on `evaluation` (if
-    /// given) and an [`EpochReport`] is passed to `on_epoch`; return
+    /// given), and `on_epoch` is called with the epoch's [`EpochReport`] and
+    /// the network as it now is (to keep the best weights, say); return
     /// [`ControlFlow::Break`] from it to stop early. The reports of all
     /// epochs run are returned. [`Sgd::train_with`] takes a [`Monitor`]
-    /// instead, which also sees every mini-batch and the network.
+    /// instead, which also sees every mini-batch.
     ///
     /// Every epoch shuffles the training data with `rng`, so the same seed
     /// and the same inputs give bit-identical results.
@@ -200,7 +216,7 @@ impl Sgd {
         T: Real,
         C: Cost<T> + ?Sized,
         R: Rng + ?Sized,
-        F: FnMut(&EpochReport) -> ControlFlow<()>,
+        F: FnMut(&EpochReport, &Network<T>) -> ControlFlow<()>,
     {
         self.train_with(net, training, evaluation, cost, rng, &mut EpochFn(on_epoch))
     }
@@ -244,19 +260,23 @@ impl Sgd {
 
         let mut ws = Workspace::new(net.sizes(), m);
         let mut order: Vec<usize> = (0..n).collect();
-        let first = self.starting_epoch + 1;
-        let mut reports = Vec::with_capacity(self.epochs.saturating_sub(self.starting_epoch));
+        // Reports grow as epochs run: "train until a Monitor stops it" is
+        // `with_epochs(usize::MAX)`, and nothing is reserved for it.
+        let mut reports = Vec::new();
+        let Some(first) = self.starting_epoch.checked_add(1) else {
+            return Ok(reports);
+        };
         let mut last_good = net.clone();
         for epoch in first..=self.epochs {
             let started = Instant::now();
             order.shuffle(rng);
             let mut done = 0;
             for batch in order.chunks(m) {
-                train_mini_batch(net, &mut ws, training, batch, cost, eta, decay);
+                sgd_step(net, &mut ws, training, batch, cost, eta, decay);
                 done += batch.len();
                 monitor.on_batch(done, n);
             }
-            let seconds = started.elapsed();
+            let training_time = started.elapsed();
 
             let diverged = |what| Error::Diverged {
                 epoch,
@@ -268,10 +288,12 @@ impl Sgd {
                 return Err(diverged("a weight or bias"));
             }
             let eval_started = Instant::now();
-            let evaluation = evaluation.map(|d| evaluate_checked(net, d, cost));
-            let training_eval = self
-                .monitor_training_cost
-                .then(|| evaluate_checked(net, training, cost));
+            let evaluation = evaluation.map(|d| net.evaluate(d, cost)).transpose()?;
+            let training_eval = if self.monitor_training_cost {
+                Some(net.evaluate(training, cost)?)
+            } else {
+                None
+            };
             let costs = evaluation.iter().chain(&training_eval).map(|e| e.cost);
             if costs.clone().any(|c| !c.is_finite()) {
                 *net = last_good;
@@ -282,8 +304,8 @@ impl Sgd {
                 epochs: self.epochs,
                 evaluation,
                 training: training_eval,
-                seconds,
-                evaluation_seconds: eval_started.elapsed(),
+                training_time,
+                evaluation_time: eval_started.elapsed(),
             };
             let flow = monitor.on_epoch(&report, net);
             reports.push(report);
@@ -301,7 +323,7 @@ impl Sgd {
 /// One SGD step on the examples `batch` of `data`: gather, feedforward,
 /// backpropagate, and update each layer in place (after its error has been
 /// passed back, so backpropagation sees the old weights).
-fn train_mini_batch<T: Real, C: Cost<T> + ?Sized>(
+fn sgd_step<T: Real, C: Cost<T> + ?Sized>(
     net: &mut Network<T>,
     ws: &mut Workspace<T>,
     data: &Dataset<T>,
@@ -311,22 +333,10 @@ fn train_mini_batch<T: Real, C: Cost<T> + ?Sized>(
     decay: T,
 ) {
     let m = batch.len();
-    let (n_in, n_out) = (data.input_size(), data.target_size());
-    let (inputs, targets) = (data.inputs().as_slice(), data.targets().as_slice());
-    for (t, &j) in batch.iter().enumerate() {
-        ws.x[t * n_in..(t + 1) * n_in].copy_from_slice(&inputs[j * n_in..(j + 1) * n_in]);
-        ws.y[t * n_out..(t + 1) * n_out].copy_from_slice(&targets[j * n_out..(j + 1) * n_out]);
-    }
-    // The gathered batch is lent out of the workspace (and put back below)
-    // so that the workspace's other buffers can be written while it is read.
-    let x = std::mem::take(&mut ws.x);
-    ws.forward(net, &x, m);
-    let y = std::mem::take(&mut ws.y);
-    ws.output_error(cost, &y, m);
-    ws.y = y;
+    ws.gather(data, batch);
+    ws.feedforward_batch(net, m);
     let step = -eta / nalgebra::convert::<f64, T>(m as f64);
-    ws.backward(&mut SgdStep { net, step, decay }, &x, m, step);
-    ws.x = x;
+    ws.backpropagate_batch(cost, &mut SgdStep { net, step, decay }, m, step);
 }
 
 /// The SGD update, applied to each layer as soon as backpropagation has
@@ -341,7 +351,7 @@ struct SgdStep<'a, T: Real> {
 
 impl<T: Real> Backward<T> for SgdStep<'_, T> {
     fn weights(&self, l: usize) -> &[T] {
-        self.net.layer_weights(l)
+        self.net.layer(l).0
     }
 
     fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
@@ -392,9 +402,9 @@ pub trait Monitor<T: Real> {
 /// The closure of [`Sgd::train`] as a [`Monitor`].
 struct EpochFn<F>(F);
 
-impl<T: Real, F: FnMut(&EpochReport) -> ControlFlow<()>> Monitor<T> for EpochFn<F> {
-    fn on_epoch(&mut self, report: &EpochReport, _net: &Network<T>) -> ControlFlow<()> {
-        (self.0)(report)
+impl<T: Real, F: FnMut(&EpochReport, &Network<T>) -> ControlFlow<()>> Monitor<T> for EpochFn<F> {
+    fn on_epoch(&mut self, report: &EpochReport, net: &Network<T>) -> ControlFlow<()> {
+        (self.0)(report, net)
     }
 }
 
@@ -408,10 +418,10 @@ pub struct EpochReport {
     /// Accuracy and average cost on the evaluation data, if given.
     pub evaluation: Option<Evaluation>,
     /// Accuracy and average cost on the training data, if
-    /// [`Sgd::monitor_training_cost`] is on.
+    /// [`Sgd::with_monitor_training_cost`] is on.
     pub training: Option<Evaluation>,
     /// Wall time of the epoch's training: shuffle, mini-batches, updates.
-    pub seconds: Duration,
+    pub training_time: Duration,
     /// Wall time of the evaluations after the epoch.
-    pub evaluation_seconds: Duration,
+    pub evaluation_time: Duration,
 }

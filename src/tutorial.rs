@@ -177,8 +177,8 @@
 //! let data = Dataset::new(x.clone(), y.clone())?;
 //! let grad = net.backprop(&x, &y, &Quadratic)?; // ∇C over all 4 examples
 //! let eta = 0.1;
-//! let w: Vec<_> = net.weights().iter().zip(&grad.weights).map(|(w, g)| w - g * eta).collect(); // (13)
-//! let b: Vec<_> = net.biases().iter().zip(&grad.biases).map(|(b, g)| b - g * eta).collect(); // (14)
+//! let w: Vec<_> = net.weights().iter().zip(grad.weights()).map(|(w, g)| w - g * eta).collect(); // (13)
+//! let b: Vec<_> = net.biases().iter().zip(grad.biases()).map(|(b, g)| b - g * eta).collect(); // (14)
 //! let stepped = Network::from_parameters(w, b)?;
 //! let before = net.evaluate(&data, &Quadratic)?.cost;
 //! let after = stepped.evaluate(&data, &Quadratic)?.cost;
@@ -208,8 +208,8 @@
 //! let data = Dataset::new(x, y)?;
 //! let mut rng = StdRng::seed_from_u64(7);
 //! let mut net = Network::<f64>::new(&[2, 3, 1], Init::StandardNormal, &mut rng)?;
-//! let sgd = Sgd::new().learning_rate(4.0).mini_batch_size(2).epochs(3000);
-//! sgd.train(&mut net, &data, None, &CrossEntropy, &mut rng, |_| ControlFlow::Continue(()))?;
+//! let sgd = Sgd::new().with_learning_rate(4.0).with_mini_batch_size(2).with_epochs(3000);
+//! sgd.train(&mut net, &data, None, &CrossEntropy, &mut rng, |_, _| ControlFlow::Continue(()))?;
 //! assert_eq!(net.evaluate(&data, &CrossEntropy)?.correct, 4); // XOR learned
 //! # Ok::<(), neuralnet::Error>(())
 //! ```
@@ -239,8 +239,8 @@
 //! let z = 0.4 * x[0] - 0.3 * x[1] + 0.1;
 //! let delta = (sigmoid(z) - y) * sigmoid_prime(z); // equation 1
 //! let g = net.backprop(&DMatrix::from_column_slice(2, 1, &x), &DMatrix::from_element(1, 1, y), &Quadratic)?;
-//! assert!((g.biases[0][0] - delta).abs() < 1e-15); // equation 3
-//! assert!((g.weights[0][(0, 1)] - x[1] * delta).abs() < 1e-15); // equation 4
+//! assert!((g.biases()[0][0] - delta).abs() < 1e-15); // equation 3
+//! assert!((g.weights()[0][(0, 1)] - x[1] * delta).abs() < 1e-15); // equation 4
 //! # Ok::<(), neuralnet::Error>(())
 //! ```
 //!
@@ -256,7 +256,7 @@
 //!
 //! ```
 //! use neuralnet::{CrossEntropy, Cost, Init, Sgd};
-//! let sgd = Sgd::new().learning_rate(0.5).mini_batch_size(10).l2_lambda(5.0);
+//! let sgd = Sgd::new().with_learning_rate(0.5).with_mini_batch_size(10).with_l2_lambda(5.0);
 //! sgd.validate()?;
 //! // a = 0.9 for y = 1: the cross-entropy output error is just a − y.
 //! let mut delta = [0.0];

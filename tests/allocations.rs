@@ -61,10 +61,10 @@ fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
         epoch: 0,
     };
     let sgd = Sgd::new()
-        .learning_rate(0.5)
-        .mini_batch_size(m)
-        .epochs(epochs)
-        .l2_lambda(lambda);
+        .with_learning_rate(0.5)
+        .with_mini_batch_size(m)
+        .with_epochs(epochs)
+        .with_l2_lambda(lambda);
     sgd.train_with(&mut net, &data, Some(&data), cost, &mut rng, &mut counts)
         .unwrap();
     for (epoch, c) in counts.per_batch.iter().enumerate() {

@@ -19,7 +19,7 @@ fn check(
     cost: &dyn Cost<f64>,
 ) -> Result<(), TestCaseError> {
     let grad = net.backprop(x, y, cost).unwrap();
-    let (weights, biases) = (net.weights(), net.biases().to_vec());
+    let (weights, biases) = net.to_parameters();
     let h = 1e-4;
     // Richardson extrapolation of central differences: with
     // D(h) = (C(v+h) − C(v−h))/2h, (4·D(h/2) − D(h))/3 has error O(h⁴),
@@ -49,7 +49,7 @@ fn check(
                     Network::from_parameters(w, biases.clone()).unwrap()
                 };
                 compare(
-                    grad.weights[l][(j, k)],
+                    grad.weights()[l][(j, k)],
                     &shifted,
                     format!("w[{l}][{j},{k}]"),
                 )?;
@@ -59,7 +59,7 @@ fn check(
                 b[l][j] += d;
                 Network::from_parameters(weights.clone(), b).unwrap()
             };
-            compare(grad.biases[l][j], &shifted, format!("b[{l}][{j}]"))?;
+            compare(grad.biases()[l][j], &shifted, format!("b[{l}][{j}]"))?;
         }
     }
     Ok(())
@@ -123,9 +123,9 @@ fn gradient_of_one_example_has_the_outer_product_form() {
     for j in 0..2 {
         let a: f64 = neuralnet::sigmoid(z[j]);
         let delta = (a - y[j]) * neuralnet::sigmoid_prime(z[j]);
-        assert!((grad.biases[0][j] - delta).abs() < 1e-15);
+        assert!((grad.biases()[0][j] - delta).abs() < 1e-15);
         for k in 0..3 {
-            assert!((grad.weights[0][(j, k)] - x[k] * delta).abs() < 1e-15);
+            assert!((grad.weights()[0][(j, k)] - x[k] * delta).abs() < 1e-15);
         }
     }
 }

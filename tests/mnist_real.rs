@@ -53,7 +53,10 @@ fn one_epoch_of_the_lectures_network_recognises_90_percent() {
     );
     let mut rng = StdRng::seed_from_u64(1);
     let mut net = Network::new(&[784, 30, 10], Init::StandardNormal, &mut rng).unwrap();
-    let sgd = Sgd::new().learning_rate(3.0).mini_batch_size(10).epochs(1);
+    let sgd = Sgd::new()
+        .with_learning_rate(3.0)
+        .with_mini_batch_size(10)
+        .with_epochs(1);
     let reports = sgd
         .train(
             &mut net,
@@ -61,7 +64,7 @@ fn one_epoch_of_the_lectures_network_recognises_90_percent() {
             Some(&data.test),
             &Quadratic,
             &mut rng,
-            |_| ControlFlow::Continue(()),
+            |_, _| ControlFlow::Continue(()),
         )
         .unwrap();
     let test = reports[0].evaluation.unwrap();

@@ -272,9 +272,9 @@ fn saving_a_broken_network_writes_nothing() {
     let good = net::<f64>(&[2, 2], 4);
     good.save(&path, &record()).unwrap();
     let before = std::fs::read(&path).unwrap();
-    let mut w = good.weights();
+    let (mut w, b) = good.to_parameters();
     w[0][(1, 1)] = f64::NAN;
-    let broken = Network::from_parameters(w, good.biases().to_vec()).unwrap();
+    let broken = Network::from_parameters(w, b).unwrap();
     assert!(matches!(
         broken.save(&path, &record()),
         Err(Error::NonFinite {

@@ -32,10 +32,10 @@ fn run() -> (
         .backprop(train.inputs(), train.targets(), &Quadratic)
         .unwrap();
     Sgd::new()
-        .learning_rate(0.5)
-        .mini_batch_size(300)
-        .epochs(1)
-        .train(&mut net, &train, None, &CrossEntropy, &mut rng, |_| {
+        .with_learning_rate(0.5)
+        .with_mini_batch_size(300)
+        .with_epochs(1)
+        .train(&mut net, &train, None, &CrossEntropy, &mut rng, |_, _| {
             ControlFlow::Continue(())
         })
         .unwrap();

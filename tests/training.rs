@@ -29,7 +29,7 @@ fn separable(n: usize, rng: &mut StdRng) -> Dataset<f64> {
     Dataset::from_labels(x, &labels, 2).unwrap()
 }
 
-fn quiet(_: &neuralnet::EpochReport) -> ControlFlow<()> {
+fn quiet<T: Real>(_: &neuralnet::EpochReport, _: &Network<T>) -> ControlFlow<()> {
     ControlFlow::Continue(())
 }
 
@@ -39,9 +39,9 @@ fn learns_xor() {
     let mut rng = StdRng::seed_from_u64(7);
     let mut net = Network::new(&[2, 3, 1], Init::StandardNormal, &mut rng).unwrap();
     let sgd = Sgd::new()
-        .learning_rate(4.0)
-        .mini_batch_size(4)
-        .epochs(4000);
+        .with_learning_rate(4.0)
+        .with_mini_batch_size(4)
+        .with_epochs(4000);
     sgd.train(&mut net, &data, None, &CrossEntropy, &mut rng, quiet)
         .unwrap();
     let eval = net.evaluate(&data, &CrossEntropy).unwrap();
@@ -63,7 +63,10 @@ fn learns_a_linearly_separable_problem_perfectly() {
     let train = separable(400, &mut rng);
     let test = separable(200, &mut rng);
     let mut net = Network::new(&[2, 4, 2], Init::ScaledNormal, &mut rng).unwrap();
-    let sgd = Sgd::new().learning_rate(1.0).mini_batch_size(10).epochs(20);
+    let sgd = Sgd::new()
+        .with_learning_rate(1.0)
+        .with_mini_batch_size(10)
+        .with_epochs(20);
     let reports = sgd
         .train(&mut net, &train, Some(&test), &Quadratic, &mut rng, quiet)
         .unwrap();
@@ -82,15 +85,12 @@ fn one_small_gradient_step_lowers_the_cost() {
         let mut net = Network::new(&[2, 5, 2], Init::StandardNormal, &mut rng).unwrap();
         let before = net.evaluate(&data, cost).unwrap().cost;
         let grad = net.backprop(data.inputs(), data.targets(), cost).unwrap();
-        let norm2: f64 = grad
-            .weights
-            .iter()
-            .chain([].iter())
-            .map(|g| g.norm_squared())
-            .sum::<f64>()
-            + grad.biases.iter().map(|g| g.norm_squared()).sum::<f64>();
+        let norm2: f64 = grad.norm_squared();
         let eta = 0.01;
-        let sgd = Sgd::new().learning_rate(eta).mini_batch_size(50).epochs(1);
+        let sgd = Sgd::new()
+            .with_learning_rate(eta)
+            .with_mini_batch_size(50)
+            .with_epochs(1);
         sgd.train(&mut net, &data, None, cost, &mut rng, quiet)
             .unwrap();
         let after = net.evaluate(&data, cost).unwrap().cost;
@@ -111,10 +111,10 @@ fn same_seed_same_network_bit_for_bit() {
         let data = separable(100, &mut rng);
         let mut net = Network::new(&[2, 6, 2], Init::StandardNormal, &mut rng).unwrap();
         let sgd = Sgd::new()
-            .learning_rate(0.5)
-            .mini_batch_size(7)
-            .epochs(3)
-            .l2_lambda(0.1);
+            .with_learning_rate(0.5)
+            .with_mini_batch_size(7)
+            .with_epochs(3)
+            .with_l2_lambda(0.1);
         sgd.train(&mut net, &data, None, &CrossEntropy, &mut rng, quiet)
             .unwrap();
         net
@@ -128,7 +128,10 @@ fn trains<T: Real>() {
     let data = xor::<T>();
     let mut net = Network::<T>::new(&[2, 3, 1], Init::StandardNormal, &mut rng).unwrap();
     let before = net.evaluate(&data, &CrossEntropy).unwrap().cost;
-    let sgd = Sgd::new().learning_rate(2.0).mini_batch_size(2).epochs(500);
+    let sgd = Sgd::new()
+        .with_learning_rate(2.0)
+        .with_mini_batch_size(2)
+        .with_epochs(500);
     sgd.train(&mut net, &data, None, &CrossEntropy, &mut rng, quiet)
         .unwrap();
     let after = net.evaluate(&data, &CrossEntropy).unwrap().cost;
@@ -147,7 +150,10 @@ fn l2_regularisation_shrinks_weights() {
         let mut rng = StdRng::seed_from_u64(9);
         let data = separable(200, &mut rng);
         let mut net = Network::new(&[2, 8, 2], Init::StandardNormal, &mut rng).unwrap();
-        let sgd = Sgd::new().learning_rate(0.5).epochs(10).l2_lambda(lambda);
+        let sgd = Sgd::new()
+            .with_learning_rate(0.5)
+            .with_epochs(10)
+            .with_l2_lambda(lambda);
         sgd.train(&mut net, &data, None, &CrossEntropy, &mut rng, quiet)
             .unwrap();
         net.weights().iter().map(|w| w.norm_squared()).sum::<f64>()
@@ -161,17 +167,24 @@ fn callback_sees_every_epoch_and_can_stop_early() {
     let data = separable(30, &mut rng);
     let mut net = Network::new(&[2, 3, 2], Init::StandardNormal, &mut rng).unwrap();
     let mut seen = Vec::new();
-    let sgd = Sgd::new().epochs(10).monitor_training_cost(true);
+    let sgd = Sgd::new().with_epochs(10).with_monitor_training_cost(true);
     let reports = sgd
-        .train(&mut net, &data, Some(&data), &Quadratic, &mut rng, |r| {
-            seen.push(r.epoch);
-            assert_eq!(r.training.unwrap().total, 30);
-            if r.epoch == 4 {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })
+        .train(
+            &mut net,
+            &data,
+            Some(&data),
+            &Quadratic,
+            &mut rng,
+            |r, _| {
+                seen.push(r.epoch);
+                assert_eq!(r.training.unwrap().total, 30);
+                if r.epoch == 4 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
         .unwrap();
     assert_eq!(seen, [1, 2, 3, 4]);
     assert_eq!(reports.len(), 4);
@@ -255,7 +268,7 @@ fn mismatched_data_is_an_error() {
         })
     ));
 
-    let sgd = Sgd::new().epochs(1);
+    let sgd = Sgd::new().with_epochs(1);
     let wrong_input = Dataset::new(DMatrix::zeros(3, 4), DMatrix::zeros(1, 4)).unwrap();
     let wrong_target = Dataset::new(DMatrix::zeros(2, 4), DMatrix::zeros(2, 4)).unwrap();
     let empty = Dataset::new(DMatrix::zeros(2, 0), DMatrix::zeros(1, 0)).unwrap();
@@ -309,13 +322,16 @@ fn bad_hyper_parameters_are_errors() {
     let mut net = Network::<f64>::new(&[2, 3, 1], Init::StandardNormal, &mut rng).unwrap();
     let data = xor::<f64>();
     let bad = [
-        (Sgd::new().learning_rate(0.0), "learning_rate"),
-        (Sgd::new().learning_rate(-1.0), "learning_rate"),
-        (Sgd::new().learning_rate(f64::NAN), "learning_rate"),
-        (Sgd::new().learning_rate(f64::INFINITY), "learning_rate"),
-        (Sgd::new().mini_batch_size(0), "mini_batch_size"),
-        (Sgd::new().l2_lambda(-0.1), "l2_lambda"),
-        (Sgd::new().l2_lambda(f64::NAN), "l2_lambda"),
+        (Sgd::new().with_learning_rate(0.0), "learning_rate"),
+        (Sgd::new().with_learning_rate(-1.0), "learning_rate"),
+        (Sgd::new().with_learning_rate(f64::NAN), "learning_rate"),
+        (
+            Sgd::new().with_learning_rate(f64::INFINITY),
+            "learning_rate",
+        ),
+        (Sgd::new().with_mini_batch_size(0), "mini_batch_size"),
+        (Sgd::new().with_l2_lambda(-0.1), "l2_lambda"),
+        (Sgd::new().with_l2_lambda(f64::NAN), "l2_lambda"),
     ];
     for (sgd, which) in bad {
         let err = sgd
@@ -360,10 +376,10 @@ fn divergence_is_reported_and_the_last_good_epoch_kept() {
         };
         let mut reported = Vec::new();
         let sgd = Sgd::new()
-            .learning_rate(0.5)
-            .mini_batch_size(5)
-            .epochs(epochs);
-        let result = sgd.train(&mut net, &data, Some(&data), &cost, &mut rng, |r| {
+            .with_learning_rate(0.5)
+            .with_mini_batch_size(5)
+            .with_epochs(epochs);
+        let result = sgd.train(&mut net, &data, Some(&data), &cost, &mut rng, |r, _| {
             reported.push(r.epoch);
             ControlFlow::Continue(())
         });
@@ -406,8 +422,8 @@ fn a_last_partial_mini_batch_is_trained_too() {
         let mut net = Network::new(&[2, 3, 2], Init::StandardNormal, &mut rng).unwrap();
         let before = net.clone();
         Sgd::new()
-            .mini_batch_size(m)
-            .epochs(1)
+            .with_mini_batch_size(m)
+            .with_epochs(1)
             .train(&mut net, &data, None, &Quadratic, &mut rng, quiet)
             .unwrap();
         assert_ne!(net, before);

@@ -176,10 +176,10 @@ impl Settings {
                 }
                 .into(),
             ),
-            learning_rate: Some(self.sgd.get_learning_rate()),
-            mini_batch_size: Some(self.sgd.get_mini_batch_size()),
-            l2_lambda: Some(self.sgd.get_l2_lambda()),
-            epochs: Some(self.sgd.get_epochs()),
+            learning_rate: Some(self.sgd.learning_rate()),
+            mini_batch_size: Some(self.sgd.mini_batch_size()),
+            l2_lambda: Some(self.sgd.l2_lambda()),
+            epochs: Some(self.sgd.epochs()),
             epochs_completed,
             seed: Some(seed),
         }
@@ -211,10 +211,10 @@ impl Args {
         Settings {
             sizes,
             sgd: Sgd::new()
-                .epochs(self.epochs.unwrap_or(30))
-                .learning_rate(self.eta.unwrap_or(eta))
-                .mini_batch_size(self.batch.unwrap_or(10))
-                .l2_lambda(self.lambda.unwrap_or(lambda)),
+                .with_epochs(self.epochs.unwrap_or(30))
+                .with_learning_rate(self.eta.unwrap_or(eta))
+                .with_mini_batch_size(self.batch.unwrap_or(10))
+                .with_l2_lambda(self.lambda.unwrap_or(lambda)),
             cost: self.cost.unwrap_or(cost),
             init: self.init.unwrap_or(init),
         }
@@ -368,19 +368,19 @@ impl<T: Real> Monitor<T> for Progress<'_> {
             e.correct,
             e.total,
             e.cost,
-            r.seconds.as_secs_f64()
+            r.training_time.as_secs_f64()
         );
         if self.json {
             eprintln!("{line}");
             out!(
                 "{{\"epoch\":{},\"seconds\":{:.6},\"correct\":{},\"total\":{},\"accuracy\":{:.6},\"cost\":{:.8},\"evaluation_seconds\":{:.6}}}",
                 r.epoch,
-                r.seconds.as_secs_f64(),
+                r.training_time.as_secs_f64(),
                 e.correct,
                 e.total,
                 e.accuracy(),
                 e.cost,
-                r.evaluation_seconds.as_secs_f64()
+                r.evaluation_time.as_secs_f64()
             );
         } else {
             out!("{line}");
@@ -390,7 +390,7 @@ impl<T: Real> Monitor<T> for Progress<'_> {
                 "RESULT peer=neuralnet workload={workload} threads={} dtype={dtype} epoch={} seconds={:.4} test_accuracy={:.4}",
                 neuralnet::num_threads(),
                 r.epoch,
-                r.seconds.as_secs_f64(),
+                r.training_time.as_secs_f64(),
                 e.accuracy()
             );
         }
@@ -455,13 +455,13 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             }
             let mut sgd = settings.sgd.clone();
             if let (None, Some(eta)) = (args.eta, r.learning_rate) {
-                sgd = sgd.learning_rate(eta);
+                sgd = sgd.with_learning_rate(eta);
             }
             if let (None, Some(m)) = (args.batch, r.mini_batch_size) {
-                sgd = sgd.mini_batch_size(m);
+                sgd = sgd.with_mini_batch_size(m);
             }
             if let (None, Some(lambda)) = (args.lambda, r.l2_lambda) {
-                sgd = sgd.l2_lambda(lambda);
+                sgd = sgd.with_l2_lambda(lambda);
             }
             settings.sgd = sgd;
             say(format!(
@@ -473,7 +473,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             // Train `--epochs N` more, or just evaluate.
             let more = args.epochs.unwrap_or(0);
             let done = saved.record.epochs_completed;
-            settings.sgd = settings.sgd.clone().epochs(done + more);
+            settings.sgd = settings.sgd.clone().with_epochs(done + more);
             settings.sgd.validate()?;
             settings.sizes = saved.network.sizes().to_vec();
             (saved.network, done)
@@ -522,11 +522,11 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         net.num_parameters(),
         std::any::type_name::<T>(),
         settings.cost,
-        sgd.get_learning_rate(),
-        sgd.get_mini_batch_size(),
-        sgd.get_l2_lambda(),
+        sgd.learning_rate(),
+        sgd.mini_batch_size(),
+        sgd.l2_lambda(),
         settings.init,
-        sgd.get_epochs(),
+        sgd.epochs(),
         args.seed
     ));
     let cost: &dyn Cost<T> = match settings.cost {
@@ -559,8 +559,11 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     };
     // One epoch at a time, each with its own shuffling RNG (see the module docs).
     let mut reports = Vec::new();
-    for epoch in done + 1..=sgd.get_epochs() {
-        let one = sgd.clone().starting_epoch(epoch - 1).epochs(epoch);
+    for epoch in done + 1..=sgd.epochs() {
+        let one = sgd
+            .clone()
+            .with_starting_epoch(epoch - 1)
+            .with_epochs(epoch);
         let mut rng = epoch_rng(args.seed, epoch);
         reports.extend(one.train_with(
             &mut net,
@@ -576,8 +579,11 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     }
     let wall = progress.started.elapsed();
 
-    let training_time: Duration = reports.iter().map(|r| r.seconds).sum();
-    let mut times: Vec<f64> = reports.iter().map(|r| r.seconds.as_secs_f64()).collect();
+    let training_time: Duration = reports.iter().map(|r| r.training_time).sum();
+    let mut times: Vec<f64> = reports
+        .iter()
+        .map(|r| r.training_time.as_secs_f64())
+        .collect();
     times.sort_by(f64::total_cmp);
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
     let test = net.evaluate(&data.test, cost)?;
@@ -624,9 +630,9 @@ fn write_pictures<T: Real>(
         "MNIST {:?}, {:?} cost, η = {}, m = {}, λ = {}",
         settings.sizes,
         settings.cost,
-        settings.sgd.get_learning_rate(),
-        settings.sgd.get_mini_batch_size(),
-        settings.sgd.get_l2_lambda()
+        settings.sgd.learning_rate(),
+        settings.sgd.mini_batch_size(),
+        settings.sgd.l2_lambda()
     );
     let curve_path = args.out.join("training-curve.svg");
     std::fs::write(&curve_path, svg::training_curve(curve, &title))

@@ -1,0 +1,572 @@
+//! `Network`: layers of sigmoid neurons, feedforward, backpropagation and
+//! evaluation.
+//!
+//! One type, its impls split by concern: this file builds the network and
+//! answers questions about it; `workspace.rs` holds the buffers and the
+//! order of a forward and backward pass (shared with training);
+//! `gradient.rs` the gradient of [`Network::backprop`]; `evaluation.rs`
+//! what evaluation reports.
+
+mod evaluation;
+mod gradient;
+mod workspace;
+
+use nalgebra::{DMatrix, DMatrixView, DVector, Dyn};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::aligned::Aligned;
+use crate::{Cost, Dataset, Error, Real, Result};
+
+pub use evaluation::{ConfusionMatrix, Evaluation};
+pub use gradient::Gradient;
+use gradient::GradientSink;
+pub(crate) use workspace::{Backward, Workspace};
+
+/// How the weights and biases of a new network are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Init {
+    /// Weights and biases from the standard normal N(0, 1), as in the
+    /// lecture's network (Nielsen's `network.py`).
+    #[default]
+    StandardNormal,
+    /// Weights from N(0, 1/n_in), biases from N(0, 1) (Nielsen, chapter 3):
+    /// the weighted input z of a neuron then starts near N(0, 1), so hidden
+    /// neurons do not start saturated and learn faster.
+    ScaledNormal,
+}
+
+/// A feedforward network of sigmoid neurons, fully connected layer to layer.
+///
+/// Built from its layer sizes, input layer first: `[784, 30, 10]` is the
+/// lecture's digit network, with 784 input neurons (28 × 28 pixels), a
+/// hidden layer of 30 neurons and 10 output neurons, one per digit
+/// (section 5 of the lecture notes).
+///
+/// Each layer l after the input has a weight matrix wˡ, whose entry wˡ_jk is
+/// the weight from neuron k of layer l−1 to neuron j of layer l, and a bias
+/// vector bˡ. Its activations are aˡ = σ(wˡ aˡ⁻¹ + bˡ).
+///
+/// Internally each neuron's weight vector is stored contiguously (the
+/// transpose of the lecture's wˡ), which makes the training loop fast;
+/// [`Network::weights`] returns the lecture's orientation.
+///
+/// # Examples
+/// ```
+/// use nalgebra::DVector;
+/// use neuralnet::{Init, Network};
+/// use rand::{SeedableRng, rngs::StdRng};
+///
+/// let mut rng = StdRng::seed_from_u64(1);
+/// let net = Network::<f64>::new(&[784, 30, 10], Init::StandardNormal, &mut rng)?;
+/// assert_eq!(net.sizes(), &[784, 30, 10]);
+/// assert_eq!(net.weights()[0].shape(), (30, 784)); // rows: neurons of layer 1
+/// let digit = net.predict(&DVector::zeros(784))?;   // which output neuron fires most
+/// assert!(digit < 10);
+/// # Ok::<(), neuralnet::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network<T: Real> {
+    sizes: Vec<usize>,
+    /// Per layer: n_in × n_out, column-major, column i = neuron i's weights
+    /// (neuron-major), starting on a cache line for the kernels.
+    w: Vec<Aligned<T>>,
+    b: Vec<DVector<T>>,
+}
+
+pub(crate) fn check_sizes(sizes: &[usize]) -> Result<()> {
+    let invalid = |reason| {
+        Err(Error::InvalidLayers {
+            sizes: sizes.to_vec(),
+            reason,
+        })
+    };
+    if sizes.len() < 2 {
+        return invalid(
+            "a network needs at least an input and an output layer, e.g. [784, 30, 10]",
+        );
+    }
+    if sizes.contains(&0) {
+        return invalid("every layer needs at least one neuron");
+    }
+    let weights = sizes.windows(2).try_fold(0usize, |acc, p| {
+        acc.checked_add(p[0].checked_mul(p[1])?.checked_add(p[1])?)
+    });
+    if weights.is_none_or(|w| w > isize::MAX as usize / 8) {
+        return invalid("the network would have more weights than memory can address");
+    }
+    Ok(())
+}
+
+impl<T: Real> Network<T> {
+    /// A network with the given layer sizes, weights and biases drawn from
+    /// `rng` as `init` says. The same seed gives bit-identical networks.
+    ///
+    /// The input layer has no biases: its neurons only hold the input.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayers`] if there are fewer than two layers or a layer
+    /// has no neurons.
+    pub fn new<R: Rng + ?Sized>(sizes: &[usize], init: Init, rng: &mut R) -> Result<Self> {
+        check_sizes(sizes)?;
+        let mut normal = || -> T { nalgebra::convert::<f64, T>(StandardNormal.sample(rng)) };
+        let mut w = Vec::with_capacity(sizes.len() - 1);
+        let mut b = Vec::with_capacity(sizes.len() - 1);
+        for pair in sizes.windows(2) {
+            let (n_in, n_out) = (pair[0], pair[1]);
+            let scale: T = match init {
+                Init::StandardNormal => T::one(),
+                Init::ScaledNormal => T::one() / nalgebra::convert::<f64, T>(n_in as f64).sqrt(),
+            };
+            // Drawn in the lecture's order (row j, then column k of wˡ), stored neuron-major.
+            let mut wl = Aligned::zeroed(n_in * n_out);
+            for j in 0..n_out {
+                for k in 0..n_in {
+                    wl[j * n_in + k] = normal() * scale;
+                }
+            }
+            w.push(wl);
+            b.push(DVector::from_fn(n_out, |_, _| normal()));
+        }
+        Ok(Network {
+            sizes: sizes.to_vec(),
+            w,
+            b,
+        })
+    }
+
+    /// A network from given weights and biases, in the lecture's orientation:
+    /// `weights[l]` is n_{l+1} × n_l (row j holds the weights into neuron j)
+    /// and `biases[l]` has n_{l+1} entries.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayers`] if there are no layers, a layer is empty, or
+    /// the two lists differ in length; [`Error::ShapeMismatch`] if a matrix
+    /// does not chain with its neighbours or a bias vector does not fit.
+    pub fn from_parameters(weights: Vec<DMatrix<T>>, biases: Vec<DVector<T>>) -> Result<Self> {
+        let mut sizes: Vec<usize> = weights.first().map(|w| w.ncols()).into_iter().collect();
+        sizes.extend(weights.iter().map(|w| w.nrows()));
+        if weights.len() != biases.len() {
+            return Err(Error::InvalidLayers {
+                sizes,
+                reason: "there must be one bias vector per weight matrix",
+            });
+        }
+        check_sizes(&sizes)?;
+        for (l, (w, b)) in weights.iter().zip(&biases).enumerate() {
+            if w.ncols() != sizes[l] {
+                return Err(Error::ShapeMismatch {
+                    layer: l,
+                    what: "weights",
+                    expected: (w.nrows(), sizes[l]),
+                    got: w.shape(),
+                });
+            }
+            if b.len() != w.nrows() {
+                return Err(Error::ShapeMismatch {
+                    layer: l,
+                    what: "biases",
+                    expected: (w.nrows(), 1),
+                    got: b.shape(),
+                });
+            }
+        }
+        Ok(Network {
+            sizes,
+            w: weights
+                .iter()
+                .map(|w| Aligned::from_slice(w.transpose().as_slice()))
+                .collect(),
+            b: biases,
+        })
+    }
+
+    /// The layer sizes, input layer first.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// Number of layers, the input layer included.
+    pub fn num_layers(&self) -> usize {
+        self.sizes.len()
+    }
+
+    /// Neurons in the input layer.
+    pub fn input_size(&self) -> usize {
+        self.sizes[0]
+    }
+
+    /// Neurons in the output layer.
+    pub fn output_size(&self) -> usize {
+        self.sizes[self.sizes.len() - 1]
+    }
+
+    /// The weight matrices wˡ in the lecture's orientation, borrowed (no
+    /// copy): `weights()[l]` is n_{l+1} × n_l, its entry (j, k) the weight
+    /// from neuron k of one layer to neuron j of the next. For owned
+    /// matrices, see [`Network::to_parameters`].
+    pub fn weights(&self) -> Vec<DMatrixView<'_, T, Dyn, Dyn>> {
+        self.w
+            .iter()
+            .zip(self.sizes.windows(2))
+            .map(|(w, p)| {
+                // Stored neuron-major: row j of wˡ is contiguous.
+                DMatrixView::from_slice_with_strides_generic(
+                    w,
+                    Dyn(p[1]),
+                    Dyn(p[0]),
+                    Dyn(p[0]),
+                    Dyn(1),
+                )
+            })
+            .collect()
+    }
+
+    /// The bias vectors bˡ, borrowed: one per layer after the input layer.
+    pub fn biases(&self) -> &[DVector<T>] {
+        &self.b
+    }
+
+    /// Owned copies of the weights (lecture's orientation) and biases: the
+    /// inverse of [`Network::from_parameters`].
+    pub fn to_parameters(&self) -> (Vec<DMatrix<T>>, Vec<DVector<T>>) {
+        let w = self.weights().iter().map(|w| w.into_owned()).collect();
+        (w, self.b.clone())
+    }
+
+    /// Total number of weights and biases.
+    pub fn num_parameters(&self) -> usize {
+        self.w.iter().map(|w| w.len()).sum::<usize>()
+            + self.b.iter().map(|b| b.len()).sum::<usize>()
+    }
+
+    /// Whether every weight and bias is finite.
+    pub fn is_finite(&self) -> bool {
+        self.w.iter().all(|w| w.iter().all(|v| v.is_finite()))
+            && self.b.iter().all(|b| b.iter().all(|v| v.is_finite()))
+    }
+
+    pub(crate) fn check_inputs(&self, rows: usize) -> Result<()> {
+        if rows != self.input_size() {
+            return Err(Error::InputSize {
+                what: "network's input layer",
+                expected: self.input_size(),
+                got: rows,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn check_data(&self, data: &Dataset<T>) -> Result<()> {
+        self.check_inputs(data.input_size())?;
+        if data.target_size() != self.output_size() {
+            return Err(Error::TargetSize {
+                expected: self.output_size(),
+                got: data.target_size(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ).
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    pub fn feedforward(&self, x: &DVector<T>) -> Result<DVector<T>> {
+        self.check_inputs(x.len())?;
+        let mut ws = Workspace::new(&self.sizes, 1);
+        Ok(DVector::from_column_slice(ws.feedforward(
+            self,
+            x.as_slice(),
+            1,
+        )))
+    }
+
+    /// The outputs for a batch of inputs, one example per column.
+    ///
+    /// # Shapes
+    /// `x`: n_in × m; result: n_out × m.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    pub fn feedforward_batch(&self, x: &DMatrix<T>) -> Result<DMatrix<T>> {
+        self.check_inputs(x.nrows())?;
+        let m = x.ncols();
+        if m == 0 {
+            return Ok(DMatrix::zeros(self.output_size(), 0));
+        }
+        let mut ws = Workspace::new(&self.sizes, m);
+        let out = ws.feedforward(self, x.as_slice(), m);
+        Ok(DMatrix::from_column_slice(self.output_size(), m, out))
+    }
+
+    /// The network's answer for input x ("which neuron fires"): the index of
+    /// the most activated output neuron (the first one on a tie). For MNIST,
+    /// the digit.
+    ///
+    /// A network with a single output neuron answers a yes/no question: its
+    /// answer is 1 when the output is above ½, else 0 (as
+    /// [`Network::evaluate`] counts it).
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    pub fn predict(&self, x: &DVector<T>) -> Result<usize> {
+        Ok(class_of(self.feedforward(x)?.as_slice()))
+    }
+
+    /// [`Network::predict`] for each column of `x`.
+    ///
+    /// # Shapes
+    /// `x`: n_in × m; result: m answers.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    pub fn predict_batch(&self, x: &DMatrix<T>) -> Result<Vec<usize>> {
+        self.check_inputs(x.nrows())?;
+        let n = x.ncols();
+        let mut out = vec![0; n];
+        let parts = self.split_for_threads(n);
+        let x = x.as_slice();
+        for_each_part(&mut out, &parts, |range, out| {
+            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
+            ws.classify(self, x, range, out);
+        });
+        Ok(out)
+    }
+
+    /// Backpropagation over a mini-batch: the gradient of the batch's average
+    /// cost C = (1/m) Σ_x C_x with respect to every weight and bias.
+    ///
+    /// It is computed for the whole batch at once, as matrix operations, with
+    /// the four equations of backpropagation (Nielsen, chapter 2):
+    ///
+    /// ```text
+    /// δᴸ = ∇_a C ⊙ σ′(zᴸ)                 (the cost's output error)
+    /// δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)         (errors flow backwards)
+    /// ∂C/∂bˡ_j = δˡ_j
+    /// ∂C/∂wˡ_jk = aˡ⁻¹_k δˡ_j
+    /// ```
+    ///
+    /// # Shapes
+    /// `x`: n_in × m, `y`: n_out × m, m ≥ 1.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`], [`Error::TargetSize`] or [`Error::ExampleCount`]
+    /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0.
+    pub fn backprop<C: Cost<T> + ?Sized>(
+        &self,
+        x: &DMatrix<T>,
+        y: &DMatrix<T>,
+        cost: &C,
+    ) -> Result<Gradient<T>> {
+        self.check_inputs(x.nrows())?;
+        if y.nrows() != self.output_size() {
+            return Err(Error::TargetSize {
+                expected: self.output_size(),
+                got: y.nrows(),
+            });
+        }
+        if x.ncols() != y.ncols() {
+            return Err(Error::ExampleCount {
+                inputs: x.ncols(),
+                targets: y.ncols(),
+            });
+        }
+        let m = x.ncols();
+        if m == 0 {
+            return Err(Error::EmptyData { what: "mini-batch" });
+        }
+        let mut ws = Workspace::new(&self.sizes, m);
+        ws.load(x.as_slice(), y.as_slice(), m);
+        ws.feedforward_batch(self, m);
+        let mut sink = GradientSink::new(self, m);
+        let inv_m = sink.inv_m();
+        ws.backpropagate_batch(cost, &mut sink, m, inv_m);
+        Ok(sink.into_gradient())
+    }
+
+    /// How well the network does on a data set: how many examples it
+    /// classifies correctly, and the average cost (1/n) Σ_x C_x.
+    ///
+    /// An example counts as correct when [`Network::predict`]'s answer is
+    /// the target's class: the index of its largest entry (for one-hot
+    /// targets, the label), or for a single output neuron whether the
+    /// target is above ½.
+    ///
+    /// With [`set_num_threads`](crate::set_num_threads) above 1, large data
+    /// sets are split across that many threads.
+    ///
+    /// # Errors
+    /// [`Error::InputSize`] or [`Error::TargetSize`] if the data does not fit
+    /// the network.
+    pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
+        self.check_data(data)?;
+        let n = data.len();
+        let parts = self.split_for_threads(n);
+        let tallies = map_parts(&parts, |range| {
+            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
+            ws.tally(self, data, range, cost)
+        });
+        let (correct, total_cost) = tallies
+            .into_iter()
+            .fold((0, 0.0), |(c, s), (pc, ps)| (c + pc, s + ps));
+        Ok(Evaluation {
+            correct,
+            total: n,
+            cost: if n == 0 { 0.0 } else { total_cost / n as f64 },
+        })
+    }
+
+    /// The fraction of `data` classified correctly, in [0, 1]: the accuracy
+    /// of [`Network::evaluate`], without a cost to name.
+    ///
+    /// # Errors
+    /// As [`Network::evaluate`].
+    pub fn accuracy(&self, data: &Dataset<T>) -> Result<f64> {
+        Ok(self.confusion_matrix(data)?.accuracy())
+    }
+
+    /// Which classes the network takes for which: entry (i, j) counts the
+    /// examples of `data` of class i (the target's class, as in
+    /// [`Network::evaluate`]) that it predicts as j.
+    ///
+    /// # Errors
+    /// As [`Network::evaluate`].
+    pub fn confusion_matrix(&self, data: &Dataset<T>) -> Result<ConfusionMatrix> {
+        self.check_data(data)?;
+        let predicted = self.predict_batch(data.inputs())?;
+        let classes = self.output_size().max(2);
+        let truth = data.targets().column_iter().map(|y| class_of(y.as_slice()));
+        ConfusionMatrix::from_pairs(classes, truth.zip(predicted))
+    }
+
+    /// The examples 0..n split into one part per thread, when there are
+    /// enough of them to pay for threads.
+    fn split_for_threads(&self, n: usize) -> Vec<std::ops::Range<usize>> {
+        let per_example: usize = self.sizes.windows(2).map(|p| p[0] * p[1]).sum();
+        let count =
+            crate::kernels::threads_for(n.saturating_mul(per_example), n.div_ceil(EVAL_CHUNK));
+        (0..count.max(1))
+            .map(|t| n * t / count.max(1)..n * (t + 1) / count.max(1))
+            .collect()
+    }
+
+    /// A network from neuron-major weights (n_in × n_out per layer,
+    /// column-major: neuron after neuron) that the caller has checked against
+    /// `sizes`.
+    pub(crate) fn from_storage(sizes: Vec<usize>, w: &[Vec<T>], b: Vec<DVector<T>>) -> Self {
+        let w = w.iter().map(|w| Aligned::from_slice(w)).collect();
+        Network { sizes, w, b }
+    }
+
+    /// The neuron-major weights (neuron after neuron) and the biases.
+    pub(crate) fn storage(&self) -> (impl Iterator<Item = &[T]>, &[DVector<T>]) {
+        (self.w.iter().map(|w| &w[..]), &self.b)
+    }
+
+    /// Layer `l`'s neuron-major weights (n_in × n_out, column i = neuron
+    /// i's weights) and its biases.
+    pub(crate) fn layer(&self, l: usize) -> (&[T], &[T]) {
+        (&self.w[l], self.b[l].as_slice())
+    }
+
+    /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
+    pub(crate) fn layer_mut(&mut self, l: usize) -> (&mut [T], &mut [T]) {
+        (&mut self.w[l][..], self.b[l].as_mut_slice())
+    }
+}
+
+/// Runs `job` on each part of `parts` (consecutive ranges that cover
+/// `out`), each with its slice of `out`: on scoped threads when there are
+/// several parts, each marked as a worker so that it does not split again.
+// TODO(merge): belongs to the thread module.
+fn for_each_part<O: Send>(
+    out: &mut [O],
+    parts: &[std::ops::Range<usize>],
+    job: impl Fn(std::ops::Range<usize>, &mut [O]) + Sync,
+) {
+    if let [only] = parts {
+        return job(only.clone(), out);
+    }
+    std::thread::scope(|scope| {
+        let job = &job;
+        let mut rest = out;
+        for range in parts {
+            let (part, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+            rest = tail;
+            let range = range.clone();
+            scope.spawn(move || crate::kernels::as_worker(|| job(range, part)));
+        }
+    });
+}
+
+/// `job` of each part of `parts`, in order: on scoped threads when there are
+/// several parts, each marked as a worker so that it does not split again.
+fn map_parts<R: Send>(
+    parts: &[std::ops::Range<usize>],
+    job: impl Fn(std::ops::Range<usize>) -> R + Sync,
+) -> Vec<R> {
+    if let [only] = parts {
+        return vec![job(only.clone())];
+    }
+    std::thread::scope(|scope| {
+        let job = &job;
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|range| {
+                let range = range.clone();
+                scope.spawn(move || crate::kernels::as_worker(|| job(range)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A worker only panics if the code has a bug; pass it on.
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Columns evaluated per pass when evaluating a data set.
+const EVAL_CHUNK: usize = 256;
+
+/// `x` as an `f64` (exact for `f32` and `f64`).
+pub(crate) fn to_f64<T: Real>(x: T) -> f64 {
+    crate::kernels::Elem::elem_to_f64(x)
+}
+
+/// The class an output (or a target) stands for: the index of its largest
+/// entry (the first on a tie) or, for a single value, whether it is above ½.
+pub(crate) fn class_of<T: Real>(v: &[T]) -> usize {
+    if let [single] = v {
+        return usize::from(*single > nalgebra::convert(0.5));
+    }
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_of_takes_the_first_largest_and_thresholds_one_output() {
+        assert_eq!(class_of(&[0.1_f64, 0.7, 0.7, 0.2]), 1);
+        assert_eq!(class_of(&[0.3_f32, 0.3]), 0);
+        assert_eq!(class_of(&[0.51_f64]), 1);
+        assert_eq!(class_of(&[0.5_f64]), 0);
+        assert_eq!(class_of(&[0.49_f32]), 0);
+    }
+
+    #[test]
+    fn sizes_too_large_to_address_are_refused() {
+        let err = check_sizes(&[1 << 31, 1 << 31]).unwrap_err();
+        assert!(matches!(err, Error::InvalidLayers { .. }));
+        assert!(check_sizes(&[1000, 1000, 10]).is_ok());
+    }
+}

@@ -1,0 +1,246 @@
+//! The buffers of a forward and backward pass, and the one place that fixes
+//! the order of backpropagation.
+//!
+//! A [`Workspace`] is sized once for a batch of up to `capacity` examples
+//! and reused, so the training loop allocates nothing. It owns the gathered
+//! mini-batch (inputs and targets), the activations aˡ and the errors δˡ of
+//! every layer; its fields are private, and the training step talks to it
+//! through four methods that say what they do:
+//!
+//! 1. [`Workspace::gather`] copies the examples of a mini-batch in;
+//! 2. [`Workspace::feedforward_batch`] computes aˡ = σ(wˡ aˡ⁻¹ + bˡ);
+//! 3. [`Workspace::backpropagate_batch`] computes δᴸ from the cost and the
+//!    errors of the layers below, handing each layer's share to a
+//!    [`Backward`] sink (the SGD update, or a stored gradient);
+//! 4. [`Workspace::tally`] counts correct answers and sums costs, for
+//!    evaluation.
+
+use std::ops::Range;
+
+use crate::aligned::Aligned;
+use crate::kernels;
+use crate::{Cost, Dataset, Network, Real};
+
+/// Where [`Workspace::backpropagate_batch`] sends each layer's share: into
+/// the weights themselves (the SGD step) or into a gradient
+/// ([`Network::backprop`]).
+pub(crate) trait Backward<T: Real> {
+    /// Layer `l`'s neuron-major weights, as they are before
+    /// [`Backward::layer`] is called for `l`.
+    fn weights(&self, l: usize) -> &[T];
+
+    /// Layer `l`'s coefficients `coef` (m × n_out: neuron `i`'s scaled
+    /// errors contiguous), the activations `a_prev` that fed it (n_in × m)
+    /// and the unscaled error sums `sums` (n_out).
+    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize);
+}
+
+/// Buffers for a batch of up to `capacity` examples.
+#[derive(Debug)]
+pub(crate) struct Workspace<T: Real> {
+    capacity: usize,
+    /// Gathered inputs, n_0 × m.
+    x: Aligned<T>,
+    /// Gathered targets, n_L × m.
+    y: Vec<T>,
+    /// Activations aˡ of layers 1..L, n_l × capacity each.
+    a: Vec<Aligned<T>>,
+    /// Errors δˡ of layers 1..L, n_l × capacity each.
+    delta: Vec<Aligned<T>>,
+    /// Scaled, transposed δ of one layer (m × n_l): the update's coefficients.
+    coef: Vec<T>,
+    /// Σ_t δ[i, t] of one layer (n_l): the bias update.
+    sums: Vec<T>,
+}
+
+impl<T: Real> Workspace<T> {
+    /// Buffers for a network of layer sizes `sizes` and batches of up to
+    /// `capacity` examples.
+    pub(crate) fn new(sizes: &[usize], capacity: usize) -> Self {
+        let per_layer = || {
+            sizes[1..]
+                .iter()
+                .map(|&n| Aligned::zeroed(n * capacity))
+                .collect()
+        };
+        let widest = sizes[1..].iter().max().copied().unwrap_or(0);
+        Workspace {
+            capacity,
+            x: Aligned::zeroed(sizes[0] * capacity),
+            y: vec![T::zero(); sizes[sizes.len() - 1] * capacity],
+            a: per_layer(),
+            delta: per_layer(),
+            coef: vec![T::zero(); widest * capacity],
+            sums: vec![T::zero(); widest],
+        }
+    }
+
+    /// Copies the examples `batch` (indices into `data`, at most `capacity`
+    /// of them) into the workspace, inputs and targets, column by column.
+    pub(crate) fn gather(&mut self, data: &Dataset<T>, batch: &[usize]) {
+        debug_assert!(batch.len() <= self.capacity);
+        let (n_in, n_out) = (data.input_size(), data.target_size());
+        let (inputs, targets) = (data.inputs().as_slice(), data.targets().as_slice());
+        for (t, &j) in batch.iter().enumerate() {
+            self.x[t * n_in..(t + 1) * n_in].copy_from_slice(&inputs[j * n_in..(j + 1) * n_in]);
+            self.y[t * n_out..(t + 1) * n_out]
+                .copy_from_slice(&targets[j * n_out..(j + 1) * n_out]);
+        }
+    }
+
+    /// Copies a batch of `m` inputs `x` (n_0 × m) and targets `y`
+    /// (n_L × m) into the workspace.
+    pub(crate) fn load(&mut self, x: &[T], y: &[T], m: usize) {
+        self.x[..x.len()].copy_from_slice(x);
+        self.y[..y.len()].copy_from_slice(y);
+        debug_assert!(m <= self.capacity);
+    }
+
+    /// Feedforward of the `m` gathered examples through `net`.
+    pub(crate) fn feedforward_batch(&mut self, net: &Network<T>, m: usize) {
+        feedforward(&mut self.a, net, &self.x, m);
+    }
+
+    /// Feedforward of `m` examples `x` (n_0 × m, not gathered) through
+    /// `net`; returns the output activations, n_L × m.
+    pub(crate) fn feedforward(&mut self, net: &Network<T>, x: &[T], m: usize) -> &[T] {
+        feedforward(&mut self.a, net, x, m);
+        self.output(m)
+    }
+
+    /// The output activations of the last feedforward, n_L × m.
+    fn output(&self, m: usize) -> &[T] {
+        let last = self
+            .a
+            .last()
+            .expect("a network has at least one layer of weights");
+        &last[..last.len() / self.capacity * m]
+    }
+
+    /// Backpropagation after [`Workspace::feedforward_batch`]: δᴸ from the
+    /// cost and the gathered targets, then for each weight layer `l` from
+    /// the last to the first, δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) with layer `l`'s
+    /// weights as `sink` has them *before* it is given the layer; `sink`
+    /// then receives the layer's coefficients `scale · δᵀ`, the activations
+    /// that fed the layer (the gathered inputs for the first) and
+    /// Σ_t δˡ[·, t]. The one place that fixes this order, for both the SGD
+    /// step and [`Network::backprop`].
+    pub(crate) fn backpropagate_batch<C, S>(&mut self, cost: &C, sink: &mut S, m: usize, scale: T)
+    where
+        C: Cost<T> + ?Sized,
+        S: Backward<T>,
+    {
+        self.output_error(cost, m);
+        for l in (0..self.a.len()).rev() {
+            if l > 0 {
+                self.hidden_error(sink.weights(l), l, m);
+            }
+            let n_out = self.delta[l].len() / self.capacity;
+            let delta = &self.delta[l];
+            for i in 0..n_out {
+                let mut sum = T::zero();
+                for t in 0..m {
+                    let d = delta[t * n_out + i];
+                    self.coef[i * m + t] = scale * d;
+                    sum += d;
+                }
+                self.sums[i] = sum;
+            }
+            let a_prev = if l == 0 {
+                &self.x[..]
+            } else {
+                &self.a[l - 1][..]
+            };
+            sink.layer(l, &self.coef[..n_out * m], a_prev, &self.sums[..n_out], m);
+        }
+    }
+
+    /// δᴸ from the cost, for the gathered targets.
+    fn output_error<C: Cost<T> + ?Sized>(&mut self, cost: &C, m: usize) {
+        let last = self.a.len() - 1;
+        let n = self.a[last].len() / self.capacity;
+        cost.delta(
+            &self.a[last][..n * m],
+            &self.y[..n * m],
+            &mut self.delta[last][..n * m],
+        );
+    }
+
+    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) for weight layer `l` > 0 with weights `w`.
+    fn hidden_error(&mut self, w: &[T], l: usize, m: usize) {
+        let (lower, upper) = self.delta.split_at_mut(l);
+        let n_in = lower[l - 1].len() / self.capacity;
+        let n_out = upper[0].len() / self.capacity;
+        let out = &mut lower[l - 1][..n_in * m];
+        kernels::back_propagate(w, &upper[0][..n_out * m], n_in, n_out, m, out);
+        for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
+            *d = *d * a * (T::one() - a);
+        }
+    }
+
+    /// The number classified correctly and the summed cost over the
+    /// examples `range` of `data`, `capacity` columns at a time. An example
+    /// is correct when [`Network::predict`]'s rule gives the target's class.
+    pub(crate) fn tally<C: Cost<T> + ?Sized>(
+        &mut self,
+        net: &Network<T>,
+        data: &Dataset<T>,
+        range: Range<usize>,
+        cost: &C,
+    ) -> (usize, f64) {
+        let n_out = net.output_size();
+        let n_in = net.input_size();
+        let (inputs, targets) = (data.inputs().as_slice(), data.targets().as_slice());
+        let (mut correct, mut total_cost) = (0, 0.0);
+        let mut start = range.start;
+        while start < range.end {
+            let m = self.capacity.min(range.end - start);
+            let out = self.feedforward(net, &inputs[start * n_in..(start + m) * n_in], m);
+            let y = &targets[start * n_out..(start + m) * n_out];
+            total_cost += super::to_f64(cost.cost(out, y));
+            for (a, y) in out.chunks_exact(n_out).zip(y.chunks_exact(n_out)) {
+                correct += usize::from(super::class_of(a) == super::class_of(y));
+            }
+            start += m;
+        }
+        (correct, total_cost)
+    }
+
+    /// The predicted class of each of the examples `range` of the columns
+    /// of `x` (n_0 × n), written to `out[range]`.
+    pub(crate) fn classify(
+        &mut self,
+        net: &Network<T>,
+        x: &[T],
+        range: Range<usize>,
+        out: &mut [usize],
+    ) {
+        let (n_in, n_out) = (net.input_size(), net.output_size());
+        let mut start = range.start;
+        while start < range.end {
+            let m = self.capacity.min(range.end - start);
+            let a = self.feedforward(net, &x[start * n_in..(start + m) * n_in], m);
+            for (o, a) in out[start - range.start..]
+                .iter_mut()
+                .zip(a.chunks_exact(n_out))
+            {
+                *o = super::class_of(a);
+            }
+            start += m;
+        }
+    }
+}
+
+/// Feedforward of `m` examples from `x` (n_0 × m), filling the activations
+/// `a` of layers 1..L.
+fn feedforward<T: Real>(a: &mut [Aligned<T>], net: &Network<T>, x: &[T], m: usize) {
+    for l in 0..a.len() {
+        let (n_in, n_out) = (net.sizes()[l], net.sizes()[l + 1]);
+        let (done, rest) = a.split_at_mut(l);
+        let input = if l == 0 { x } else { &done[l - 1][..] };
+        let z = &mut rest[0][..n_out * m];
+        let (w, b) = net.layer(l);
+        kernels::weighted_inputs(w, b, input, n_in, n_out, m, z);
+        kernels::sigmoid_in_place(z);
+    }
+}
