@@ -24,6 +24,42 @@ use crate::Real;
 /// ```
 ///
 /// Costs are `Sync`: evaluation may share one among several threads.
+///
+/// # Implementing a cost
+///
+/// A cost is usually a unit struct. Write it for every [`Real`] `T` (`f32`
+/// and `f64`): `T` has the usual arithmetic operators and nalgebra's
+/// `RealField` methods (`abs`, `ln`, `max`, …), `T::zero()` and
+/// `T::one()`; other constants come from `nalgebra::convert`. Here the
+/// absolute-error cost C_x = Σ_j |a_j − y_j|, whose output error is
+/// δᴸ = sign(a − y) ⊙ σ′(zᴸ) with σ′(zᴸ) = a(1 − a) for the sigmoid output
+/// layer:
+///
+/// ```
+/// use neuralnet::{Cost, Real};
+///
+/// struct AbsoluteError;
+///
+/// impl<T: Real> Cost<T> for AbsoluteError {
+///     fn cost(&self, a: &[T], y: &[T]) -> T {
+///         a.iter().zip(y).fold(T::zero(), |sum, (&a, &y)| sum + (a - y).abs())
+///     }
+///
+///     fn delta(&self, a: &[T], y: &[T], out: &mut [T]) {
+///         let half: T = neuralnet::nalgebra::convert(0.5);
+///         for ((o, &a), &y) in out.iter_mut().zip(a).zip(y) {
+///             let sign = if a > y { T::one() } else if a < y { -T::one() } else { T::zero() };
+///             *o = sign * a * (T::one() - a);
+///         }
+///         let _ = half; // constants other than 0 and 1 come from `convert`
+///     }
+/// }
+///
+/// let mut delta = [0.0_f32; 2];
+/// AbsoluteError.delta(&[0.5, 0.5], &[1.0, 0.0], &mut delta);
+/// assert_eq!(delta, [-0.25, 0.25]);
+/// assert_eq!(AbsoluteError.cost(&[0.5_f64, 0.25], &[1.0, 0.0]), 0.75);
+/// ```
 pub trait Cost<T: Real>: Sync {
     /// The summed cost Σ_x C_x of the examples in `a` and `y` (not averaged).
     fn cost(&self, a: &[T], y: &[T]) -> T;
