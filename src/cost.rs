@@ -172,7 +172,9 @@ impl FromStr for CostKind {
             .find(|c| c.name() == s)
             .ok_or_else(|| Error::InvalidConfig {
                 name: "cost",
-                reason: format!("{s:?} is not a cost this crate knows; use \"quadratic\" or \"cross-entropy\""),
+                reason: format!(
+                    "{s:?} is not a cost this crate knows; use \"quadratic\" or \"cross-entropy\""
+                ),
             })
     }
 }
@@ -236,7 +238,10 @@ mod tests {
         CostKind::CrossEntropy.delta(&a, &y, &mut got);
         CrossEntropy.delta(&a, &y, &mut want);
         assert_eq!(got, want);
-        assert_eq!(CostKind::CrossEntropy.cost(&a, &y), CrossEntropy.cost(&a, &y));
+        assert_eq!(
+            CostKind::CrossEntropy.cost(&a, &y),
+            CrossEntropy.cost(&a, &y)
+        );
         assert_ne!(
             CostKind::Quadratic.cost(&a, &y),
             CostKind::CrossEntropy.cost(&a, &y)
@@ -247,9 +252,15 @@ mod tests {
     fn unknown_cost_names_are_refused_with_the_accepted_ones() {
         for bad in ["", "Quadratic", "cross_entropy", "mse"] {
             let err = bad.parse::<CostKind>().unwrap_err();
-            assert!(matches!(err, Error::InvalidConfig { name: "cost", .. }), "{err}");
+            assert!(
+                matches!(err, Error::InvalidConfig { name: "cost", .. }),
+                "{err}"
+            );
             let msg = err.to_string();
-            assert!(msg.contains("\"quadratic\"") && msg.contains("\"cross-entropy\""), "{msg}");
+            assert!(
+                msg.contains("\"quadratic\"") && msg.contains("\"cross-entropy\""),
+                "{msg}"
+            );
         }
     }
 }

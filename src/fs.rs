@@ -120,7 +120,11 @@ mod tests {
                 matches!(&err, Error::File { source, .. } if source.to_string().contains("injected")),
                 "{err}"
             );
-            assert_eq!(std::fs::read(&path).unwrap(), b"old contents", "budget {budget}");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                b"old contents",
+                "budget {budget}"
+            );
             assert_eq!(listing(&dir), ["file"], "no temporary file left");
         }
         // A write that succeeds replaces the file whole.
@@ -129,7 +133,7 @@ mod tests {
         assert_eq!(listing(&dir), ["file"]);
         // A path without a file name is refused.
         assert!(matches!(
-            write_atomically(&dir.join(".."), |w| w.write_all(b"x")),
+            write_atomically(dir.join(".."), |w| w.write_all(b"x")),
             Err(Error::File { .. })
         ));
         let _ = std::fs::remove_dir_all(&dir);

@@ -370,14 +370,11 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     }
     // Codes this version does not know are refused after the checksum, so
     // that a corrupted file is reported as such.
-    let record =
-        decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
+    let record = decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
     let params = crate::network::check_sizes(&sizes)?;
     // The parameters and the checksum must fill the rest exactly; check
     // before allocating anything of the claimed size.
-    let expected = params
-        .checked_mul(T::BYTES)
-        .and_then(|p| p.checked_add(8));
+    let expected = params.checked_mul(T::BYTES).and_then(|p| p.checked_add(8));
     if expected != Some(r.remaining()) {
         return Err(bad(format!(
             "sizes {sizes:?} need {} more bytes, the file has {}",
@@ -641,9 +638,7 @@ fn encode_record(r: &TrainingRecord, out: &mut Vec<u8>) {
 
 /// The record, or `None` if the bytes end first; inside, an error message
 /// for a cost or initialisation code this version does not know.
-fn decode_record(
-    r: &mut Reader,
-) -> Option<std::result::Result<TrainingRecord, String>> {
+fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, String>> {
     let cost = r.u8()?;
     let init = r.u8()?;
     let learning_rate = r.f64()?;
@@ -660,8 +655,8 @@ fn decode_record(
         init,
         learning_rate: (!learning_rate.is_nan()).then_some(learning_rate),
         l2_lambda: (!l2_lambda.is_nan()).then_some(l2_lambda),
-        mini_batch_size: (mini_batch_size != 0)
-            .then(|| usize::try_from(mini_batch_size).unwrap_or(usize::MAX)),
+        mini_batch_size:
+            (mini_batch_size != 0).then(|| usize::try_from(mini_batch_size).unwrap_or(usize::MAX)),
         epochs: (epochs != u64::MAX).then(|| usize::try_from(epochs).unwrap_or(usize::MAX)),
         epochs_completed: usize::try_from(epochs_completed).unwrap_or(usize::MAX),
         seed: (has_seed != 0).then_some(seed),

@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
-use neuralnet::{
-    CostKind, Error, Init, ModelFormat, Network, Real, SavedNetwork, TrainingRecord,
-};
+use neuralnet::{CostKind, Error, Init, ModelFormat, Network, Real, SavedNetwork, TrainingRecord};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -310,7 +308,10 @@ fn a_save_that_fails_keeps_the_old_file() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     // And a save that succeeds replaces the file whole.
     net::<f32>(&[5, 4, 3], 7).save(&path).unwrap();
-    assert_eq!(Network::<f32>::load(&path).unwrap(), net::<f32>(&[5, 4, 3], 7));
+    assert_eq!(
+        Network::<f32>::load(&path).unwrap(),
+        net::<f32>(&[5, 4, 3], 7)
+    );
     assert_eq!(listing(&dir), ["net.nnet", "taken"]);
 }
 
@@ -341,10 +342,7 @@ fn json_weights_are_in_the_lectures_orientation() {
     let w = DMatrix::from_row_slice(2, 3, &rows);
     let n = Network::from_parameters(vec![w.clone()], vec![DVector::from_element(2, 1.0)]).unwrap();
     assert_eq!(n.weights(), vec![w]);
-    let json = String::from_utf8(
-        n.to_bytes(ModelFormat::Json).unwrap(),
-    )
-    .unwrap();
+    let json = String::from_utf8(n.to_bytes(ModelFormat::Json).unwrap()).unwrap();
     assert!(
         json.contains("\"weights\":[[[0.5,0.25,-1.5],[2.0,0.75,-0.125]]]"),
         "{json}"

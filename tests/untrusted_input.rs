@@ -46,9 +46,11 @@ fn valid_files() -> Vec<Vec<u8>> {
         e.finish().unwrap()
     };
     vec![
-        net.to_bytes_with_record(ModelFormat::Binary, &record).unwrap(),
+        net.to_bytes_with_record(ModelFormat::Binary, &record)
+            .unwrap(),
         #[cfg(feature = "serde")]
-        net.to_bytes_with_record(ModelFormat::Json, &record).unwrap(),
+        net.to_bytes_with_record(ModelFormat::Json, &record)
+            .unwrap(),
         gz(&images),
         images,
         gz(&labels),

@@ -317,18 +317,13 @@ fn find_data(args: &Args, say: &dyn Fn(String)) -> Result<PathBuf, BoxError> {
                 looked.join(" and "),
                 dir.display()
             ));
-            let fetched = mnist::download_files(
-                &dir,
-                &mnist::MIRRORS,
-                &mnist::REMOTE_FILES,
-                |f| {
-                    say(format!(
-                        "  downloading {}.gz ({:.1} MB uncompressed), checking its SHA-256",
-                        f.name,
-                        f.len as f64 / 1e6
-                    ))
-                },
-            )
+            let fetched = mnist::download_files(&dir, &mnist::MIRRORS, &mnist::REMOTE_FILES, |f| {
+                say(format!(
+                    "  downloading {}.gz ({:.1} MB uncompressed), checking its SHA-256",
+                    f.name,
+                    f.len as f64 / 1e6
+                ))
+            })
             .map_err(|e| format!("{e}\n{where_to_put}"))?;
             say(format!(
                 "Downloaded and verified {} file(s) into {}",
@@ -515,7 +510,10 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         }
         _ => {
             let mut rng = StdRng::seed_from_u64(args.seed);
-            (Network::<T>::new(&settings.sizes, settings.init.into(), &mut rng)?, 0)
+            (
+                Network::<T>::new(&settings.sizes, settings.init.into(), &mut rng)?,
+                0,
+            )
         }
     };
     let sgd = &settings.sgd;
