@@ -117,7 +117,7 @@ pub use cost::{Cost, CostKind, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
 pub use kernels::{num_threads, set_num_threads};
-pub use model_file::{MODEL_FORMAT_VERSION, ModelFormat, SavedNetwork, TrainingRecord};
+pub use model_file::{ModelFormat, SavedNetwork, TrainingRecord};
 pub use network::{Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
 pub use sgd::{EpochReport, Monitor, Sgd};

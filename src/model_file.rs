@@ -1,31 +1,7 @@
 //! Saving and loading trained networks, without ever losing a saved file.
 //!
-//! # Formats
-//!
-//! **Binary** (always available; any extension but `.json`). Little-endian:
-//!
-//! | bytes | content |
-//! |---|---|
-//! | 8 | magic `NNETBIN\0` |
-//! | 4 | format version, `u32` (this crate writes and reads version 1) |
-//! | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
-//! | 4 + 4·L | number of layers L, then each layer size, `u32` |
-//! | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
-//! | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
-//! | 8 | FNV-1a 64-bit checksum of everything before it |
-//!
-//! **JSON** (cargo feature `serde`, on by default; `.json` files), readable
-//! and close to what Nielsen's `network2.py` writes:
-//!
-//! ```json
-//! {"format": "neuralnet", "version": 1, "scalar": "f32", "sizes": [784, 30, 10],
-//!  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
-//!  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
-//! ```
-//!
-//! Weights are rows in the lecture's orientation. Values are written as
-//! `f64` decimals, which represent every `f32` exactly, so a round trip is
-//! bit-identical in both scalar types.
+//! The two formats are described on [`ModelFormat`], the one type that
+//! names them; this module is the one place that reads and writes them.
 //!
 //! # Safety of saved files
 //!
@@ -41,9 +17,6 @@ use nalgebra::DVector;
 
 use crate::fs::write_atomically;
 use crate::{CostKind, Error, Init, Network, Real, Result};
-
-/// The model format version this crate writes and reads.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
 
 const MAGIC: &[u8; 8] = b"NNETBIN\0";
 
@@ -75,7 +48,32 @@ pub struct TrainingRecord {
     pub seed: Option<u64>,
 }
 
-/// Which file format to write.
+/// Which file format to write; loading recognises either by content.
+///
+/// **Binary** (always available; any extension but `.json`). Little-endian:
+///
+/// | bytes | content |
+/// |---|---|
+/// | 8 | magic `NNETBIN\0` |
+/// | 4 | format version, `u32` (this crate writes and reads [`ModelFormat::VERSION`]) |
+/// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
+/// | 4 + 4·L | number of layers L, then each layer size, `u32` |
+/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
+/// | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
+/// | 8 | FNV-1a 64-bit checksum of everything before it |
+///
+/// **JSON** (cargo feature `serde`, on by default; `.json` files), readable
+/// and close to what Nielsen's `network2.py` writes:
+///
+/// ```json
+/// {"format": "neuralnet", "version": 1, "scalar": "f32", "sizes": [784, 30, 10],
+///  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
+///  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
+/// ```
+///
+/// Weights are rows in the lecture's orientation. Values are written as
+/// `f64` decimals, which represent every `f32` exactly, so a round trip is
+/// bit-identical in both scalar types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ModelFormat {
@@ -87,6 +85,10 @@ pub enum ModelFormat {
 }
 
 impl ModelFormat {
+    /// The version of both formats that this crate writes and reads. A file
+    /// of another version is refused with [`Error::UnsupportedVersion`].
+    pub const VERSION: u32 = 1;
+
     /// JSON for a path ending in `.json` (with the `serde` feature), binary
     /// otherwise.
     pub fn for_path(path: &Path) -> Self {
@@ -300,7 +302,7 @@ fn check_finite<T: Real>(net: &Network<T>) -> Result<()> {
 fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + net.num_parameters() * T::BYTES);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&ModelFormat::VERSION.to_le_bytes());
     out.push(T::BYTES as u8);
     out.extend_from_slice(&(net.sizes().len() as u32).to_le_bytes());
     for &n in net.sizes() {
@@ -332,11 +334,11 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         pos: MAGIC.len(),
     };
     let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
-    if version != MODEL_FORMAT_VERSION {
+    if version != ModelFormat::VERSION {
         return Err(Error::UnsupportedVersion {
             source_name: name.into(),
             found: version,
-            supported: MODEL_FORMAT_VERSION,
+            supported: ModelFormat::VERSION,
         });
     }
     let scalar = r.u8().ok_or_else(|| bad("truncated header".into()))?;
@@ -407,7 +409,7 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     let (w, b) = net.storage();
     let file = JsonFile {
         format: "neuralnet".into(),
-        version: MODEL_FORMAT_VERSION,
+        version: ModelFormat::VERSION,
         scalar: T::NAME.into(),
         sizes: net.sizes().to_vec(),
         training: record.clone(),
@@ -446,12 +448,12 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         return Err(bad("JSON without \"format\": \"neuralnet\"".into()));
     }
     match header.version {
-        Some(MODEL_FORMAT_VERSION) => {}
+        Some(ModelFormat::VERSION) => {}
         Some(found) => {
             return Err(Error::UnsupportedVersion {
                 source_name: name.into(),
                 found,
-                supported: MODEL_FORMAT_VERSION,
+                supported: ModelFormat::VERSION,
             });
         }
         None => return Err(bad("no \"version\"".into())),
