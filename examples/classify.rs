@@ -159,16 +159,12 @@ fn to_input(image: &Grey) -> (DVector<f32>, bool) {
 }
 
 fn run(model: &Path, image_path: &Path) -> Result<(), BoxError> {
-    let saved = Network::<f32>::load(model).or_else(|e| match e {
+    let net = Network::<f32>::load(model).or_else(|e| match e {
         neuralnet::Error::ScalarMismatch { .. } => {
-            Network::<f64>::load(model).map(|s| neuralnet::SavedNetwork {
-                network: s.network.cast::<f32>(),
-                record: s.record,
-            })
+            Network::<f64>::load(model).map(|n| n.cast::<f32>())
         }
         e => Err(e),
     })?;
-    let net = saved.network;
     if net.input_size() != 784 || net.output_size() != 10 {
         return Err(format!(
             "{} is a {:?} network, not a digit classifier (784 inputs, 10 outputs)",

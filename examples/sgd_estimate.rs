@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use neuralnet::{Init, Mnist, Network, Quadratic, Sgd};
+use neuralnet::mnist::Mnist;
+use neuralnet::{Init, Network, Quadratic, Sgd};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::index;

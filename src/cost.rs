@@ -1,6 +1,9 @@
 //! Cost functions: how far the network's output a is from the desired y.
 
-use crate::Real;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{Error, Real};
 
 /// A cost function C_x(a, y) of one training example, and the output error
 /// δᴸ = ∂C_x/∂zᴸ that backpropagation starts from.
@@ -126,6 +129,109 @@ impl<T: Real> Cost<T> for CrossEntropy {
     }
 }
 
+/// The costs of this crate as a value, for choosing one at run time (a
+/// command-line flag, a settings file) and for recording it with a saved
+/// network ([`TrainingRecord::cost`](crate::TrainingRecord::cost)).
+///
+/// A `CostKind` is itself a [`Cost`]: each call goes to [`Quadratic`] or
+/// [`CrossEntropy`], so it can be handed to training directly. Its
+/// [`name`](CostKind::name) is what `Display` writes, `FromStr` reads and
+/// saved files hold.
+///
+/// # Examples
+/// ```
+/// use neuralnet::{Cost, CostKind};
+/// let cost: CostKind = "cross-entropy".parse()?;
+/// assert_eq!(cost, CostKind::CrossEntropy);
+/// assert_eq!(cost.to_string(), "cross-entropy");
+/// // δᴸ = a − y, as for `CrossEntropy` itself.
+/// let mut delta = [0.0_f64];
+/// cost.delta(&[0.75], &[1.0], &mut delta);
+/// assert_eq!(delta, [-0.25]);
+/// assert!("mse".parse::<CostKind>().is_err());
+/// # Ok::<(), neuralnet::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CostKind {
+    /// The quadratic cost of the lecture, [`Quadratic`] (`"quadratic"`).
+    Quadratic,
+    /// The cross-entropy cost, [`CrossEntropy`] (`"cross-entropy"`).
+    CrossEntropy,
+}
+
+impl CostKind {
+    /// Every cost, in the order of their names in error messages.
+    const ALL: [CostKind; 2] = [CostKind::Quadratic, CostKind::CrossEntropy];
+
+    /// The cost's name: `"quadratic"` or `"cross-entropy"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CostKind::Quadratic => "quadratic",
+            CostKind::CrossEntropy => "cross-entropy",
+        }
+    }
+}
+
+impl<T: Real> Cost<T> for CostKind {
+    fn cost(&self, a: &[T], y: &[T]) -> T {
+        match self {
+            CostKind::Quadratic => Quadratic.cost(a, y),
+            CostKind::CrossEntropy => CrossEntropy.cost(a, y),
+        }
+    }
+
+    fn delta(&self, a: &[T], y: &[T], out: &mut [T]) {
+        match self {
+            CostKind::Quadratic => Quadratic.delta(a, y, out),
+            CostKind::CrossEntropy => CrossEntropy.delta(a, y, out),
+        }
+    }
+}
+
+impl fmt::Display for CostKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CostKind {
+    type Err = Error;
+
+    /// Reads a cost's [`name`](CostKind::name).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the accepted values for anything else.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        CostKind::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| Error::InvalidConfig {
+                name: "cost",
+                reason: format!(
+                    "{s:?} is not a cost this crate knows; use \"quadratic\" or \"cross-entropy\""
+                ),
+            })
+    }
+}
+
+/// Written as its [`name`](CostKind::name).
+#[cfg(feature = "serde")]
+impl serde::Serialize for CostKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Read from its [`name`](CostKind::name).
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for CostKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +257,46 @@ mod tests {
         let mut d = [0.0; 2];
         CrossEntropy.delta(&[0.25_f64, 0.75], &[0.0, 1.0], &mut d);
         assert_eq!(d, [0.25, -0.25]);
+    }
+
+    #[test]
+    fn cost_kind_names_round_trip_and_dispatch() {
+        for kind in CostKind::ALL {
+            assert_eq!(kind.to_string(), kind.name());
+            assert_eq!(kind.name().parse::<CostKind>().unwrap(), kind);
+        }
+        let (a, y) = ([0.25_f64, 0.75], [0.0, 1.0]);
+        let (mut got, mut want) = ([0.0; 2], [0.0; 2]);
+        CostKind::Quadratic.delta(&a, &y, &mut got);
+        Quadratic.delta(&a, &y, &mut want);
+        assert_eq!(got, want);
+        assert_eq!(CostKind::Quadratic.cost(&a, &y), Quadratic.cost(&a, &y));
+        CostKind::CrossEntropy.delta(&a, &y, &mut got);
+        CrossEntropy.delta(&a, &y, &mut want);
+        assert_eq!(got, want);
+        assert_eq!(
+            CostKind::CrossEntropy.cost(&a, &y),
+            CrossEntropy.cost(&a, &y)
+        );
+        assert_ne!(
+            CostKind::Quadratic.cost(&a, &y),
+            CostKind::CrossEntropy.cost(&a, &y)
+        );
+    }
+
+    #[test]
+    fn unknown_cost_names_are_refused_with_the_accepted_ones() {
+        for bad in ["", "Quadratic", "cross_entropy", "mse"] {
+            let err = bad.parse::<CostKind>().unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidConfig { name: "cost", .. }),
+                "{err}"
+            );
+            let msg = err.to_string();
+            assert!(
+                msg.contains("\"quadratic\"") && msg.contains("\"cross-entropy\""),
+                "{msg}"
+            );
+        }
     }
 }

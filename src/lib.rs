@@ -79,11 +79,13 @@
 //!
 //! # Crate layout
 //!
-//! Everything public is re-exported at the crate root, except the
-//! [`tutorial`], which is documentation only. Scalars are [`Real`] (`f32` or
-//! `f64`); errors are one enum, [`Error`]. MNIST's IDX files are read by
-//! [`read_idx_images`] and [`Mnist::load`]; trained networks are kept with
-//! [`Network::save`] and [`Network::load`].
+//! The core items are at the crate root; the MNIST data set and its IDX
+//! files are in the [`mnist`] module ([`mnist::Mnist::load`],
+//! [`mnist::read_images`]), and the [`tutorial`] is documentation only.
+//! Scalars are [`Real`] (`f32` or `f64`); errors are one enum, [`Error`].
+//! Trained networks are kept with [`Network::save`] and [`Network::load`]
+//! ([`Network::save_with_record`] and [`SavedNetwork::load`] keep how they
+//! were trained too).
 //!
 //! # Speed
 //!
@@ -100,11 +102,10 @@ mod activation;
 mod aligned;
 mod cost;
 mod dataset;
-#[cfg(feature = "download")]
-mod download;
 mod error;
+mod fs;
 mod kernels;
-mod mnist;
+pub mod mnist;
 mod model_file;
 mod network;
 mod neuron;
@@ -117,19 +118,11 @@ pub use nalgebra;
 pub use rand;
 
 pub use activation::{sigmoid, sigmoid_prime};
-pub use cost::{Cost, CrossEntropy, Quadratic};
+pub use cost::{Cost, CostKind, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
-#[cfg(feature = "download")]
-pub use download::{MNIST_MIRRORS, MNIST_REMOTE_FILES, RemoteFile, download_files};
 pub use error::{Error, Result};
 pub use kernels::{num_threads, set_num_threads};
-pub use mnist::{
-    IMAGES_MAGIC, IdxImages, LABELS_MAGIC, MAX_IDX_BYTES, MNIST_FILES, MNIST_VALIDATION, Mnist,
-    find_mnist_file, read_idx_images, read_idx_images_file, read_idx_labels, read_idx_labels_file,
-};
-pub use model_file::{
-    MODEL_FORMAT_VERSION, ModelFormat, SavedNetwork, TrainingRecord, write_atomically,
-};
+pub use model_file::{ModelFormat, SavedNetwork, TrainingRecord};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
 pub use sgd::{EpochReport, Monitor, Sgd};

@@ -1,31 +1,7 @@
 //! Saving and loading trained networks, without ever losing a saved file.
 //!
-//! # Formats
-//!
-//! **Binary** (always available; any extension but `.json`). Little-endian:
-//!
-//! | bytes | content |
-//! |---|---|
-//! | 8 | magic `NNETBIN\0` |
-//! | 4 | format version, `u32` (this crate writes and reads version 1) |
-//! | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
-//! | 4 + 4·L | number of layers L, then each layer size, `u32` |
-//! | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each, 0 = unknown), η and λ (`f64`, NaN = unknown), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean unknown) |
-//! | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
-//! | 8 | FNV-1a 64-bit checksum of everything before it |
-//!
-//! **JSON** (cargo feature `serde`, on by default; `.json` files), readable
-//! and close to what Nielsen's `network2.py` writes:
-//!
-//! ```json
-//! {"format": "neuralnet", "version": 1, "scalar": "f32", "sizes": [784, 30, 10],
-//!  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
-//!  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
-//! ```
-//!
-//! Weights are rows in the lecture's orientation. Values are written as
-//! `f64` decimals, which represent every `f32` exactly, so a round trip is
-//! bit-identical in both scalar types.
+//! The two formats are described on [`ModelFormat`], the one type that
+//! names them; this module is the one place that reads and writes them.
 //!
 //! # Safety of saved files
 //!
@@ -34,31 +10,30 @@
 //! directory). A crash or an error part-way leaves the previous file as it
 //! was, and the temporary file is removed.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::path::Path;
 
 use nalgebra::DVector;
 
-use crate::{Error, Network, Real, Result};
-
-/// The model format version this crate writes and reads.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+use crate::fs::write_atomically;
+use crate::{CostKind, Error, Init, Network, Real, Result};
 
 const MAGIC: &[u8; 8] = b"NNETBIN\0";
 
 /// How a network was trained: kept with it in saved files.
 ///
-/// Every field is optional or zero when unknown. The `mnist` example uses it
-/// to check that `--resume` continues the same run.
+/// Every field is `None` (or zero) when not recorded. The `mnist` example
+/// uses it to check that `--resume` continues the same run.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct TrainingRecord {
-    /// The cost function: `"quadratic"` or `"cross-entropy"`.
-    pub cost: Option<String>,
-    /// The initialisation: `"standard-normal"` or `"scaled-normal"`.
-    pub init: Option<String>,
+    /// The cost function (saved as its name, `"quadratic"` or
+    /// `"cross-entropy"`).
+    pub cost: Option<CostKind>,
+    /// The initialisation (saved as its name, `"standard-normal"` or
+    /// `"scaled-normal"`).
+    pub init: Option<Init>,
     /// The learning rate η.
     pub learning_rate: Option<f64>,
     /// The mini-batch size m.
@@ -73,7 +48,32 @@ pub struct TrainingRecord {
     pub seed: Option<u64>,
 }
 
-/// Which file format to write.
+/// Which file format to write; loading recognises either by content.
+///
+/// **Binary** (always available; any extension but `.json`). Little-endian:
+///
+/// | bytes | content |
+/// |---|---|
+/// | 8 | magic `NNETBIN\0` |
+/// | 4 | format version, `u32` (this crate writes and reads [`ModelFormat::VERSION`]) |
+/// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
+/// | 4 + 4·L | number of layers L, then each layer size, `u32` |
+/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
+/// | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
+/// | 8 | FNV-1a 64-bit checksum of everything before it |
+///
+/// **JSON** (cargo feature `serde`, on by default; `.json` files), readable
+/// and close to what Nielsen's `network2.py` writes:
+///
+/// ```json
+/// {"format": "neuralnet", "version": 1, "scalar": "f32", "sizes": [784, 30, 10],
+///  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
+///  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
+/// ```
+///
+/// Weights are rows in the lecture's orientation. Values are written as
+/// `f64` decimals, which represent every `f32` exactly, so a round trip is
+/// bit-identical in both scalar types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ModelFormat {
@@ -85,6 +85,10 @@ pub enum ModelFormat {
 }
 
 impl ModelFormat {
+    /// The version of both formats that this crate writes and reads. A file
+    /// of another version is refused with [`Error::UnsupportedVersion`].
+    pub const VERSION: u32 = 1;
+
     /// JSON for a path ending in `.json` (with the `serde` feature), binary
     /// otherwise.
     pub fn for_path(path: &Path) -> Self {
@@ -100,7 +104,9 @@ impl ModelFormat {
     }
 }
 
-/// A network read from a file, with its training record.
+/// A network with its training record: what a model file holds.
+///
+/// [`SavedNetwork::load`] reads both; [`Network::load`] only the network.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedNetwork<T: Real> {
     /// The network.
@@ -109,35 +115,57 @@ pub struct SavedNetwork<T: Real> {
     pub record: TrainingRecord,
 }
 
-impl<T: Real> Network<T> {
-    /// The network as a file in `format`, with its training record.
+impl<T: Real> SavedNetwork<T> {
+    /// Loads a network and its training record from a file written by
+    /// [`Network::save`] or [`Network::save_with_record`], in either format
+    /// (recognised by content). A file saved without a record gives
+    /// [`TrainingRecord::default`].
     ///
     /// # Errors
-    /// [`Error::NonFinite`] if a weight or bias is NaN or infinite.
-    pub fn to_bytes(&self, format: ModelFormat, record: &TrainingRecord) -> Result<Vec<u8>> {
-        self.check_finite()?;
-        match format {
-            ModelFormat::Binary => Ok(self.to_binary(record)),
-            #[cfg(feature = "serde")]
-            ModelFormat::Json => Ok(self.to_json(record)),
-        }
+    /// [`Error::File`] if the file cannot be read; [`Error::ModelFormat`]
+    /// (also for a cost or initialisation this version does not know),
+    /// [`Error::UnsupportedVersion`], [`Error::ScalarMismatch`],
+    /// [`Error::InvalidLayers`], [`Error::ShapeMismatch`] or
+    /// [`Error::NonFinite`] if its content is not a valid network of `T`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = fs::read(path).map_err(|source| Error::File {
+            path: path.to_owned(),
+            source,
+        })?;
+        decode(&bytes, &path.display().to_string())
     }
 
+    /// Reads a network and its training record from the bytes of a model
+    /// file, in either format.
+    ///
+    /// # Errors
+    /// As [`SavedNetwork::load`], without the I/O errors.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        decode(bytes, "<bytes>")
+    }
+}
+
+impl<T: Real> Network<T> {
     /// Saves the network to `path` atomically, as JSON if the path ends in
     /// `.json` (and the `serde` feature is on), in the binary format
-    /// otherwise. See [`write_atomically`] for what happens on failure.
+    /// otherwise, with no training record (see
+    /// [`Network::save_with_record`]).
+    ///
+    /// The file is written to a temporary file in the same directory, synced
+    /// and renamed over `path`: if anything fails, `path` keeps its old
+    /// content and no temporary file is left.
     ///
     /// # Examples
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use neuralnet::{Init, Network, TrainingRecord};
+    /// use neuralnet::{Init, Network};
     /// use rand::{SeedableRng, rngs::StdRng};
     ///
     /// let net = Network::<f32>::new(&[4, 3, 2], Init::StandardNormal, &mut StdRng::seed_from_u64(1))?;
     /// let path = std::env::temp_dir().join("neuralnet-doc-example.nnet");
-    /// net.save(&path, &TrainingRecord::default())?;
-    /// let loaded = Network::<f32>::load(&path)?;
-    /// assert_eq!(loaded.network, net);
+    /// net.save(&path)?;
+    /// assert_eq!(Network::<f32>::load(&path)?, net);
     /// # std::fs::remove_file(&path)?;
     /// # Ok(())
     /// # }
@@ -146,325 +174,359 @@ impl<T: Real> Network<T> {
     /// # Errors
     /// [`Error::NonFinite`] for a NaN or infinite parameter (nothing is
     /// written); [`Error::File`] if the file cannot be written.
-    pub fn save(&self, path: impl AsRef<Path>, record: &TrainingRecord) -> Result<()> {
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        self.save_with_record(path, &TrainingRecord::default())
+    }
+
+    /// Saves the network with how it was trained, as [`Network::save`]
+    /// does; [`SavedNetwork::load`] reads both back.
+    ///
+    /// # Examples
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use neuralnet::{CostKind, Init, Network, SavedNetwork, TrainingRecord};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    ///
+    /// let net = Network::<f32>::new(&[4, 3, 2], Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?;
+    /// let record = TrainingRecord {
+    ///     cost: Some(CostKind::CrossEntropy),
+    ///     init: Some(Init::ScaledNormal),
+    ///     learning_rate: Some(0.5),
+    ///     epochs_completed: 3,
+    ///     ..TrainingRecord::default()
+    /// };
+    /// let path = std::env::temp_dir().join("neuralnet-doc-example-record.nnet");
+    /// net.save_with_record(&path, &record)?;
+    /// let saved = SavedNetwork::<f32>::load(&path)?;
+    /// assert_eq!((saved.network, saved.record), (net, record));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Network::save`].
+    pub fn save_with_record(&self, path: impl AsRef<Path>, record: &TrainingRecord) -> Result<()> {
         let path = path.as_ref();
-        let bytes = self.to_bytes(ModelFormat::for_path(path), record)?;
+        let bytes = self.to_bytes_with_record(ModelFormat::for_path(path), record)?;
         write_atomically(path, |w| w.write_all(&bytes))
     }
 
-    /// Loads a network saved by [`Network::save`], in either format
-    /// (recognised by content).
+    /// Loads a network saved by [`Network::save`] or
+    /// [`Network::save_with_record`], in either format (recognised by
+    /// content), without its training record ([`SavedNetwork::load`] keeps
+    /// it).
     ///
     /// # Errors
-    /// [`Error::File`] if the file cannot be read; [`Error::ModelFormat`],
-    /// [`Error::UnsupportedVersion`], [`Error::ScalarMismatch`],
-    /// [`Error::InvalidLayers`], [`Error::ShapeMismatch`] or
-    /// [`Error::NonFinite`] if its content is not a valid network of `T`.
-    pub fn load(path: impl AsRef<Path>) -> Result<SavedNetwork<T>> {
-        let path = path.as_ref();
-        let bytes = fs::read(path).map_err(|source| Error::File {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_bytes_named(&bytes, &path.display().to_string())
+    /// As [`SavedNetwork::load`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        SavedNetwork::load(path).map(|saved| saved.network)
     }
 
-    /// Reads a network from the bytes of a model file, in either format.
+    /// The network as the bytes of a model file in `format`, with no
+    /// training record.
     ///
     /// # Errors
-    /// As [`Network::load`], without the I/O errors.
-    pub fn from_bytes(bytes: &[u8]) -> Result<SavedNetwork<T>> {
-        Self::from_bytes_named(bytes, "<bytes>")
+    /// [`Error::NonFinite`] if a weight or bias is NaN or infinite.
+    pub fn to_bytes(&self, format: ModelFormat) -> Result<Vec<u8>> {
+        self.to_bytes_with_record(format, &TrainingRecord::default())
     }
 
-    fn from_bytes_named(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
-        if bytes.starts_with(MAGIC) {
-            return Self::from_binary(bytes, name);
+    /// The network and its training record as the bytes of a model file in
+    /// `format`.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] if a weight or bias is NaN or infinite.
+    pub fn to_bytes_with_record(
+        &self,
+        format: ModelFormat,
+        record: &TrainingRecord,
+    ) -> Result<Vec<u8>> {
+        check_finite(self)?;
+        match format {
+            ModelFormat::Binary => Ok(to_binary(self, record)),
+            #[cfg(feature = "serde")]
+            ModelFormat::Json => Ok(to_json(self, record)),
         }
-        #[cfg(feature = "serde")]
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            return Self::from_json(bytes, name);
-        }
-        Err(Error::ModelFormat {
-            source_name: name.into(),
-            reason: if cfg!(feature = "serde") {
-                "neither the binary format (magic NNETBIN) nor JSON".into()
-            } else {
-                "not the binary format (magic NNETBIN); JSON needs the `serde` feature".into()
-            },
-        })
     }
 
-    /// The same network in another scalar type (rounding to the nearest
-    /// value when narrowing `f64` to `f32`).
-    pub fn cast<U: Real>(&self) -> Network<U> {
-        let conv = |w: &[T]| {
-            w.iter()
-                .map(|v| U::elem_from_f64(v.elem_to_f64()))
-                .collect()
-        };
-        Network::from_storage(
-            self.sizes().to_vec(),
-            &self.storage().0.map(conv).collect::<Vec<_>>(),
-            self.biases()
-                .iter()
-                .map(|b| b.map(|v| U::elem_from_f64(v.elem_to_f64())))
-                .collect(),
-        )
+    /// Reads a network from the bytes of a model file, in either format,
+    /// without its training record ([`SavedNetwork::from_bytes`] keeps it).
+    ///
+    /// # Errors
+    /// As [`SavedNetwork::load`], without the I/O errors.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        SavedNetwork::from_bytes(bytes).map(|saved| saved.network)
     }
+}
 
-    fn check_finite(&self) -> Result<()> {
-        let (w, b) = self.storage();
-        for (layer, (w, b)) in w.zip(b).enumerate() {
-            if !w.iter().all(|v| v.is_finite()) {
-                return Err(Error::NonFinite {
-                    layer,
-                    what: "weight",
-                });
-            }
-            if !b.iter().all(|v| v.is_finite()) {
-                return Err(Error::NonFinite {
-                    layer,
-                    what: "bias",
-                });
-            }
-        }
-        Ok(())
+/// Reads a model file in either format; `name` names it in errors.
+fn decode<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
+    if bytes.starts_with(MAGIC) {
+        return from_binary(bytes, name);
     }
-
-    fn to_binary(&self, record: &TrainingRecord) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.num_parameters() * T::BYTES);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
-        out.push(T::BYTES as u8);
-        out.extend_from_slice(&(self.sizes().len() as u32).to_le_bytes());
-        for &n in self.sizes() {
-            out.extend_from_slice(&(n as u32).to_le_bytes());
-        }
-        encode_record(record, &mut out);
-        let (w, b) = self.storage();
-        for (w, b) in w.zip(b) {
-            // Neuron-major storage: neuron after neuron, that is wˡ row by row.
-            for &v in w {
-                v.put_le(&mut out);
-            }
-            for &v in b.as_slice() {
-                v.put_le(&mut out);
-            }
-        }
-        let sum = fnv1a(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
-        out
+    #[cfg(feature = "serde")]
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return from_json(bytes, name);
     }
+    Err(Error::ModelFormat {
+        source_name: name.into(),
+        reason: if cfg!(feature = "serde") {
+            "neither the binary format (magic NNETBIN) nor JSON".into()
+        } else {
+            "not the binary format (magic NNETBIN); JSON needs the `serde` feature".into()
+        },
+    })
+}
 
-    fn from_binary(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
-        let bad = |reason: String| Error::ModelFormat {
-            source_name: name.into(),
-            reason,
-        };
-        let mut r = Reader {
-            bytes,
-            pos: MAGIC.len(),
-        };
-        let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
-        if version != MODEL_FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                source_name: name.into(),
-                found: version,
-                supported: MODEL_FORMAT_VERSION,
+/// [`Error::NonFinite`] naming the first NaN or infinite parameter.
+fn check_finite<T: Real>(net: &Network<T>) -> Result<()> {
+    let (w, b) = net.storage();
+    for (layer, (w, b)) in w.zip(b).enumerate() {
+        if !w.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFinite {
+                layer,
+                what: "weight",
             });
         }
-        let scalar = r.u8().ok_or_else(|| bad("truncated header".into()))?;
-        let found = match scalar {
-            4 => "f32",
-            8 => "f64",
-            other => {
-                return Err(bad(format!(
-                    "unknown scalar size {other} (expected 4 or 8)"
-                )));
-            }
-        };
-        if found != T::NAME {
+        if !b.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFinite {
+                layer,
+                what: "bias",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + net.num_parameters() * T::BYTES);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&ModelFormat::VERSION.to_le_bytes());
+    out.push(T::BYTES as u8);
+    out.extend_from_slice(&(net.sizes().len() as u32).to_le_bytes());
+    for &n in net.sizes() {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    encode_record(record, &mut out);
+    let (w, b) = net.storage();
+    for (w, b) in w.zip(b) {
+        // Neuron-major storage: neuron after neuron, that is wˡ row by row.
+        for &v in w {
+            v.put_le(&mut out);
+        }
+        for &v in b.as_slice() {
+            v.put_le(&mut out);
+        }
+    }
+    let sum = fnv1a(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
+    let bad = |reason: String| Error::ModelFormat {
+        source_name: name.into(),
+        reason,
+    };
+    let mut r = Reader {
+        bytes,
+        pos: MAGIC.len(),
+    };
+    let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
+    if version != ModelFormat::VERSION {
+        return Err(Error::UnsupportedVersion {
+            source_name: name.into(),
+            found: version,
+            supported: ModelFormat::VERSION,
+        });
+    }
+    let scalar = r.u8().ok_or_else(|| bad("truncated header".into()))?;
+    let found = match scalar {
+        4 => "f32",
+        8 => "f64",
+        other => {
+            return Err(bad(format!(
+                "unknown scalar size {other} (expected 4 or 8)"
+            )));
+        }
+    };
+    if found != T::NAME {
+        return Err(Error::ScalarMismatch {
+            source_name: name.into(),
+            found: found.into(),
+            expected: T::NAME,
+        });
+    }
+    let layers = r.u32().ok_or_else(|| bad("truncated header".into()))? as usize;
+    // Each size takes 4 bytes: a count beyond the file cannot be real.
+    if layers > r.remaining() / 4 {
+        return Err(bad(format!(
+            "{layers} layers claimed in a file of {} bytes",
+            bytes.len()
+        )));
+    }
+    let mut sizes = Vec::with_capacity(layers);
+    for _ in 0..layers {
+        sizes.push(r.u32().ok_or_else(|| bad("truncated header".into()))? as usize);
+    }
+    // Codes this version does not know are refused after the checksum, so
+    // that a corrupted file is reported as such.
+    let record = decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
+    let params = crate::network::check_sizes(&sizes)?;
+    // The parameters and the checksum must fill the rest exactly; check
+    // before allocating anything of the claimed size.
+    let expected = params.checked_mul(T::BYTES).and_then(|p| p.checked_add(8));
+    if expected != Some(r.remaining()) {
+        return Err(bad(format!(
+            "sizes {sizes:?} need {} more bytes, the file has {}",
+            expected.map_or("too many".into(), |e| e.to_string()),
+            r.remaining()
+        )));
+    }
+    let body_end = bytes.len() - 8;
+    let stored = u64::from_le_bytes(bytes[body_end..].try_into().expect("8 bytes"));
+    if fnv1a(&bytes[..body_end]) != stored {
+        return Err(bad("checksum mismatch: the file is corrupted".into()));
+    }
+    let record = record.map_err(bad)?;
+    let mut w = Vec::with_capacity(sizes.len() - 1);
+    let mut b = Vec::with_capacity(sizes.len() - 1);
+    for p in sizes.windows(2) {
+        let (n_in, n_out) = (p[0], p[1]);
+        let wl = r.values::<T>(n_in * n_out).expect("length checked above");
+        let bl = r.values::<T>(n_out).expect("length checked above");
+        w.push(wl);
+        b.push(DVector::from_vec(bl));
+    }
+    let network = Network::from_storage(sizes, &w, b);
+    check_finite(&network)?;
+    Ok(SavedNetwork { network, record })
+}
+
+#[cfg(feature = "serde")]
+fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
+    let (w, b) = net.storage();
+    let file = JsonFile {
+        format: "neuralnet".into(),
+        version: ModelFormat::VERSION,
+        scalar: T::NAME.into(),
+        sizes: net.sizes().to_vec(),
+        training: record.clone(),
+        weights: w
+            .zip(net.sizes())
+            .map(|(w, &n_in)| {
+                w.chunks(n_in)
+                    .map(|row| row.iter().map(|v| v.elem_to_f64()).collect())
+                    .collect()
+            })
+            .collect(),
+        biases: b
+            .iter()
+            .map(|b| b.iter().map(|v| v.elem_to_f64()).collect())
+            .collect(),
+    };
+    serde_json::to_vec(&file).expect("a struct of numbers, strings and vectors serialises")
+}
+
+#[cfg(feature = "serde")]
+fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
+    let bad = |reason: String| Error::ModelFormat {
+        source_name: name.into(),
+        reason,
+    };
+    // Check the header fields first, so a newer version is reported as
+    // such even if its layout changed.
+    #[derive(serde::Deserialize)]
+    struct Header {
+        format: Option<String>,
+        version: Option<u32>,
+        scalar: Option<String>,
+    }
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    if header.format.as_deref() != Some("neuralnet") {
+        return Err(bad("JSON without \"format\": \"neuralnet\"".into()));
+    }
+    match header.version {
+        Some(ModelFormat::VERSION) => {}
+        Some(found) => {
+            return Err(Error::UnsupportedVersion {
+                source_name: name.into(),
+                found,
+                supported: ModelFormat::VERSION,
+            });
+        }
+        None => return Err(bad("no \"version\"".into())),
+    }
+    match header.scalar.as_deref() {
+        Some(s) if s == T::NAME => {}
+        Some(s @ ("f32" | "f64")) => {
             return Err(Error::ScalarMismatch {
                 source_name: name.into(),
-                found: found.into(),
+                found: s.into(),
                 expected: T::NAME,
             });
         }
-        let layers = r.u32().ok_or_else(|| bad("truncated header".into()))? as usize;
-        // Each size takes 4 bytes: a count beyond the file cannot be real.
-        if layers > r.remaining() / 4 {
+        other => {
             return Err(bad(format!(
-                "{layers} layers claimed in a file of {} bytes",
-                bytes.len()
+                "unknown scalar {other:?} (expected \"f32\" or \"f64\")"
             )));
         }
-        let mut sizes = Vec::with_capacity(layers);
-        for _ in 0..layers {
-            sizes.push(r.u32().ok_or_else(|| bad("truncated header".into()))? as usize);
-        }
-        let record =
-            decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
-        crate::network::check_sizes(&sizes)?;
-        // The parameters and the checksum must fill the rest exactly; check
-        // before allocating anything of the claimed size.
-        let params = sizes
-            .windows(2)
-            .try_fold(0usize, |acc, p| {
-                acc.checked_add(p[0].checked_mul(p[1])?.checked_add(p[1])?)
-            })
-            .and_then(|n| n.checked_mul(T::BYTES));
-        let expected = params.and_then(|p| p.checked_add(8));
-        if expected != Some(r.remaining()) {
-            return Err(bad(format!(
-                "sizes {sizes:?} need {} more bytes, the file has {}",
-                expected.map_or("too many".into(), |e| e.to_string()),
-                r.remaining()
-            )));
-        }
-        let body_end = bytes.len() - 8;
-        let stored = u64::from_le_bytes(bytes[body_end..].try_into().expect("8 bytes"));
-        if fnv1a(&bytes[..body_end]) != stored {
-            return Err(bad("checksum mismatch: the file is corrupted".into()));
-        }
-        let mut w = Vec::with_capacity(sizes.len() - 1);
-        let mut b = Vec::with_capacity(sizes.len() - 1);
-        for p in sizes.windows(2) {
-            let (n_in, n_out) = (p[0], p[1]);
-            let wl = r.values::<T>(n_in * n_out).expect("length checked above");
-            let bl = r.values::<T>(n_out).expect("length checked above");
-            w.push(wl);
-            b.push(DVector::from_vec(bl));
-        }
-        let network = Network::from_storage(sizes, &w, b);
-        network.check_finite()?;
-        Ok(SavedNetwork { network, record })
     }
-
-    #[cfg(feature = "serde")]
-    fn to_json(&self, record: &TrainingRecord) -> Vec<u8> {
-        let (w, b) = self.storage();
-        let file = JsonFile {
-            format: "neuralnet".into(),
-            version: MODEL_FORMAT_VERSION,
-            scalar: T::NAME.into(),
-            sizes: self.sizes().to_vec(),
-            training: record.clone(),
-            weights: w
-                .zip(self.sizes())
-                .map(|(w, &n_in)| {
-                    w.chunks(n_in)
-                        .map(|row| row.iter().map(|v| v.elem_to_f64()).collect())
-                        .collect()
-                })
-                .collect(),
-            biases: b
-                .iter()
-                .map(|b| b.iter().map(|v| v.elem_to_f64()).collect())
-                .collect(),
-        };
-        serde_json::to_vec(&file).expect("a struct of numbers, strings and vectors serialises")
+    let file: JsonFile = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+    let sizes = file.sizes;
+    crate::network::check_sizes(&sizes)?;
+    if file.weights.len() != sizes.len() - 1 || file.biases.len() != sizes.len() - 1 {
+        return Err(bad(format!(
+            "{} weight and {} bias layers for sizes {sizes:?}",
+            file.weights.len(),
+            file.biases.len()
+        )));
     }
-
-    #[cfg(feature = "serde")]
-    fn from_json(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
-        let bad = |reason: String| Error::ModelFormat {
-            source_name: name.into(),
-            reason,
-        };
-        // Check the header fields first, so a newer version is reported as
-        // such even if its layout changed.
-        #[derive(serde::Deserialize)]
-        struct Header {
-            format: Option<String>,
-            version: Option<u32>,
-            scalar: Option<String>,
+    let mut w = Vec::with_capacity(sizes.len() - 1);
+    let mut b = Vec::with_capacity(sizes.len() - 1);
+    for (layer, ((rows, bias), p)) in file
+        .weights
+        .iter()
+        .zip(&file.biases)
+        .zip(sizes.windows(2))
+        .enumerate()
+    {
+        let (n_in, n_out) = (p[0], p[1]);
+        let cols = rows.first().map_or(n_in, Vec::len);
+        if rows.len() != n_out || rows.iter().any(|r| r.len() != cols) || cols != n_in {
+            return Err(Error::ShapeMismatch {
+                layer,
+                what: "weights",
+                expected: (n_out, n_in),
+                got: (rows.len(), cols),
+            });
         }
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-        if header.format.as_deref() != Some("neuralnet") {
-            return Err(bad("JSON without \"format\": \"neuralnet\"".into()));
+        if bias.len() != n_out {
+            return Err(Error::ShapeMismatch {
+                layer,
+                what: "biases",
+                expected: (n_out, 1),
+                got: (bias.len(), 1),
+            });
         }
-        match header.version {
-            Some(MODEL_FORMAT_VERSION) => {}
-            Some(found) => {
-                return Err(Error::UnsupportedVersion {
-                    source_name: name.into(),
-                    found,
-                    supported: MODEL_FORMAT_VERSION,
-                });
-            }
-            None => return Err(bad("no \"version\"".into())),
-        }
-        match header.scalar.as_deref() {
-            Some(s) if s == T::NAME => {}
-            Some(s @ ("f32" | "f64")) => {
-                return Err(Error::ScalarMismatch {
-                    source_name: name.into(),
-                    found: s.into(),
-                    expected: T::NAME,
-                });
-            }
-            other => {
-                return Err(bad(format!(
-                    "unknown scalar {other:?} (expected \"f32\" or \"f64\")"
-                )));
-            }
-        }
-        let file: JsonFile = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-        let sizes = file.sizes;
-        crate::network::check_sizes(&sizes)?;
-        if file.weights.len() != sizes.len() - 1 || file.biases.len() != sizes.len() - 1 {
-            return Err(bad(format!(
-                "{} weight and {} bias layers for sizes {sizes:?}",
-                file.weights.len(),
-                file.biases.len()
-            )));
-        }
-        let mut w = Vec::with_capacity(sizes.len() - 1);
-        let mut b = Vec::with_capacity(sizes.len() - 1);
-        for (layer, ((rows, bias), p)) in file
-            .weights
-            .iter()
-            .zip(&file.biases)
-            .zip(sizes.windows(2))
-            .enumerate()
-        {
-            let (n_in, n_out) = (p[0], p[1]);
-            let cols = rows.first().map_or(n_in, Vec::len);
-            if rows.len() != n_out || rows.iter().any(|r| r.len() != cols) || cols != n_in {
-                return Err(Error::ShapeMismatch {
-                    layer,
-                    what: "weights",
-                    expected: (n_out, n_in),
-                    got: (rows.len(), cols),
-                });
-            }
-            if bias.len() != n_out {
-                return Err(Error::ShapeMismatch {
-                    layer,
-                    what: "biases",
-                    expected: (n_out, 1),
-                    got: (bias.len(), 1),
-                });
-            }
-            w.push(
-                rows.iter()
-                    .flatten()
-                    .map(|&v| T::elem_from_f64(v))
-                    .collect::<Vec<T>>(),
-            );
-            b.push(DVector::from_iterator(
-                n_out,
-                bias.iter().map(|&v| T::elem_from_f64(v)),
-            ));
-        }
-        let network = Network::from_storage(sizes, &w, b);
-        network.check_finite()?;
-        Ok(SavedNetwork {
-            network,
-            record: file.training,
-        })
+        w.push(
+            rows.iter()
+                .flatten()
+                .map(|&v| T::elem_from_f64(v))
+                .collect::<Vec<T>>(),
+        );
+        b.push(DVector::from_iterator(
+            n_out,
+            bias.iter().map(|&v| T::elem_from_f64(v)),
+        ));
     }
+    let network = Network::from_storage(sizes, &w, b);
+    check_finite(&network)?;
+    Ok(SavedNetwork {
+        network,
+        record: file.training,
+    })
 }
 
 #[cfg(feature = "serde")]
@@ -480,61 +542,6 @@ struct JsonFile {
     weights: Vec<Vec<Vec<f64>>>,
     biases: Vec<Vec<f64>>,
 }
-
-/// Writes a file so that it is either entirely the new content or, if
-/// anything fails, untouched.
-///
-/// `write` fills a temporary file in the same directory as `path`; the file
-/// is then flushed and synced, and renamed over `path`, and the directory is
-/// synced (where the platform allows). If `write` or any step fails, the
-/// temporary file is removed and `path` keeps its old content.
-///
-/// # Errors
-/// [`Error::File`] naming `path` (or the temporary file) and the I/O error.
-pub fn write_atomically(
-    path: impl AsRef<Path>,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<()> {
-    let path = path.as_ref();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path.file_name().ok_or_else(|| Error::File {
-        path: path.to_owned(),
-        source: io::Error::new(io::ErrorKind::InvalidInput, "not a file path"),
-    })?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}",
-        file_name.to_string_lossy(),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    let fail = |at: &Path, source: io::Error| Error::File {
-        path: at.to_owned(),
-        source,
-    };
-    let mut file = File::create_new(&tmp).map_err(|e| fail(&tmp, e))?;
-    let result = (|| {
-        let mut buffered = io::BufWriter::new(&mut file);
-        write(&mut buffered)?;
-        buffered.flush()?;
-        drop(buffered);
-        file.sync_all()
-    })();
-    drop(file);
-    if let Err(e) = result.and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(fail(path, e));
-    }
-    // Make the rename itself durable; not every platform can open a directory.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-static TEMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// FNV-1a, 64 bits: a checksum against corruption, not against tampering.
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -578,18 +585,49 @@ impl Reader<'_> {
     }
 }
 
-const COSTS: [&str; 2] = ["quadratic", "cross-entropy"];
-const INITS: [&str; 2] = ["standard-normal", "scaled-normal"];
+/// The record's cost code: 0 = not recorded.
+fn cost_code(cost: Option<CostKind>) -> u8 {
+    match cost {
+        None => 0,
+        Some(CostKind::Quadratic) => 1,
+        Some(CostKind::CrossEntropy) => 2,
+    }
+}
 
-fn code(names: &[&str], value: Option<&str>) -> u8 {
-    value
-        .and_then(|v| names.iter().position(|n| *n == v))
-        .map_or(0, |i| i as u8 + 1)
+fn cost_from_code(code: u8) -> std::result::Result<Option<CostKind>, String> {
+    match code {
+        0 => Ok(None),
+        1 => Ok(Some(CostKind::Quadratic)),
+        2 => Ok(Some(CostKind::CrossEntropy)),
+        _ => Err(format!(
+            "unknown cost code {code} in the training record (this version knows 1 = quadratic and 2 = cross-entropy; 0 = not recorded); the file may come from a newer version of neuralnet"
+        )),
+    }
+}
+
+/// The record's initialisation code: 0 = not recorded.
+fn init_code(init: Option<Init>) -> u8 {
+    match init {
+        None => 0,
+        Some(Init::StandardNormal) => 1,
+        Some(Init::ScaledNormal) => 2,
+    }
+}
+
+fn init_from_code(code: u8) -> std::result::Result<Option<Init>, String> {
+    match code {
+        0 => Ok(None),
+        1 => Ok(Some(Init::StandardNormal)),
+        2 => Ok(Some(Init::ScaledNormal)),
+        _ => Err(format!(
+            "unknown initialisation code {code} in the training record (this version knows 1 = standard-normal and 2 = scaled-normal; 0 = not recorded); the file may come from a newer version of neuralnet"
+        )),
+    }
 }
 
 fn encode_record(r: &TrainingRecord, out: &mut Vec<u8>) {
-    out.push(code(&COSTS, r.cost.as_deref()));
-    out.push(code(&INITS, r.init.as_deref()));
+    out.push(cost_code(r.cost));
+    out.push(init_code(r.init));
     out.extend_from_slice(&r.learning_rate.unwrap_or(f64::NAN).to_le_bytes());
     out.extend_from_slice(&r.l2_lambda.unwrap_or(f64::NAN).to_le_bytes());
     out.extend_from_slice(&(r.mini_batch_size.unwrap_or(0) as u64).to_le_bytes());
@@ -600,12 +638,9 @@ fn encode_record(r: &TrainingRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0u8; 5]); // reserved, keeps the record at 56 bytes
 }
 
-fn decode_record(r: &mut Reader) -> Option<TrainingRecord> {
-    let name = |names: &[&str], c: u8| {
-        names
-            .get(usize::from(c).checked_sub(1)?)
-            .map(|s| s.to_string())
-    };
+/// The record, or `None` if the bytes end first; inside, an error message
+/// for a cost or initialisation code this version does not know.
+fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, String>> {
     let cost = r.u8()?;
     let init = r.u8()?;
     let learning_rate = r.f64()?;
@@ -616,15 +651,16 @@ fn decode_record(r: &mut Reader) -> Option<TrainingRecord> {
     let has_seed = r.u8()?;
     let seed = r.u64()?;
     r.take(5)?;
-    Some(TrainingRecord {
-        cost: name(&COSTS, cost),
-        init: name(&INITS, init),
+    let codes = cost_from_code(cost).and_then(|cost| Ok((cost, init_from_code(init)?)));
+    Some(codes.map(|(cost, init)| TrainingRecord {
+        cost,
+        init,
         learning_rate: (!learning_rate.is_nan()).then_some(learning_rate),
         l2_lambda: (!l2_lambda.is_nan()).then_some(l2_lambda),
-        mini_batch_size: (mini_batch_size != 0)
-            .then(|| usize::try_from(mini_batch_size).unwrap_or(usize::MAX)),
+        mini_batch_size:
+            (mini_batch_size != 0).then(|| usize::try_from(mini_batch_size).unwrap_or(usize::MAX)),
         epochs: (epochs != u64::MAX).then(|| usize::try_from(epochs).unwrap_or(usize::MAX)),
         epochs_completed: usize::try_from(epochs_completed).unwrap_or(usize::MAX),
         seed: (has_seed != 0).then_some(seed),
-    })
+    }))
 }

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neuralnet::{Error, RemoteFile, download_files, read_idx_labels_file};
+use neuralnet::Error;
+use neuralnet::mnist::{RemoteFile, download_files, read_labels_file};
 use sha2::{Digest, Sha256};
 
 /// Serves `routes` (path → body) on 127.0.0.1, 404 for anything else, for
@@ -143,7 +144,7 @@ fn downloads_verifies_and_falls_back_to_the_next_mirror() {
         ["a-labels-idx1-ubyte.gz", "b-labels-idx1-ubyte.gz"]
     );
     assert_eq!(
-        read_idx_labels_file(dir.join("b-labels-idx1-ubyte.gz")).unwrap(),
+        read_labels_file(dir.join("b-labels-idx1-ubyte.gz")).unwrap(),
         [7, 2, 1, 0]
     );
 

@@ -235,7 +235,7 @@ fn mnist_without_data_says_where_to_put_it() {
 }
 
 fn load(path: &std::path::Path) -> neuralnet::SavedNetwork<f32> {
-    neuralnet::Network::<f32>::load(path).unwrap()
+    neuralnet::SavedNetwork::<f32>::load(path).unwrap()
 }
 
 #[test]

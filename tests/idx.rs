@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neuralnet::{
-    Error, IMAGES_MAGIC, LABELS_MAGIC, Mnist, read_idx_images, read_idx_images_file,
-    read_idx_labels, read_idx_labels_file,
-};
+use neuralnet::Error;
+use neuralnet::mnist::{Mnist, read_images, read_images_file, read_labels, read_labels_file};
+
+/// The IDX magic numbers: unsigned bytes (`08`) in 1 or 3 dimensions.
+const LABELS_MAGIC: u32 = 0x0000_0801;
+const IMAGES_MAGIC: u32 = 0x0000_0803;
 
 fn header(magic: u32, dims: &[u32]) -> Vec<u8> {
     let mut v = magic.to_be_bytes().to_vec();
@@ -50,7 +52,7 @@ fn temp_dir(name: &str) -> PathBuf {
 fn reads_raw_and_gzip_the_same() {
     let raw = images(3, 2, 4);
     for bytes in [raw.clone(), gzip(&raw)] {
-        let img = read_idx_images(Cursor::new(bytes), "test").unwrap();
+        let img = read_images(Cursor::new(bytes), "test").unwrap();
         assert_eq!((img.count, img.rows, img.cols), (3, 2, 4));
         assert_eq!(img.pixels, raw[16..]);
         assert_eq!(img.image(2).unwrap(), &raw[16 + 16..]);
@@ -59,7 +61,7 @@ fn reads_raw_and_gzip_the_same() {
     let raw = labels(&[5, 0, 4, 1, 9]);
     for bytes in [raw.clone(), gzip(&raw)] {
         assert_eq!(
-            read_idx_labels(Cursor::new(bytes), "test").unwrap(),
+            read_labels(Cursor::new(bytes), "test").unwrap(),
             [5, 0, 4, 1, 9]
         );
     }
@@ -73,22 +75,22 @@ fn reads_files_raw_and_gzip_whatever_their_names() {
     std::fs::write(dir.join("a.gz"), &raw).unwrap();
     std::fs::write(dir.join("b"), gzip(&raw)).unwrap();
     for name in ["a.gz", "b"] {
-        let img = read_idx_images_file(dir.join(name)).unwrap();
+        let img = read_images_file(dir.join(name)).unwrap();
         assert_eq!(img.pixels, raw[16..]);
     }
-    let m = read_idx_images_file(dir.join("a.gz"))
+    let m = read_images_file(dir.join("a.gz"))
         .unwrap()
         .to_matrix::<f64>(1, 1)
         .unwrap();
     assert_eq!(m.shape(), (9, 1));
     assert_eq!(m[(0, 0)], f64::from(raw[16 + 9]) / 255.0);
-    let err = read_idx_images_file(dir.join("missing")).unwrap_err();
+    let err = read_images_file(dir.join("missing")).unwrap_err();
     assert!(matches!(err, Error::File { .. }), "{err}");
 }
 
 #[test]
 fn bad_magic_is_an_error() {
-    let err = read_idx_labels(Cursor::new(images(1, 1, 1)), "imgs").unwrap_err();
+    let err = read_labels(Cursor::new(images(1, 1, 1)), "imgs").unwrap_err();
     assert!(
         matches!(
             err,
@@ -101,7 +103,7 @@ fn bad_magic_is_an_error() {
         ),
         "{err}"
     );
-    let err = read_idx_images(Cursor::new(b"%PDF-1.7 not idx".to_vec()), "x.pdf").unwrap_err();
+    let err = read_images(Cursor::new(b"%PDF-1.7 not idx".to_vec()), "x.pdf").unwrap_err();
     assert!(matches!(err, Error::BadMagic { .. }), "{err}");
     assert!(err.to_string().contains("x.pdf"));
 }
@@ -110,12 +112,12 @@ fn bad_magic_is_an_error() {
 fn truncated_header_is_an_error() {
     for len in [0, 3, 4, 9, 15] {
         let bytes = images(1, 2, 2)[..len].to_vec();
-        let err = read_idx_images(Cursor::new(bytes.clone()), "t").unwrap_err();
+        let err = read_images(Cursor::new(bytes.clone()), "t").unwrap_err();
         assert!(
             matches!(err, Error::IdxTruncated { part: "header", .. }),
             "{len}: {err}"
         );
-        let err = read_idx_images(Cursor::new(gzip(&bytes)), "t").unwrap_err();
+        let err = read_images(Cursor::new(gzip(&bytes)), "t").unwrap_err();
         assert!(
             matches!(err, Error::IdxTruncated { part: "header", .. }),
             "gz {len}: {err}"
@@ -127,7 +129,7 @@ fn truncated_header_is_an_error() {
 fn truncated_data_is_an_error() {
     let mut bytes = images(4, 2, 2);
     bytes.truncate(bytes.len() - 1);
-    let err = read_idx_images(Cursor::new(bytes.clone()), "t").unwrap_err();
+    let err = read_images(Cursor::new(bytes.clone()), "t").unwrap_err();
     assert!(
         matches!(
             err,
@@ -140,14 +142,14 @@ fn truncated_data_is_an_error() {
         ),
         "{err}"
     );
-    let err = read_idx_images(Cursor::new(gzip(&bytes)), "t").unwrap_err();
+    let err = read_images(Cursor::new(gzip(&bytes)), "t").unwrap_err();
     assert!(
         matches!(err, Error::IdxTruncated { part: "data", .. }),
         "{err}"
     );
     // A gzip stream cut short.
     let gz = gzip(&images(50, 28, 28));
-    let err = read_idx_images(Cursor::new(gz[..gz.len() / 2].to_vec()), "t").unwrap_err();
+    let err = read_images(Cursor::new(gz[..gz.len() / 2].to_vec()), "t").unwrap_err();
     assert!(
         matches!(err, Error::IdxTruncated { .. } | Error::Io(_)),
         "{err}"
@@ -155,7 +157,7 @@ fn truncated_data_is_an_error() {
     let mut labels = labels(&[1, 2, 3]);
     labels.pop();
     assert!(matches!(
-        read_idx_labels(Cursor::new(labels), "t"),
+        read_labels(Cursor::new(labels), "t"),
         Err(Error::IdxTruncated { .. })
     ));
 }
@@ -164,7 +166,7 @@ fn truncated_data_is_an_error() {
 fn trailing_data_is_an_error() {
     let mut bytes = labels(&[1, 2]);
     bytes.push(3);
-    let err = read_idx_labels(Cursor::new(bytes), "t").unwrap_err();
+    let err = read_labels(Cursor::new(bytes), "t").unwrap_err();
     assert!(
         matches!(err, Error::IdxTrailingData { expected: 10, .. }),
         "{err}"
@@ -173,7 +175,7 @@ fn trailing_data_is_an_error() {
 
 #[test]
 fn a_label_above_nine_is_an_error() {
-    let err = read_idx_labels(Cursor::new(labels(&[3, 9, 10, 2])), "lbl").unwrap_err();
+    let err = read_labels(Cursor::new(labels(&[3, 9, 10, 2])), "lbl").unwrap_err();
     assert!(
         matches!(
             err,
@@ -191,14 +193,14 @@ fn a_label_above_nine_is_an_error() {
 fn huge_claims_fail_before_allocating() {
     // 2^31 images of 28 × 28 in a 16-byte file: refused from the header alone.
     let bytes = header(IMAGES_MAGIC, &[1 << 31, 28, 28]);
-    let err = read_idx_images(Cursor::new(bytes.clone()), "tiny").unwrap_err();
+    let err = read_images(Cursor::new(bytes.clone()), "tiny").unwrap_err();
     assert!(matches!(err, Error::IdxTooLarge { .. }), "{err}");
     // A claim under the limit but far beyond the file: a file's length gives it away at once…
     let dir = temp_dir("huge");
     let mut small = header(IMAGES_MAGIC, &[1_000_000, 28, 28]);
     small.extend([0u8; 100]);
     std::fs::write(dir.join("f"), &small).unwrap();
-    let err = read_idx_images_file(dir.join("f")).unwrap_err();
+    let err = read_images_file(dir.join("f")).unwrap_err();
     assert!(
         matches!(
             err,
@@ -211,7 +213,7 @@ fn huge_claims_fail_before_allocating() {
         "{err}"
     );
     // …and a reader of unknown length is read as far as it goes, no further.
-    let err = read_idx_images(Cursor::new(small), "r").unwrap_err();
+    let err = read_images(Cursor::new(small), "r").unwrap_err();
     assert!(
         matches!(err, Error::IdxTruncated { found: 100, .. }),
         "{err}"
@@ -248,7 +250,7 @@ fn a_gzip_bomb_is_not_decompressed_past_the_header() {
         inner: Cursor::new(bomb.clone()),
         read: read.clone(),
     };
-    let err = read_idx_labels(reader, "bomb.gz").unwrap_err();
+    let err = read_labels(reader, "bomb.gz").unwrap_err();
     assert!(
         matches!(err, Error::IdxTrailingData { expected: 18, .. }),
         "{err}"
@@ -364,5 +366,5 @@ fn loading_errors_name_the_file() {
 fn labels_from_a_file_round_trip() {
     let dir = temp_dir("labels");
     std::fs::write(dir.join("l"), gzip(&labels(&[7, 2, 1]))).unwrap();
-    assert_eq!(read_idx_labels_file(dir.join("l")).unwrap(), [7, 2, 1]);
+    assert_eq!(read_labels_file(dir.join("l")).unwrap(), [7, 2, 1]);
 }

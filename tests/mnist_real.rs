@@ -8,10 +8,8 @@
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use neuralnet::{
-    Init, MNIST_FILES, Mnist, Network, Quadratic, Sgd, find_mnist_file, read_idx_images_file,
-    read_idx_labels_file,
-};
+use neuralnet::mnist::{self, Mnist, find_file, read_images_file, read_labels_file};
+use neuralnet::{Init, Network, Quadratic, Sgd};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -25,11 +23,11 @@ fn mnist_dir() -> PathBuf {
 #[ignore = "needs the real MNIST files in $MNIST_DIR"]
 fn the_files_hold_60000_and_10000_records() {
     let dir = mnist_dir();
-    let path = |i: usize| find_mnist_file(&dir, MNIST_FILES[i]).unwrap();
-    let train = read_idx_images_file(path(0)).unwrap();
-    let train_labels = read_idx_labels_file(path(1)).unwrap();
-    let test = read_idx_images_file(path(2)).unwrap();
-    let test_labels = read_idx_labels_file(path(3)).unwrap();
+    let path = |i: usize| find_file(&dir, mnist::FILES[i]).unwrap();
+    let train = read_images_file(path(0)).unwrap();
+    let train_labels = read_labels_file(path(1)).unwrap();
+    let test = read_images_file(path(2)).unwrap();
+    let test_labels = read_labels_file(path(3)).unwrap();
     assert_eq!((train.count, train.rows, train.cols), (60_000, 28, 28));
     assert_eq!((test.count, test.rows, test.cols), (10_000, 28, 28));
     assert_eq!((train_labels.len(), test_labels.len()), (60_000, 10_000));

@@ -3,11 +3,10 @@
 //! cover both formats, so they need the default `serde` feature.)
 #![cfg(feature = "serde")]
 
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
-use neuralnet::{Error, Init, ModelFormat, Network, Real, TrainingRecord, write_atomically};
+use neuralnet::{CostKind, Error, Init, ModelFormat, Network, Real, SavedNetwork, TrainingRecord};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -31,8 +30,8 @@ fn net<T: Real>(sizes: &[usize], seed: u64) -> Network<T> {
 
 fn record() -> TrainingRecord {
     TrainingRecord {
-        cost: Some("cross-entropy".into()),
-        init: Some("scaled-normal".into()),
+        cost: Some(CostKind::CrossEntropy),
+        init: Some(Init::ScaledNormal),
         learning_rate: Some(0.5),
         mini_batch_size: Some(10),
         l2_lambda: Some(5.0),
@@ -64,8 +63,8 @@ fn round_trip<T: Real>() {
     });
     for name in ["net.nnet", "net.json"] {
         let path = dir.join(name);
-        original.save(&path, &record()).unwrap();
-        let loaded = Network::<T>::load(&path).unwrap();
+        original.save_with_record(&path, &record()).unwrap();
+        let loaded = SavedNetwork::<T>::load(&path).unwrap();
         assert_eq!(loaded.network, original, "{name}");
         assert_eq!(loaded.record, record(), "{name}");
         // Bit-identical outputs.
@@ -93,7 +92,7 @@ fn save_then_load_is_bit_identical() {
 fn the_scalar_type_is_checked_and_cast_explicitly() {
     let n32 = net::<f32>(&[3, 2], 5);
     for format in formats() {
-        let bytes = n32.to_bytes(format, &TrainingRecord::default()).unwrap();
+        let bytes = n32.to_bytes(format).unwrap();
         let err = Network::<f64>::from_bytes(&bytes).unwrap_err();
         assert!(
             matches!(&err, Error::ScalarMismatch { found, expected: "f64", .. } if found == "f32"),
@@ -122,7 +121,7 @@ fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
 #[test]
 fn broken_binary_files_are_errors() {
     let good = net::<f64>(&[3, 4, 2], 2)
-        .to_bytes(ModelFormat::Binary, &record())
+        .to_bytes_with_record(ModelFormat::Binary, &record())
         .unwrap();
     assert!(Network::<f64>::from_bytes(&good).is_ok());
     // Empty, and every truncation.
@@ -205,7 +204,7 @@ fn broken_binary_files_are_errors() {
 fn broken_json_files_are_errors() {
     let good = String::from_utf8(
         net::<f32>(&[2, 3, 1], 3)
-            .to_bytes(ModelFormat::Json, &record())
+            .to_bytes_with_record(ModelFormat::Json, &record())
             .unwrap(),
     )
     .unwrap();
@@ -270,13 +269,13 @@ fn saving_a_broken_network_writes_nothing() {
     let dir = temp_dir("nan");
     let path = dir.join("net.nnet");
     let good = net::<f64>(&[2, 2], 4);
-    good.save(&path, &record()).unwrap();
+    good.save_with_record(&path, &record()).unwrap();
     let before = std::fs::read(&path).unwrap();
     let (mut w, b) = good.to_parameters();
     w[0][(1, 1)] = f64::NAN;
     let broken = Network::from_parameters(w, b).unwrap();
     assert!(matches!(
-        broken.save(&path, &record()),
+        broken.save_with_record(&path, &record()),
         Err(Error::NonFinite {
             layer: 0,
             what: "weight"
@@ -286,63 +285,34 @@ fn saving_a_broken_network_writes_nothing() {
     assert_eq!(listing(&dir), ["net.nnet"]);
 }
 
-/// A writer that fails after `budget` bytes.
-struct Flaky<'a> {
-    inner: &'a mut dyn Write,
-    budget: usize,
-}
-
-impl Write for Flaky<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.budget == 0 {
-            return Err(io::Error::other("disk full (injected)"));
-        }
-        let n = buf.len().min(self.budget);
-        self.budget -= n;
-        self.inner.write(&buf[..n])
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
+// A save that fails part-way through writing is tested on the file
+// utility itself (src/fs.rs), where a failing writer can be injected.
 
 #[test]
-fn a_save_that_fails_part_way_keeps_the_old_file() {
+fn a_save_that_fails_keeps_the_old_file() {
     let dir = temp_dir("atomic");
     let path = dir.join("net.nnet");
-    net::<f32>(&[5, 4, 3], 6).save(&path, &record()).unwrap();
+    net::<f32>(&[5, 4, 3], 6).save(&path).unwrap();
     let before = std::fs::read(&path).unwrap();
-    let new = net::<f32>(&[5, 4, 3], 7)
-        .to_bytes(ModelFormat::Binary, &record())
-        .unwrap();
-    for budget in [0, 1, new.len() / 2, new.len() - 1] {
-        let err =
-            write_atomically(&path, |w| Flaky { inner: w, budget }.write_all(&new)).unwrap_err();
-        assert!(
-            matches!(&err, Error::File { source, .. } if source.to_string().contains("injected")),
-            "{err}"
-        );
-        assert_eq!(std::fs::read(&path).unwrap(), before, "budget {budget}");
-        assert_eq!(listing(&dir), ["net.nnet"], "no temporary file left");
-    }
     // A target that cannot be replaced (a directory) and a missing directory.
     std::fs::create_dir(dir.join("taken")).unwrap();
     assert!(matches!(
-        net::<f32>(&[2, 1], 1).save(dir.join("taken"), &record()),
+        net::<f32>(&[2, 1], 1).save(dir.join("taken")),
         Err(Error::File { .. })
     ));
     assert!(matches!(
-        net::<f32>(&[2, 1], 1).save(dir.join("no/such/dir/net.nnet"), &record()),
+        net::<f32>(&[2, 1], 1).save(dir.join("no/such/dir/net.nnet")),
         Err(Error::File { .. })
     ));
     assert_eq!(listing(&dir), ["net.nnet", "taken"]);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
     // And a save that succeeds replaces the file whole.
-    write_atomically(&path, |w| w.write_all(&new)).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), new);
+    net::<f32>(&[5, 4, 3], 7).save(&path).unwrap();
     assert_eq!(
-        Network::<f32>::load(&path).unwrap().network,
+        Network::<f32>::load(&path).unwrap(),
         net::<f32>(&[5, 4, 3], 7)
     );
+    assert_eq!(listing(&dir), ["net.nnet", "taken"]);
 }
 
 #[test]
@@ -360,10 +330,8 @@ fn from_parameters_round_trips_through_json() {
     )];
     let b = vec![DVector::from_column_slice(&[f32::MIN_POSITIVE, -3.5])];
     let n = Network::from_parameters(w, b).unwrap();
-    let bytes = n
-        .to_bytes(ModelFormat::Json, &TrainingRecord::default())
-        .unwrap();
-    assert_eq!(Network::<f32>::from_bytes(&bytes).unwrap().network, n);
+    let bytes = n.to_bytes(ModelFormat::Json).unwrap();
+    assert_eq!(Network::<f32>::from_bytes(&bytes).unwrap(), n);
 }
 
 #[test]
@@ -374,13 +342,184 @@ fn json_weights_are_in_the_lectures_orientation() {
     let w = DMatrix::from_row_slice(2, 3, &rows);
     let n = Network::from_parameters(vec![w.clone()], vec![DVector::from_element(2, 1.0)]).unwrap();
     assert_eq!(n.weights(), vec![w]);
+    let json = String::from_utf8(n.to_bytes(ModelFormat::Json).unwrap()).unwrap();
+    assert!(
+        json.contains("\"weights\":[[[0.5,0.25,-1.5],[2.0,0.75,-0.125]]]"),
+        "{json}"
+    );
+}
+
+#[test]
+fn saving_without_a_record_loads_an_empty_record() {
+    let dir = temp_dir("no-record");
+    let n = net::<f64>(&[4, 3, 2], 8);
+    for name in ["net.nnet", "net.json"] {
+        let path = dir.join(name);
+        n.save(&path).unwrap();
+        assert_eq!(Network::<f64>::load(&path).unwrap(), n, "{name}");
+        let saved = SavedNetwork::<f64>::load(&path).unwrap();
+        assert_eq!(saved.network, n, "{name}");
+        assert_eq!(saved.record, TrainingRecord::default(), "{name}");
+        // Saving again with a record replaces the file, record and all.
+        n.save_with_record(&path, &record()).unwrap();
+        assert_eq!(SavedNetwork::<f64>::load(&path).unwrap().record, record());
+        assert_eq!(Network::<f64>::load(&path).unwrap(), n, "{name}");
+    }
+    assert_eq!(listing(&dir), ["net.json", "net.nnet"]);
+}
+
+#[test]
+fn cost_and_init_names_round_trip() {
+    for (kind, name) in [
+        (CostKind::Quadratic, "quadratic"),
+        (CostKind::CrossEntropy, "cross-entropy"),
+    ] {
+        assert_eq!(kind.name(), name);
+        assert_eq!(kind.to_string(), name);
+        assert_eq!(name.parse::<CostKind>().unwrap(), kind);
+    }
+    for (init, name) in [
+        (Init::StandardNormal, "standard-normal"),
+        (Init::ScaledNormal, "scaled-normal"),
+    ] {
+        assert_eq!(init.name(), name);
+        assert_eq!(init.to_string(), name);
+        assert_eq!(name.parse::<Init>().unwrap(), init);
+    }
+    let err = "cross_entropy".parse::<CostKind>().unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidConfig { name: "cost", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("\"cross-entropy\""), "{err}");
+    let err = "scaled".parse::<Init>().unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidConfig { name: "init", .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("\"standard-normal\"")
+            && err.to_string().contains("\"scaled-normal\""),
+        "{err}"
+    );
+    // JSON files hold the same names.
     let json = String::from_utf8(
-        n.to_bytes(ModelFormat::Json, &TrainingRecord::default())
+        net::<f32>(&[2, 1], 1)
+            .to_bytes_with_record(ModelFormat::Json, &record())
             .unwrap(),
     )
     .unwrap();
     assert!(
-        json.contains("\"weights\":[[[0.5,0.25,-1.5],[2.0,0.75,-0.125]]]"),
+        json.contains("\"cost\":\"cross-entropy\",\"init\":\"scaled-normal\""),
         "{json}"
+    );
+}
+
+/// Offset of the record's cost code in a binary file of `layers` layers:
+/// magic, version, scalar size, layer count, sizes.
+fn cost_code_at(layers: usize) -> usize {
+    8 + 4 + 1 + 4 + 4 * layers
+}
+
+#[test]
+fn unknown_cost_and_init_codes_are_refused() {
+    let good = net::<f64>(&[3, 4, 2], 2)
+        .to_bytes_with_record(ModelFormat::Binary, &record())
+        .unwrap();
+    let at = cost_code_at(3);
+    // The codes of `record()`: cross-entropy (2), scaled-normal (2).
+    assert_eq!(good[at..at + 2], [2, 2]);
+    for (offset, code, what) in [
+        (0, 3, "cost code 3"),
+        (0, 255, "cost code 255"),
+        (1, 3, "initialisation code 3"),
+    ] {
+        let mut bad = good.clone();
+        bad[at + offset] = code;
+        // Corruption is reported as such…
+        let err = SavedNetwork::<f64>::from_bytes(&bad).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        // …and a well-formed file with a code this version does not know is
+        // refused, not read as "not recorded".
+        let err = SavedNetwork::<f64>::from_bytes(&reseal(bad)).unwrap_err();
+        assert!(
+            matches!(&err, Error::ModelFormat { reason, .. } if reason.contains(what)),
+            "{err}"
+        );
+    }
+    // 0 means "not recorded" (files saved without a record).
+    let mut none = good.clone();
+    none[at..at + 2].copy_from_slice(&[0, 0]);
+    let saved = SavedNetwork::<f64>::from_bytes(&reseal(none)).unwrap();
+    assert_eq!((saved.record.cost, saved.record.init), (None, None));
+    // JSON: names this version does not know are refused too.
+    let json = String::from_utf8(
+        net::<f32>(&[2, 1], 1)
+            .to_bytes_with_record(ModelFormat::Json, &record())
+            .unwrap(),
+    )
+    .unwrap();
+    for (from, to) in [
+        ("\"cross-entropy\"", "\"log-loss\""),
+        ("\"scaled-normal\"", "\"xavier\""),
+        ("\"cross-entropy\"", "3"),
+    ] {
+        let bad = json.replacen(from, to, 1);
+        let err = SavedNetwork::<f32>::from_bytes(bad.as_bytes()).unwrap_err();
+        assert!(matches!(err, Error::ModelFormat { .. }), "{err}");
+    }
+    let null = json.replacen("\"cross-entropy\"", "null", 1);
+    let saved = SavedNetwork::<f32>::from_bytes(null.as_bytes()).unwrap();
+    assert_eq!(saved.record.cost, None);
+    assert_eq!(saved.record.init, Some(Init::ScaledNormal));
+}
+
+/// A version-1 binary file written byte by byte from the format's table (not
+/// by the crate), so that a change of the format cannot go unnoticed: a
+/// 1-1 network, w = 0.25, b = −1, trained with the cross-entropy cost from
+/// N(0, 1) weights, η = 0.5, no λ, m = 10, 30 epochs planned, 7 done, seed 42.
+#[test]
+fn a_version_1_file_written_by_hand_is_read() {
+    let mut v = b"NNETBIN\0".to_vec();
+    v.extend(1u32.to_le_bytes()); // version
+    v.push(8); // f64
+    v.extend(2u32.to_le_bytes()); // layers
+    v.extend(1u32.to_le_bytes());
+    v.extend(1u32.to_le_bytes());
+    v.extend([2, 1]); // cross-entropy, standard-normal
+    v.extend(0.5f64.to_le_bytes()); // η
+    v.extend(f64::NAN.to_le_bytes()); // λ not recorded
+    v.extend(10u64.to_le_bytes()); // m
+    v.extend(30u64.to_le_bytes()); // epochs
+    v.extend(7u64.to_le_bytes()); // epochs completed
+    v.push(1); // a seed follows
+    v.extend(42u64.to_le_bytes());
+    v.extend([0; 5]); // reserved
+    v.extend(0.25f64.to_le_bytes()); // w
+    v.extend((-1.0f64).to_le_bytes()); // b
+    v.extend([0; 8]);
+    let saved = SavedNetwork::<f64>::from_bytes(&reseal(v.clone())).unwrap();
+    assert_eq!(
+        saved.record,
+        TrainingRecord {
+            cost: Some(CostKind::CrossEntropy),
+            init: Some(Init::StandardNormal),
+            learning_rate: Some(0.5),
+            mini_batch_size: Some(10),
+            l2_lambda: None,
+            epochs: Some(30),
+            epochs_completed: 7,
+            seed: Some(42),
+        }
+    );
+    assert_eq!(saved.network.weights(), [DMatrix::from_element(1, 1, 0.25)]);
+    assert_eq!(saved.network.biases(), [DVector::from_element(1, -1.0)]);
+    // And the crate writes exactly these bytes.
+    assert_eq!(
+        saved
+            .network
+            .to_bytes_with_record(ModelFormat::Binary, &saved.record)
+            .unwrap(),
+        reseal(v)
     );
 }

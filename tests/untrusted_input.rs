@@ -9,7 +9,8 @@ use std::io::{Cursor, Write};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use neuralnet::{Init, ModelFormat, Network, TrainingRecord, read_idx_images, read_idx_labels};
+use neuralnet::mnist::{read_images, read_labels};
+use neuralnet::{Init, ModelFormat, Network, SavedNetwork, TrainingRecord};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -45,9 +46,11 @@ fn valid_files() -> Vec<Vec<u8>> {
         e.finish().unwrap()
     };
     vec![
-        net.to_bytes(ModelFormat::Binary, &record).unwrap(),
+        net.to_bytes_with_record(ModelFormat::Binary, &record)
+            .unwrap(),
         #[cfg(feature = "serde")]
-        net.to_bytes(ModelFormat::Json, &record).unwrap(),
+        net.to_bytes_with_record(ModelFormat::Json, &record)
+            .unwrap(),
         gz(&images),
         images,
         gz(&labels),
@@ -57,10 +60,10 @@ fn valid_files() -> Vec<Vec<u8>> {
 
 fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     let region = Region::new(GLOBAL);
-    let _ = Network::<f32>::from_bytes(bytes);
-    let _ = Network::<f64>::from_bytes(bytes);
-    let _ = read_idx_images(Cursor::new(bytes), "fuzz");
-    let _ = read_idx_labels(Cursor::new(bytes), "fuzz");
+    let _ = SavedNetwork::<f32>::from_bytes(bytes);
+    let _ = SavedNetwork::<f64>::from_bytes(bytes);
+    let _ = read_images(Cursor::new(bytes), "fuzz");
+    let _ = read_labels(Cursor::new(bytes), "fuzz");
     let used = region.change().bytes_allocated;
     // Four readers ran; each must stay within the allowance.
     prop_assert!(

@@ -38,9 +38,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use neuralnet::mnist::{self, Mnist};
 use neuralnet::{
-    Cost, CrossEntropy, Dataset, EpochReport, Init, MNIST_FILES, Mnist, Monitor, Network,
-    Quadratic, Real, Sgd, TrainingRecord,
+    Cost, CostKind, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real,
+    SavedNetwork, Sgd, TrainingRecord,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -67,6 +68,24 @@ enum InitName {
     Standard,
     /// Weights from N(0, 1/n_in), biases from N(0, 1).
     Scaled,
+}
+
+impl From<CostName> for CostKind {
+    fn from(cost: CostName) -> Self {
+        match cost {
+            CostName::Quadratic => CostKind::Quadratic,
+            CostName::CrossEntropy => CostKind::CrossEntropy,
+        }
+    }
+}
+
+impl From<InitName> for Init {
+    fn from(init: InitName) -> Self {
+        match init {
+            InitName::Standard => Init::StandardNormal,
+            InitName::Scaled => Init::ScaledNormal,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -162,20 +181,8 @@ impl Settings {
     /// What goes into saved files with the network.
     fn record(&self, seed: u64, epochs_completed: usize) -> TrainingRecord {
         TrainingRecord {
-            cost: Some(
-                match self.cost {
-                    CostName::Quadratic => "quadratic",
-                    CostName::CrossEntropy => "cross-entropy",
-                }
-                .into(),
-            ),
-            init: Some(
-                match self.init {
-                    InitName::Standard => "standard-normal",
-                    InitName::Scaled => "scaled-normal",
-                }
-                .into(),
-            ),
+            cost: Some(self.cost.into()),
+            init: Some(self.init.into()),
             learning_rate: Some(self.sgd.learning_rate()),
             mini_batch_size: Some(self.sgd.mini_batch_size()),
             l2_lambda: Some(self.sgd.l2_lambda()),
@@ -270,9 +277,9 @@ fn cache_dir() -> Option<PathBuf> {
 }
 
 fn has_mnist(dir: &Path) -> bool {
-    MNIST_FILES
+    mnist::FILES
         .iter()
-        .all(|name| neuralnet::find_mnist_file(dir, name).is_ok())
+        .all(|name| mnist::find_file(dir, name).is_ok())
 }
 
 /// `--data`, else `$MNIST_DIR`, else the cache directory, downloading into
@@ -301,7 +308,7 @@ fn find_data(args: &Args, say: &dyn Fn(String)) -> Result<PathBuf, BoxError> {
          Put the four files {} (each may end in .gz) in one of these directories,\n\
          or pass --data DIR, or set MNIST_DIR.",
         looked.join(" and "),
-        MNIST_FILES.join(", ")
+        mnist::FILES.join(", ")
     );
     match cache {
         Some(dir) if !args.no_download => {
@@ -310,18 +317,13 @@ fn find_data(args: &Args, say: &dyn Fn(String)) -> Result<PathBuf, BoxError> {
                 looked.join(" and "),
                 dir.display()
             ));
-            let fetched = neuralnet::download_files(
-                &dir,
-                &neuralnet::MNIST_MIRRORS,
-                &neuralnet::MNIST_REMOTE_FILES,
-                |f| {
-                    say(format!(
-                        "  downloading {}.gz ({:.1} MB uncompressed), checking its SHA-256",
-                        f.name,
-                        f.len as f64 / 1e6
-                    ))
-                },
-            )
+            let fetched = mnist::download_files(&dir, &mnist::MIRRORS, &mnist::REMOTE_FILES, |f| {
+                say(format!(
+                    "  downloading {}.gz ({:.1} MB uncompressed), checking its SHA-256",
+                    f.name,
+                    f.len as f64 / 1e6
+                ))
+            })
             .map_err(|e| format!("{e}\n{where_to_put}"))?;
             say(format!(
                 "Downloaded and verified {} file(s) into {}",
@@ -400,7 +402,7 @@ impl<T: Real> Monitor<T> for Progress<'_> {
             cost: e.cost,
         });
         if let Some((path, settings, seed)) = self.checkpoint
-            && let Err(err) = net.save(path, &settings.record(seed, r.epoch))
+            && let Err(err) = net.save_with_record(path, &settings.record(seed, r.epoch))
         {
             self.error = Some(err);
             return ControlFlow::Break(());
@@ -435,7 +437,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     // The starting point: a new network, a saved one, or a checkpoint.
     let (mut net, done) = match (&args.load, &args.checkpoint) {
         (Some(path), _) => {
-            let saved = Network::<T>::load(path).map_err(|e| match e {
+            let saved = SavedNetwork::<T>::load(path).map_err(|e| match e {
                 neuralnet::Error::ScalarMismatch { found, .. } => {
                     format!(
                         "{}: the network was saved as {found}: add --dtype {found}",
@@ -447,9 +449,9 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             // Flags given win; otherwise the saved network's own settings.
             let r = &saved.record;
             if args.cost.is_none() {
-                match r.cost.as_deref() {
-                    Some("quadratic") => settings.cost = CostName::Quadratic,
-                    Some("cross-entropy") => settings.cost = CostName::CrossEntropy,
+                match r.cost {
+                    Some(CostKind::Quadratic) => settings.cost = CostName::Quadratic,
+                    Some(CostKind::CrossEntropy) => settings.cost = CostName::CrossEntropy,
                     _ => {}
                 }
             }
@@ -479,7 +481,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             (saved.network, done)
         }
         (None, Some(path)) if args.resume && path.exists() => {
-            let saved = Network::<T>::load(path)?;
+            let saved = SavedNetwork::<T>::load(path)?;
             let done = saved.record.epochs_completed;
             // Everything but the epoch counts must match: a resumed run may
             // also be asked to go on for more epochs than first planned.
@@ -507,12 +509,11 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
             (saved.network, done)
         }
         _ => {
-            let init = match settings.init {
-                InitName::Standard => Init::StandardNormal,
-                InitName::Scaled => Init::ScaledNormal,
-            };
             let mut rng = StdRng::seed_from_u64(args.seed);
-            (Network::<T>::new(&settings.sizes, init, &mut rng)?, 0)
+            (
+                Network::<T>::new(&settings.sizes, settings.init.into(), &mut rng)?,
+                0,
+            )
         }
     };
     let sgd = &settings.sgd;
@@ -560,10 +561,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     // One epoch at a time, each with its own shuffling RNG (see the module docs).
     let mut reports = Vec::new();
     for epoch in done + 1..=sgd.epochs() {
-        let one = sgd
-            .clone()
-            .with_starting_epoch(epoch - 1)
-            .with_epochs(epoch);
+        let one = sgd.clone().with_starting_epoch(epoch - 1).with_epochs(epoch);
         let mut rng = epoch_rng(args.seed, epoch);
         reports.extend(one.train_with(
             &mut net,
@@ -580,10 +578,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     let wall = progress.started.elapsed();
 
     let training_time: Duration = reports.iter().map(|r| r.training_time).sum();
-    let mut times: Vec<f64> = reports
-        .iter()
-        .map(|r| r.training_time.as_secs_f64())
-        .collect();
+    let mut times: Vec<f64> = reports.iter().map(|r| r.training_time.as_secs_f64()).collect();
     times.sort_by(f64::total_cmp);
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
     let test = net.evaluate(&data.test, cost)?;
@@ -608,7 +603,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     }
 
     if let Some(path) = &args.save {
-        net.save(path, &settings.record(args.seed, done + reports.len()))?;
+        net.save_with_record(path, &settings.record(args.seed, done + reports.len()))?;
         say(format!("Saved the network to {}", path.display()));
     }
     if !args.no_pictures && !progress.curve.is_empty() {

@@ -37,6 +37,63 @@ pub enum Init {
     ScaledNormal,
 }
 
+impl Init {
+    /// Every initialisation, in the order of their names in error messages.
+    const ALL: [Init; 2] = [Init::StandardNormal, Init::ScaledNormal];
+
+    /// The initialisation's name: `"standard-normal"` or `"scaled-normal"`,
+    /// what `Display` writes, `FromStr` reads and saved files hold.
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::StandardNormal => "standard-normal",
+            Init::ScaledNormal => "scaled-normal",
+        }
+    }
+}
+
+impl std::fmt::Display for Init {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Init {
+    type Err = Error;
+
+    /// Reads an initialisation's [`name`](Init::name).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the accepted values for anything else.
+    fn from_str(s: &str) -> Result<Self> {
+        Init::ALL
+            .into_iter()
+            .find(|i| i.name() == s)
+            .ok_or_else(|| Error::InvalidConfig {
+                name: "init",
+                reason: format!(
+                    "{s:?} is not an initialisation this crate knows; use \"standard-normal\" or \"scaled-normal\""
+                ),
+            })
+    }
+}
+
+/// Written as its [`name`](Init::name).
+#[cfg(feature = "serde")]
+impl serde::Serialize for Init {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Read from its [`name`](Init::name).
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Init {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A feedforward network of sigmoid neurons, fully connected layer to layer.
 ///
 /// Built from its layer sizes, input layer first: `[784, 30, 10]` is the
@@ -75,7 +132,9 @@ pub struct Network<T: Real> {
     b: Vec<DVector<T>>,
 }
 
-pub(crate) fn check_sizes(sizes: &[usize]) -> Result<()> {
+/// Checks layer sizes for a network; returns its number of parameters
+/// (weights and biases), which fits in memory.
+pub(crate) fn check_sizes(sizes: &[usize]) -> Result<usize> {
     let invalid = |reason| {
         Err(Error::InvalidLayers {
             sizes: sizes.to_vec(),
@@ -93,10 +152,10 @@ pub(crate) fn check_sizes(sizes: &[usize]) -> Result<()> {
     let weights = sizes.windows(2).try_fold(0usize, |acc, p| {
         acc.checked_add(p[0].checked_mul(p[1])?.checked_add(p[1])?)
     });
-    if weights.is_none_or(|w| w > isize::MAX as usize / 8) {
-        return invalid("the network would have more weights than memory can address");
+    match weights {
+        Some(w) if w <= isize::MAX as usize / 8 => Ok(w),
+        _ => invalid("the network would have more weights than memory can address"),
     }
-    Ok(())
 }
 
 impl<T: Real> Network<T> {
@@ -239,6 +298,31 @@ impl<T: Real> Network<T> {
     pub fn num_parameters(&self) -> usize {
         self.w.iter().map(|w| w.len()).sum::<usize>()
             + self.b.iter().map(|b| b.len()).sum::<usize>()
+    }
+
+    /// The same network in another scalar type (rounding to the nearest
+    /// value when narrowing `f64` to `f32`).
+    ///
+    /// # Examples
+    /// ```
+    /// use neuralnet::{Init, Network};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// let n32 = Network::<f32>::new(&[3, 2], Init::StandardNormal, &mut StdRng::seed_from_u64(1))?;
+    /// let n64: Network<f64> = n32.cast();
+    /// assert_eq!(n64.cast::<f32>(), n32); // every f32 is an f64
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    pub fn cast<U: Real>(&self) -> Network<U> {
+        let conv = |v: T| U::elem_from_f64(to_f64(v));
+        Network {
+            sizes: self.sizes.clone(),
+            w: self
+                .w
+                .iter()
+                .map(|w| Aligned::from_slice(&w.iter().map(|&v| conv(v)).collect::<Vec<U>>()))
+                .collect(),
+            b: self.b.iter().map(|b| b.map(conv)).collect(),
+        }
     }
 
     /// Whether every weight and bias is finite.

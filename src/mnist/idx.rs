@@ -1,48 +1,30 @@
-//! The MNIST handwritten digits: the IDX file format and the lecture's split.
-//!
-//! MNIST ships as four IDX files (usually gzip-compressed):
-//!
-//! | file | content |
-//! |---|---|
-//! | `train-images-idx3-ubyte` | 60,000 images, 28 × 28 bytes each |
-//! | `train-labels-idx1-ubyte` | their labels, one byte 0–9 each |
-//! | `t10k-images-idx3-ubyte` | 10,000 test images |
-//! | `t10k-labels-idx1-ubyte` | their labels |
-//!
-//! An IDX file is a big-endian header, a magic number `0x0000_08DD` (`08`:
-//! unsigned bytes; `DD`: the number of dimensions, 1 for labels and 3 for
-//! images) followed by one 32-bit size per dimension, and then the data, in
-//! row-major order.
+//! The IDX file format: a big-endian header, a magic number `0x0000_08DD`
+//! (`08`: unsigned bytes; `DD`: the number of dimensions, 1 for labels and 3
+//! for images) followed by one 32-bit size per dimension, and then the data,
+//! in row-major order.
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use flate2::bufread::GzDecoder;
 use nalgebra::DMatrix;
 
-use crate::{Dataset, Error, Real, Result};
+use crate::{Error, Real, Result};
 
 /// The magic number of an IDX file of unsigned-byte labels (1 dimension).
-pub const LABELS_MAGIC: u32 = 0x0000_0801;
+const LABELS_MAGIC: u32 = 0x0000_0801;
 /// The magic number of an IDX file of unsigned-byte images (3 dimensions).
-pub const IMAGES_MAGIC: u32 = 0x0000_0803;
-/// The most data bytes an IDX file may claim (1 GiB; MNIST's largest file
-/// holds 47 MB). A header claiming more is refused before anything is read.
-pub const MAX_IDX_BYTES: u64 = 1 << 30;
+const IMAGES_MAGIC: u32 = 0x0000_0803;
 
-/// The four MNIST file names, without the optional `.gz`: training images,
-/// training labels, test images, test labels.
-pub const MNIST_FILES: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
+/// The most data bytes an IDX file may claim (1 GiB; MNIST's largest file
+/// holds 47 MB). A header claiming more is refused with
+/// [`Error::IdxTooLarge`] before anything is read.
+pub const MAX_DATA_BYTES: u64 = 1 << 30;
 
 /// Images read from an IDX file: `count` images of `rows × cols` bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdxImages {
+pub struct Images {
     /// Number of images.
     pub count: usize,
     /// Rows of each image (28 for MNIST).
@@ -54,7 +36,7 @@ pub struct IdxImages {
     pub pixels: Vec<u8>,
 }
 
-impl IdxImages {
+impl Images {
     /// Bytes per image, `rows × cols`.
     pub fn image_size(&self) -> usize {
         self.rows * self.cols
@@ -109,37 +91,37 @@ impl IdxImages {
 /// [`Error::BadMagic`], [`Error::IdxTruncated`], [`Error::IdxTrailingData`],
 /// [`Error::IdxTooLarge`] or [`Error::IdxDimensions`] if the input is not a
 /// well-formed image file; [`Error::Io`] if reading fails.
-pub fn read_idx_images<R: Read>(reader: R, source_name: &str) -> Result<IdxImages> {
-    read_images(reader, source_name, None)
+pub fn read_images<R: Read>(reader: R, source_name: &str) -> Result<Images> {
+    parse_images(reader, source_name, None)
 }
 
 /// Reads an IDX label file (magic `0x00000801`) of digits 0 to 9 from any
 /// reader, raw or gzip-compressed.
 ///
 /// # Errors
-/// As [`read_idx_images`], and [`Error::BadLabel`] for a label above 9.
-pub fn read_idx_labels<R: Read>(reader: R, source_name: &str) -> Result<Vec<u8>> {
-    read_labels(reader, source_name, None)
+/// As [`read_images`], and [`Error::BadLabel`] for a label above 9.
+pub fn read_labels<R: Read>(reader: R, source_name: &str) -> Result<Vec<u8>> {
+    parse_labels(reader, source_name, None)
 }
 
 /// Reads an IDX image file from a path, raw or gzip-compressed.
 ///
 /// # Errors
-/// As [`read_idx_images`]; [`Error::File`] if the file cannot be read.
-pub fn read_idx_images_file(path: impl AsRef<Path>) -> Result<IdxImages> {
+/// As [`read_images`]; [`Error::File`] if the file cannot be read.
+pub fn read_images_file(path: impl AsRef<Path>) -> Result<Images> {
     let path = path.as_ref();
     let (file, len) = open(path)?;
-    read_images(file, &path.display().to_string(), Some(len)).map_err(|e| with_path(e, path))
+    parse_images(file, &path.display().to_string(), Some(len)).map_err(|e| with_path(e, path))
 }
 
 /// Reads an IDX label file from a path, raw or gzip-compressed.
 ///
 /// # Errors
-/// As [`read_idx_labels`]; [`Error::File`] if the file cannot be read.
-pub fn read_idx_labels_file(path: impl AsRef<Path>) -> Result<Vec<u8>> {
+/// As [`read_labels`]; [`Error::File`] if the file cannot be read.
+pub fn read_labels_file(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
     let (file, len) = open(path)?;
-    read_labels(file, &path.display().to_string(), Some(len)).map_err(|e| with_path(e, path))
+    parse_labels(file, &path.display().to_string(), Some(len)).map_err(|e| with_path(e, path))
 }
 
 fn open(path: &Path) -> Result<(File, u64)> {
@@ -243,11 +225,11 @@ impl<'a> Stream<'a> {
             .iter()
             .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
             .unwrap_or(u64::MAX);
-        if expected > MAX_IDX_BYTES {
+        if expected > MAX_DATA_BYTES {
             return Err(Error::IdxTooLarge {
                 source_name: self.name.into(),
                 claimed: expected,
-                limit: MAX_IDX_BYTES,
+                limit: MAX_DATA_BYTES,
             });
         }
         let truncated = |found: u64| Error::IdxTruncated {
@@ -299,7 +281,7 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> Result<usize> {
     Ok(got)
 }
 
-fn read_images<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<IdxImages> {
+fn parse_images<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<Images> {
     let (mut s, magic) = Stream::open(reader, name, len)?;
     s.check_magic(magic, IMAGES_MAGIC, "images")?;
     let [count, rows, cols] = s.dims::<3>()?;
@@ -312,7 +294,7 @@ fn read_images<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<IdxIm
         });
     }
     let pixels = s.payload(&[count, rows, cols])?;
-    Ok(IdxImages {
+    Ok(Images {
         count,
         rows,
         cols,
@@ -320,7 +302,7 @@ fn read_images<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<IdxIm
     })
 }
 
-fn read_labels<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<Vec<u8>> {
+fn parse_labels<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<Vec<u8>> {
     let (mut s, magic) = Stream::open(reader, name, len)?;
     s.check_magic(magic, LABELS_MAGIC, "labels")?;
     let [count] = s.dims::<1>()?;
@@ -333,109 +315,4 @@ fn read_labels<R: Read>(reader: R, name: &str, len: Option<u64>) -> Result<Vec<u
         });
     }
     Ok(labels)
-}
-
-/// Where to get the files, for error messages.
-const GET_MNIST: &str = "Put the four MNIST files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, \
-t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; gzip-compressed or not) in this directory; \
-they are published by Yann LeCun, Corinna Cortes and Christopher Burges and mirrored widely \
-(search for \"MNIST IDX files\").";
-
-/// The path of MNIST file `name` in `dir`: `name` itself or `name.gz`.
-///
-/// # Errors
-/// [`Error::MissingFile`] if neither exists.
-pub fn find_mnist_file(dir: &Path, name: &str) -> Result<PathBuf> {
-    let plain = dir.join(name);
-    let gz = dir.join(format!("{name}.gz"));
-    if plain.is_file() {
-        return Ok(plain);
-    }
-    if gz.is_file() {
-        return Ok(gz);
-    }
-    Err(Error::MissingFile {
-        path: gz,
-        hint: GET_MNIST.into(),
-    })
-}
-
-/// The MNIST digits in the lecture's split, ready to train on.
-///
-/// - `training`: the first 50,000 images of the training file;
-/// - `validation`: its last 10,000, for choosing hyper-parameters;
-/// - `test`: the 10,000 test images, written by different people.
-///
-/// Inputs are 784 × n matrices of grey values in [0, 1] (a column per
-/// image, pixels in row-major order); targets are the one-hot vectors y(x)
-/// of the digits (10 × n).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mnist<T: Real> {
-    /// 50,000 training examples.
-    pub training: Dataset<T>,
-    /// 10,000 validation examples.
-    pub validation: Dataset<T>,
-    /// 10,000 test examples.
-    pub test: Dataset<T>,
-}
-
-/// Number of training-file images kept for validation.
-pub const MNIST_VALIDATION: usize = 10_000;
-
-impl<T: Real> Mnist<T> {
-    /// Loads the four MNIST files from `dir` (each as `name` or `name.gz`).
-    ///
-    /// # Errors
-    /// [`Error::MissingFile`] naming the first file not found; any IDX
-    /// error of [`read_idx_images`] and [`read_idx_labels`], naming the file;
-    /// [`Error::CountMismatch`] if images and labels disagree; and
-    /// [`Error::IdxDimensions`] if the training file holds no more than
-    /// 10,000 images (nothing would be left to train on).
-    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref();
-        let paths = MNIST_FILES.map(|name| find_mnist_file(dir, name));
-        let [train_images, train_labels, test_images, test_labels] = paths;
-        let (train_images, train_labels) = (train_images?, train_labels?);
-        let (test_images, test_labels) = (test_images?, test_labels?);
-        let (train_x, train_y) = load_pair(&train_images, &train_labels)?;
-        if train_x.count <= MNIST_VALIDATION {
-            return Err(Error::IdxDimensions {
-                source_name: train_images.display().to_string(),
-                reason: format!(
-                    "{} training images: the lecture's split needs more than {MNIST_VALIDATION} (the last {MNIST_VALIDATION} are for validation)",
-                    train_x.count
-                ),
-            });
-        }
-        let n_train = train_x.count - MNIST_VALIDATION;
-        let training =
-            Dataset::from_labels(train_x.to_matrix(0, n_train)?, &train_y[..n_train], 10)?;
-        let validation = Dataset::from_labels(
-            train_x.to_matrix(n_train, MNIST_VALIDATION)?,
-            &train_y[n_train..],
-            10,
-        )?;
-        drop(train_x);
-        let (test_x, test_y) = load_pair(&test_images, &test_labels)?;
-        let test = Dataset::from_labels(test_x.to_matrix(0, test_x.count)?, &test_y, 10)?;
-        Ok(Mnist {
-            training,
-            validation,
-            test,
-        })
-    }
-}
-
-fn load_pair(images: &Path, labels: &Path) -> Result<(IdxImages, Vec<u8>)> {
-    let x = read_idx_images_file(images)?;
-    let y = read_idx_labels_file(labels)?;
-    if x.count != y.len() {
-        return Err(Error::CountMismatch {
-            images_file: images.display().to_string(),
-            images: x.count,
-            labels_file: labels.display().to_string(),
-            labels: y.len(),
-        });
-    }
-    Ok((x, y))
 }

@@ -1,4 +1,4 @@
-//! Downloading MNIST (cargo feature `download`).
+//! Downloading MNIST (cargo feature `download`): mirrors, checksums, atomic writes.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,7 +7,8 @@ use std::time::Duration;
 use flate2::read::GzDecoder;
 use sha2::{Digest, Sha256};
 
-use crate::{Error, Result, write_atomically};
+use crate::fs::write_atomically;
+use crate::{Error, Result};
 
 /// One file to download: its name without `.gz`, the SHA-256 of its
 /// decompressed contents (hex), and their exact length in bytes.
@@ -23,7 +24,7 @@ pub struct RemoteFile {
 
 /// The four MNIST files with the SHA-256 of their decompressed contents
 /// (the `.gz` wrappers differ between mirrors; the contents do not).
-pub const MNIST_REMOTE_FILES: [RemoteFile; 4] = [
+pub const REMOTE_FILES: [RemoteFile; 4] = [
     RemoteFile {
         name: "train-images-idx3-ubyte",
         sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -47,7 +48,7 @@ pub const MNIST_REMOTE_FILES: [RemoteFile; 4] = [
 ];
 
 /// Well-known public mirrors of the MNIST `.gz` files, tried in order.
-pub const MNIST_MIRRORS: [&str; 3] = [
+pub const MIRRORS: [&str; 3] = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "https://yann.lecun.com/exdb/mnist/",
@@ -55,11 +56,14 @@ pub const MNIST_MIRRORS: [&str; 3] = [
 
 /// Downloads missing files into `dir`, trying each mirror in turn.
 ///
+/// For MNIST, pass [`MIRRORS`] and [`REMOTE_FILES`]; the directory can then
+/// be read by [`Mnist::load`](super::Mnist::load).
+///
 /// For each file whose `name` or `name.gz` is not yet in `dir`, fetches
 /// `<mirror><name>.gz`, checks that it decompresses to exactly `len` bytes
 /// with the expected SHA-256, and only then writes it to `dir/<name>.gz`
-/// atomically (see [`write_atomically`]): an interrupted or failed download
-/// never leaves a file that looks valid. `on_file` is told of each file
+/// atomically (a temporary file, synced, then renamed): an interrupted or
+/// failed download never leaves a file that looks valid. `on_file` is told of each file
 /// before it is fetched. Returns the names of the files downloaded.
 ///
 /// # Errors
@@ -84,7 +88,7 @@ pub fn download_files(
         .into();
     let mut fetched = Vec::new();
     for file in files {
-        if crate::find_mnist_file(dir, file.name).is_ok() {
+        if super::find_file(dir, file.name).is_ok() {
             continue;
         }
         on_file(file);
