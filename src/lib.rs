@@ -108,7 +108,9 @@ mod mnist;
 mod model_file;
 mod network;
 mod neuron;
+mod scalar;
 mod sgd;
+mod threads;
 pub mod tutorial;
 
 pub use activation::{sigmoid, sigmoid_prime};
@@ -117,7 +119,6 @@ pub use dataset::{Dataset, one_hot};
 #[cfg(feature = "download")]
 pub use download::{MNIST_MIRRORS, MNIST_REMOTE_FILES, RemoteFile, download_files};
 pub use error::{Error, Result};
-pub use kernels::{num_threads, set_num_threads};
 pub use mnist::{
     IMAGES_MAGIC, IdxImages, LABELS_MAGIC, MAX_IDX_BYTES, MNIST_FILES, MNIST_VALIDATION, Mnist,
     find_mnist_file, read_idx_images, read_idx_images_file, read_idx_labels, read_idx_labels_file,
@@ -127,15 +128,9 @@ pub use model_file::{
 };
 pub use network::{Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
+pub use scalar::Real;
 pub use sgd::{EpochReport, Monitor, Sgd};
-
-/// Floating-point type usable by this crate: `f32` or `f64`.
-///
-/// nalgebra's `RealField + Copy`, sealed to the two types for which the
-/// crate has SIMD kernels. Implemented for `f32` and `f64` only.
-pub trait Real: nalgebra::RealField + Copy + kernels::Elem {}
-impl Real for f32 {}
-impl Real for f64 {}
+pub use threads::{num_threads, set_num_threads};
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::DVector;
 
+use crate::scalar::from_f64;
 use crate::{Error, Network, Real, Result};
 
 /// The model format version this crate writes and reads.
@@ -198,17 +199,13 @@ impl<T: Real> Network<T> {
     /// The same network in another scalar type (rounding to the nearest
     /// value when narrowing `f64` to `f32`).
     pub fn cast<U: Real>(&self) -> Network<U> {
-        let conv = |w: &[T]| {
-            w.iter()
-                .map(|v| U::elem_from_f64(v.elem_to_f64()))
-                .collect()
-        };
+        let conv = |w: &[T]| w.iter().map(|v| from_f64::<U>(v.to_f64())).collect();
         Network::from_storage(
             self.sizes().to_vec(),
             &self.storage().0.map(conv).collect::<Vec<_>>(),
             self.biases()
                 .iter()
-                .map(|b| b.map(|v| U::elem_from_f64(v.elem_to_f64())))
+                .map(|b| b.map(|v| from_f64::<U>(v.to_f64())))
                 .collect(),
         )
     }
@@ -354,13 +351,13 @@ impl<T: Real> Network<T> {
                 .zip(self.sizes())
                 .map(|(w, &n_in)| {
                     w.chunks(n_in)
-                        .map(|row| row.iter().map(|v| v.elem_to_f64()).collect())
+                        .map(|row| row.iter().map(|v| v.to_f64()).collect())
                         .collect()
                 })
                 .collect(),
             biases: b
                 .iter()
-                .map(|b| b.iter().map(|v| v.elem_to_f64()).collect())
+                .map(|b| b.iter().map(|v| v.to_f64()).collect())
                 .collect(),
         };
         serde_json::to_vec(&file).expect("a struct of numbers, strings and vectors serialises")
@@ -450,12 +447,12 @@ impl<T: Real> Network<T> {
             w.push(
                 rows.iter()
                     .flatten()
-                    .map(|&v| T::elem_from_f64(v))
+                    .map(|&v| from_f64::<T>(v))
                     .collect::<Vec<T>>(),
             );
             b.push(DVector::from_iterator(
                 n_out,
-                bias.iter().map(|&v| T::elem_from_f64(v)),
+                bias.iter().map(|&v| from_f64::<T>(v)),
             ));
         }
         let network = Network::from_storage(sizes, &w, b);

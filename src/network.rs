@@ -394,7 +394,7 @@ pub(crate) fn evaluate_checked<T: Real, C: Cost<T> + ?Sized>(
 ) -> Evaluation {
     let n = data.len();
     let per_example: usize = net.sizes.windows(2).map(|p| p[0] * p[1]).sum();
-    let threads = kernels::threads_for(n * per_example, n.div_ceil(EVAL_CHUNK));
+    let threads = crate::threads::threads_for(n * per_example, n.div_ceil(EVAL_CHUNK));
     let tally = |range: std::ops::Range<usize>| {
         let mut ws = Workspace::new(&net.sizes, EVAL_CHUNK.min(range.len().max(1)));
         ws.tally(net, data, range, cost)
@@ -406,7 +406,7 @@ pub(crate) fn evaluate_checked<T: Real, C: Cost<T> + ?Sized>(
             let parts: Vec<_> = (0..threads)
                 .map(|t| {
                     let range = n * t / threads..n * (t + 1) / threads;
-                    scope.spawn(move || kernels::as_worker(|| tally(range)))
+                    scope.spawn(move || crate::threads::as_worker(|| tally(range)))
                 })
                 .collect();
             parts.into_iter().fold((0, 0.0), |(c, s), h| {
@@ -423,10 +423,7 @@ pub(crate) fn evaluate_checked<T: Real, C: Cost<T> + ?Sized>(
     }
 }
 
-/// `x` as an `f64` (exact for `f32` and `f64`).
-pub(crate) fn to_f64<T: Real>(x: T) -> f64 {
-    crate::kernels::Elem::elem_to_f64(x)
-}
+pub(crate) use crate::scalar::to_f64;
 
 pub(crate) fn argmax<T: Real>(v: &[T]) -> usize {
     let mut best = 0;
@@ -534,7 +531,10 @@ impl<T: Real> Backward<T> for GradientSink<'_, T> {
         let (n_in, n_out) = (self.net.sizes[l], self.net.sizes[l + 1]);
         // ∂C/∂wˡ_jk = (1/m) Σ_t aˡ⁻¹_k δˡ_j: the update kernel with β = 0.
         let mut g = DMatrix::zeros(n_in, n_out);
-        kernels::update_weights(g.as_mut_slice(), T::zero(), coef, a_prev, n_in, n_out, m);
+        let gw = kernels::MatMut::new(g.as_mut_slice(), n_in, n_out);
+        let coef = kernels::MatRef::new(coef, m, n_out);
+        let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
+        kernels::update_weights(gw, T::zero(), coef, a_prev);
         self.weights.push(g.transpose());
         self.biases.push(DVector::from_iterator(
             n_out,
@@ -584,7 +584,10 @@ impl<T: Real> Workspace<T> {
             let (done, rest) = self.a.split_at_mut(l);
             let input = if l == 0 { x } else { &done[l - 1][..] };
             let z = &mut rest[0][..n_out * m];
-            kernels::weighted_inputs(&net.w[l], net.b[l].as_slice(), input, n_in, n_out, m, z);
+            let w = kernels::MatRef::new(&net.w[l], n_in, n_out);
+            let input = kernels::MatRef::new(&input[..n_in * m], n_in, m);
+            let zv = kernels::MatMut::new(z, n_out, m);
+            kernels::weighted_inputs(w, net.b[l].as_slice(), input, zv);
             kernels::sigmoid_in_place(z);
         }
     }
@@ -643,7 +646,11 @@ impl<T: Real> Workspace<T> {
         let n_in = lower[l - 1].len() / self.capacity;
         let n_out = upper[0].len() / self.capacity;
         let out = &mut lower[l - 1][..n_in * m];
-        kernels::back_propagate(w, &upper[0][..n_out * m], n_in, n_out, m, out);
+        kernels::back_propagate(
+            kernels::MatRef::new(w, n_in, n_out),
+            kernels::MatRef::new(&upper[0][..n_out * m], n_out, m),
+            kernels::MatMut::new(out, n_in, m),
+        );
         for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
             *d = *d * a * (T::one() - a);
         }
