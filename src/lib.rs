@@ -109,7 +109,9 @@ pub mod mnist;
 mod model_file;
 mod network;
 mod neuron;
+mod scalar;
 mod sgd;
+mod threads;
 pub mod tutorial;
 
 // The crates whose types appear in this crate's API, so that a user needs
@@ -121,19 +123,12 @@ pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CostKind, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
-pub use kernels::{num_threads, set_num_threads};
 pub use model_file::{ModelFormat, SavedNetwork, TrainingRecord};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
+pub use scalar::Real;
 pub use sgd::{EpochReport, Monitor, Sgd};
-
-/// Floating-point type usable by this crate: `f32` or `f64`.
-///
-/// nalgebra's `RealField + Copy`, sealed to the two types for which the
-/// crate has SIMD kernels. Implemented for `f32` and `f64` only.
-pub trait Real: nalgebra::RealField + Copy + kernels::Elem {}
-impl Real for f32 {}
-impl Real for f64 {}
+pub use threads::{num_threads, set_num_threads};
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]

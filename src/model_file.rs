@@ -417,13 +417,13 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
             .zip(net.sizes())
             .map(|(w, &n_in)| {
                 w.chunks(n_in)
-                    .map(|row| row.iter().map(|v| v.elem_to_f64()).collect())
+                    .map(|row| row.iter().map(|v| crate::scalar::to_f64(*v)).collect())
                     .collect()
             })
             .collect(),
         biases: b
             .iter()
-            .map(|b| b.iter().map(|v| v.elem_to_f64()).collect())
+            .map(|b| b.iter().map(|v| crate::scalar::to_f64(*v)).collect())
             .collect(),
     };
     serde_json::to_vec(&file).expect("a struct of numbers, strings and vectors serialises")
@@ -513,12 +513,12 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         w.push(
             rows.iter()
                 .flatten()
-                .map(|&v| T::elem_from_f64(v))
+                .map(|&v| crate::scalar::from_f64::<T>(v))
                 .collect::<Vec<T>>(),
         );
         b.push(DVector::from_iterator(
             n_out,
-            bias.iter().map(|&v| T::elem_from_f64(v)),
+            bias.iter().map(|&v| crate::scalar::from_f64::<T>(v)),
         ));
     }
     let network = Network::from_storage(sizes, &w, b);

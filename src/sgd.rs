@@ -357,7 +357,9 @@ impl<T: Real> Backward<T> for SgdStep<'_, T> {
     fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
         let (n_in, n_out) = (self.net.sizes()[l], self.net.sizes()[l + 1]);
         let (w, b) = self.net.layer_mut(l);
-        kernels::update_weights(w, self.decay, coef, a_prev, n_in, n_out, m);
+        let w = kernels::MatMut::new(w, n_in, n_out);
+        let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
+        kernels::update_weights(w, self.decay, kernels::MatRef::new(coef, m, n_out), a_prev);
         for (bi, &s) in b.iter_mut().zip(sums) {
             *bi += self.step * s;
         }

@@ -114,7 +114,10 @@ impl<T: Real> Backward<T> for GradientSink<'_, T> {
         let (n_in, n_out) = (self.net.sizes()[l], self.net.sizes()[l + 1]);
         // ∂C/∂wˡ_jk = (1/m) Σ_t aˡ⁻¹_k δˡ_j: the update kernel with β = 0.
         let mut g = DMatrix::zeros(n_in, n_out);
-        kernels::update_weights(g.as_mut_slice(), T::zero(), coef, a_prev, n_in, n_out, m);
+        let gw = kernels::MatMut::new(g.as_mut_slice(), n_in, n_out);
+        let coef = kernels::MatRef::new(coef, m, n_out);
+        let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
+        kernels::update_weights(gw, T::zero(), coef, a_prev);
         self.weights.push(g.transpose());
         self.biases.push(DVector::from_iterator(
             n_out,

@@ -16,6 +16,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::aligned::Aligned;
+use crate::threads;
 use crate::{Cost, Dataset, Error, Real, Result};
 
 pub use evaluation::{ConfusionMatrix, Evaluation};
@@ -313,7 +314,7 @@ impl<T: Real> Network<T> {
     /// # Ok::<(), neuralnet::Error>(())
     /// ```
     pub fn cast<U: Real>(&self) -> Network<U> {
-        let conv = |v: T| U::elem_from_f64(to_f64(v));
+        let conv = |v: T| crate::scalar::from_f64::<U>(to_f64(v));
         Network {
             sizes: self.sizes.clone(),
             w: self
@@ -410,9 +411,8 @@ impl<T: Real> Network<T> {
         self.check_inputs(x.nrows())?;
         let n = x.ncols();
         let mut out = vec![0; n];
-        let parts = self.split_for_threads(n);
         let x = x.as_slice();
-        for_each_part(&mut out, &parts, |range, out| {
+        threads::split_across_threads(self.threads_for(n), n, 1, &mut out, |range, out| {
             let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
             ws.classify(self, x, range, out);
         });
@@ -487,8 +487,11 @@ impl<T: Real> Network<T> {
     pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
         self.check_data(data)?;
         let n = data.len();
-        let parts = self.split_for_threads(n);
-        let tallies = map_parts(&parts, |range| {
+        let count = self.threads_for(n);
+        let parts: Vec<_> = (0..count)
+            .map(|t| n * t / count..n * (t + 1) / count)
+            .collect();
+        let tallies = threads::map_parts(&parts, |range| {
             let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
             ws.tally(self, data, range, cost)
         });
@@ -525,15 +528,11 @@ impl<T: Real> Network<T> {
         ConfusionMatrix::from_pairs(classes, truth.zip(predicted))
     }
 
-    /// The examples 0..n split into one part per thread, when there are
+    /// How many threads to split `n` examples across: 1 unless there are
     /// enough of them to pay for threads.
-    fn split_for_threads(&self, n: usize) -> Vec<std::ops::Range<usize>> {
+    fn threads_for(&self, n: usize) -> usize {
         let per_example: usize = self.sizes.windows(2).map(|p| p[0] * p[1]).sum();
-        let count =
-            crate::kernels::threads_for(n.saturating_mul(per_example), n.div_ceil(EVAL_CHUNK));
-        (0..count.max(1))
-            .map(|t| n * t / count.max(1)..n * (t + 1) / count.max(1))
-            .collect()
+        threads::threads_for(n.saturating_mul(per_example), n.div_ceil(EVAL_CHUNK))
     }
 
     /// A network from neuron-major weights (n_in × n_out per layer,
@@ -561,63 +560,10 @@ impl<T: Real> Network<T> {
     }
 }
 
-/// Runs `job` on each part of `parts` (consecutive ranges that cover
-/// `out`), each with its slice of `out`: on scoped threads when there are
-/// several parts, each marked as a worker so that it does not split again.
-// TODO(merge): belongs to the thread module.
-fn for_each_part<O: Send>(
-    out: &mut [O],
-    parts: &[std::ops::Range<usize>],
-    job: impl Fn(std::ops::Range<usize>, &mut [O]) + Sync,
-) {
-    if let [only] = parts {
-        return job(only.clone(), out);
-    }
-    std::thread::scope(|scope| {
-        let job = &job;
-        let mut rest = out;
-        for range in parts {
-            let (part, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
-            rest = tail;
-            let range = range.clone();
-            scope.spawn(move || crate::kernels::as_worker(|| job(range, part)));
-        }
-    });
-}
-
-/// `job` of each part of `parts`, in order: on scoped threads when there are
-/// several parts, each marked as a worker so that it does not split again.
-fn map_parts<R: Send>(
-    parts: &[std::ops::Range<usize>],
-    job: impl Fn(std::ops::Range<usize>) -> R + Sync,
-) -> Vec<R> {
-    if let [only] = parts {
-        return vec![job(only.clone())];
-    }
-    std::thread::scope(|scope| {
-        let job = &job;
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|range| {
-                let range = range.clone();
-                scope.spawn(move || crate::kernels::as_worker(|| job(range)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A worker only panics if the code has a bug; pass it on.
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
 /// Columns evaluated per pass when evaluating a data set.
 const EVAL_CHUNK: usize = 256;
 
-/// `x` as an `f64` (exact for `f32` and `f64`).
-pub(crate) fn to_f64<T: Real>(x: T) -> f64 {
-    crate::kernels::Elem::elem_to_f64(x)
-}
+pub(crate) use crate::scalar::to_f64;
 
 /// The class an output (or a target) stands for: the index of its largest
 /// entry (the first on a tie) or, for a single value, whether it is above ½.

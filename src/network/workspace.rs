@@ -172,7 +172,11 @@ impl<T: Real> Workspace<T> {
         let n_in = lower[l - 1].len() / self.capacity;
         let n_out = upper[0].len() / self.capacity;
         let out = &mut lower[l - 1][..n_in * m];
-        kernels::back_propagate(w, &upper[0][..n_out * m], n_in, n_out, m, out);
+        kernels::back_propagate(
+            kernels::MatRef::new(w, n_in, n_out),
+            kernels::MatRef::new(&upper[0][..n_out * m], n_out, m),
+            kernels::MatMut::new(out, n_in, m),
+        );
         for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
             *d = *d * a * (T::one() - a);
         }
@@ -240,7 +244,9 @@ fn feedforward<T: Real>(a: &mut [Aligned<T>], net: &Network<T>, x: &[T], m: usiz
         let input = if l == 0 { x } else { &done[l - 1][..] };
         let z = &mut rest[0][..n_out * m];
         let (w, b) = net.layer(l);
-        kernels::weighted_inputs(w, b, input, n_in, n_out, m, z);
+        let w = kernels::MatRef::new(w, n_in, n_out);
+        let input = kernels::MatRef::new(&input[..n_in * m], n_in, m);
+        kernels::weighted_inputs(w, b, input, kernels::MatMut::new(z, n_out, m));
         kernels::sigmoid_in_place(z);
     }
 }

@@ -1,0 +1,214 @@
+//! The weighted inputs z = wᵀa + b of one layer for a batch (the
+//! feedforward step), on the dot blocks of [`super::simd`].
+//!
+//! Whole blocks of [`wide_block`] examples (10 or 5) go two neurons at a
+//! time, with long inputs split into L1-sized parts ([`input_part`]); the
+//! remaining examples go in blocks of up to 2 neurons × 4 examples (4 × 2
+//! when two examples are left).
+
+use pulp::{Simd, WithSimd};
+
+use super::dispatch;
+use super::simd::{Elem, dot_2x4, dot_2x5, dot_2x10, dot_block, input_part, wide_block};
+use super::view::{MatMut, MatRef};
+use crate::threads::{split_across_threads, threads_for};
+
+struct WeightedInputs<'a, T> {
+    w: &'a [T],
+    b: &'a [T],
+    a: &'a [T],
+    n_in: usize,
+    n_out: usize,
+    m: usize,
+    z: &'a mut [T],
+}
+
+impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
+    /// Neurons `i..i + 4` with examples `j..j + 2`: the 2 × 4 kernel with
+    /// the roles of weights and activations swapped (w·a = a·w).
+    #[inline(always)]
+    fn block_4x2<S: Simd>(&mut self, simd: S, i: usize, j: usize) {
+        let n_in = self.n_in;
+        let w: [&[T]; 4] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
+        let a: [&[T]; 2] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let d = dot_2x4::<S, T>(simd, a, w);
+        for (c, row) in d.iter().enumerate() {
+            for (r, &v) in row.iter().enumerate() {
+                self.z[(j + c) * self.n_out + i + r] = v + self.b[i + r];
+            }
+        }
+    }
+
+    /// Neurons `i[0]` and `i[1]` with examples `j..j + MB`, MB = 5 or 10,
+    /// over the inputs `k` (the first part sets z, later ones add to it).
+    #[inline(always)]
+    fn wide<S: Simd, const MB: usize>(
+        &mut self,
+        simd: S,
+        i: [usize; 2],
+        j: usize,
+        k: std::ops::Range<usize>,
+    ) {
+        let n_in = self.n_in;
+        let w = i.map(|i| &self.w[i * n_in + k.start..i * n_in + k.end]);
+        let a: [&[T]; MB] =
+            std::array::from_fn(|c| &self.a[(j + c) * n_in + k.start..(j + c) * n_in + k.end]);
+        let d: [[T; MB]; 2] = if MB == 10 {
+            let d = dot_2x10::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
+            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+        } else {
+            let d = dot_2x5::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
+            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+        };
+        // A neuron paired with itself is written once.
+        let rows = if i[0] == i[1] { 1 } else { 2 };
+        for (r, row) in d.iter().enumerate().take(rows) {
+            for (c, &v) in row.iter().enumerate() {
+                let z = &mut self.z[(j + c) * self.n_out + i[r]];
+                *z = v + if k.start == 0 { self.b[i[r]] } else { *z };
+            }
+        }
+    }
+
+    /// The block of neurons `i..i + NB` and examples `j..j + MB`.
+    #[inline(always)]
+    fn block<S: Simd, const NB: usize, const MB: usize>(&mut self, simd: S, i: usize, j: usize) {
+        let n_in = self.n_in;
+        let w: [&[T]; NB] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
+        let a: [&[T]; MB] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let d = if NB == 2 && MB == 4 {
+            // Same shapes, written out: see `dot_2x4`.
+            let w2: [&[T]; 2] = std::array::from_fn(|r| w[r]);
+            let a4: [&[T]; 4] = std::array::from_fn(|c| a[c]);
+            let d = dot_2x4::<S, T>(simd, w2, a4);
+            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+        } else {
+            dot_block::<S, T, NB, MB>(simd, w, a)
+        };
+        for (r, row) in d.iter().enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                self.z[(j + c) * self.n_out + i + r] = v + self.b[i + r];
+            }
+        }
+    }
+}
+
+/// The examples that fill whole blocks of [`wide_block`], as its own
+/// dispatched function (inlined with the narrow blocks, LLVM compiles both
+/// worse); returns how many examples it did.
+struct WideWeightedInputs<'a, 'b, T>(&'b mut WeightedInputs<'a, T>);
+
+impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WideWeightedInputs<'_, '_, T> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> usize {
+        let this = self.0;
+        let wide = wide_block::<S, T>();
+        let done = this.m / wide * wide;
+        let part = input_part::<T>(this.n_in, wide);
+        for j in (0..done).step_by(wide) {
+            for k0 in (0..this.n_in).step_by(part) {
+                let k = k0..(k0 + part).min(this.n_in);
+                // Pairs of neurons; an odd last neuron is paired with itself.
+                for i in (0..this.n_out).step_by(2) {
+                    let i1 = (i + 1).min(this.n_out - 1);
+                    if wide == 10 {
+                        this.wide::<S, 10>(simd, [i, i1], j, k.clone());
+                    } else {
+                        this.wide::<S, 5>(simd, [i, i1], j, k.clone());
+                    }
+                }
+            }
+        }
+        done
+    }
+}
+
+impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WeightedInputs<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(mut self, simd: S) {
+        let (n_out, m) = (self.n_out, self.m);
+        let mut j = 0;
+        while j < m {
+            let mb = (m - j).min(4);
+            let mut i = 0;
+            if mb == 2 {
+                // Two examples left: four neurons at a time keep eight
+                // accumulators busy, as in the 2 × 4 block.
+                while n_out - i >= 4 {
+                    self.block_4x2(simd, i, j);
+                    i += 4;
+                }
+            }
+            while i < n_out {
+                let nb = (n_out - i).min(2);
+                match (nb, mb) {
+                    (2, 4) => self.block::<S, 2, 4>(simd, i, j),
+                    (2, 3) => self.block::<S, 2, 3>(simd, i, j),
+                    (2, 2) => self.block::<S, 2, 2>(simd, i, j),
+                    (2, _) => self.block::<S, 2, 1>(simd, i, j),
+                    (_, 4) => self.block::<S, 1, 4>(simd, i, j),
+                    (_, 3) => self.block::<S, 1, 3>(simd, i, j),
+                    (_, 2) => self.block::<S, 1, 2>(simd, i, j),
+                    _ => self.block::<S, 1, 1>(simd, i, j),
+                }
+                i += nb;
+            }
+            j += mb;
+        }
+    }
+}
+
+/// The weighted inputs of one layer for a batch: `z[i, j] = w_i · a_j + b_i`,
+/// that is z = wᵀa + b in the lecture's equation (the feedforward step
+/// before σ).
+///
+/// # Shapes
+/// - `w`: n_in × n_out, neuron-major (column `i` is neuron `i`'s weights);
+/// - `b`: n_out;
+/// - `a`: n_in × m, one example per column;
+/// - `z`: n_out × m, written.
+///
+/// # Panics
+/// If the shapes disagree (an internal invariant).
+pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
+    w: MatRef<'_, T>,
+    b: &[T],
+    a: MatRef<'_, T>,
+    z: MatMut<'_, T>,
+) {
+    let (n_in, n_out, m) = (w.rows(), w.cols(), a.cols());
+    assert!(a.rows() == n_in && b.len() == n_out);
+    assert!(z.rows() == n_out && z.cols() == m);
+    let threads = threads_for(n_in * n_out * m, m.div_ceil(4));
+    if threads > 1 {
+        // Split the examples: each thread writes its own columns of z.
+        split_across_threads(threads, m, n_out, z.into_slice(), |j, zt| {
+            let zt = MatMut::new(zt, n_out, j.len());
+            weighted_inputs(w, b, a.columns(j), zt);
+        });
+        return;
+    }
+    let (w, a, z) = (w.as_slice(), a.as_slice(), z.into_slice());
+    let mut op = WeightedInputs {
+        w,
+        b,
+        a,
+        n_in,
+        n_out,
+        m,
+        z,
+    };
+    let done = dispatch(WideWeightedInputs(&mut op));
+    if done < m {
+        dispatch(WeightedInputs {
+            a: &a[done * n_in..],
+            m: m - done,
+            z: &mut op.z[done * n_out..],
+            ..op
+        });
+    }
+}

@@ -1,0 +1,86 @@
+//! The arithmetic of the hot loop, on column-major matrix views.
+//!
+//! # The parts
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `view.rs` | [`MatRef`] and [`MatMut`]: the operands' shapes, checked once |
+//! | `simd.rs` | [`Elem`] (`f32`/`f64` and their vectors), the dot and update blocks, the block shapes |
+//! | `forward.rs` | [`weighted_inputs`]: z = wᵀa + b |
+//! | `activation.rs` | [`sigmoid_in_place`]: the vectorised σ |
+//! | `backward.rs` | [`back_propagate`]: (wˡ)ᵀδˡ |
+//! | `update.rs` | [`update_weights`]: w ← β·w + coef·a, the SGD step |
+//! | `tests.rs` | each kernel against a naive loop, at every instruction set |
+//!
+//! The thread policy that splits large calls is [`crate::threads`]; the
+//! scalar type and its byte codec are [`crate::scalar`].
+//!
+//! # Layouts
+//!
+//! All operands are contiguous and column-major, as nalgebra stores
+//! matrices (see [`view`]):
+//! - a layer's weights are *neuron-major*: an `n_in × n_out` matrix whose
+//!   column `i` is neuron `i`'s weight vector w (that is, Wᵀ in the
+//!   lecture's orientation);
+//! - a batch of activations is `n × m`, one example per column.
+//!
+//! # Dispatch through pulp
+//!
+//! Each kernel is written once with explicit SIMD vectors from pulp (a
+//! [`pulp::WithSimd`] type, generic over the instruction set `S`) and run
+//! through pulp's safe dispatcher ([`dispatch`]), which picks at run time
+//! the widest instruction set the CPU has (AVX-512 on x86-64-v4 machines,
+//! AVX2 + FMA on x86-64-v3, scalar code elsewhere). The vectors are
+//! explicit because LLVM's auto-vectoriser falls back to 128-bit vectors
+//! inside such run-time-selected functions. Nothing here allocates, and
+//! nothing is `unsafe`.
+//!
+//! # Block shapes
+//!
+//! The two big kernels (weighted inputs and the weight update) work on two
+//! neurons at a time against a block of examples: 10 with 512-bit vectors,
+//! 5 with narrower ones (as many accumulators as the registers hold), so a
+//! weight vector streams through the cache once per 10 (or 5) examples of
+//! the lecture's mini-batch of 10. Remainders go through blocks of up to 4.
+//! Each block's summation order is fixed by its shape alone, and the shapes
+//! chosen depend only on the layer sizes, the batch size and the
+//! instruction set, so results do not depend on the number of threads.
+
+#[cfg(test)]
+use std::cell::Cell;
+
+use pulp::{Arch, WithSimd};
+
+mod activation;
+mod backward;
+mod forward;
+mod simd;
+#[cfg(test)]
+mod tests;
+mod update;
+mod view;
+
+pub(crate) use activation::sigmoid_in_place;
+pub(crate) use backward::back_propagate;
+pub(crate) use forward::weighted_inputs;
+pub use simd::Elem;
+pub(crate) use update::update_weights;
+pub(crate) use view::{MatMut, MatRef};
+
+/// Runs a kernel with the widest instruction set this CPU has (in tests,
+/// optionally a narrower one: see `tests::at_every_level`).
+#[inline(always)]
+fn dispatch<Op: WithSimd>(op: Op) -> Op::Output {
+    #[cfg(test)]
+    match tests::LEVEL.with(Cell::get) {
+        tests::Level::Scalar => return pulp::Simd::vectorize(pulp::Scalar::new(), op),
+        #[cfg(target_arch = "x86_64")]
+        tests::Level::V3 => {
+            if let Some(simd) = pulp::x86::V3::try_new() {
+                return pulp::Simd::vectorize(simd, op);
+            }
+        }
+        _ => {}
+    }
+    Arch::new().dispatch(op)
+}

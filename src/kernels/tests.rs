@@ -1,0 +1,224 @@
+//! Each kernel against a naive loop, at every instruction set this CPU has.
+
+use std::cell::Cell;
+
+use super::simd::{WIDE_BLOCK_BYTES, input_part};
+use super::{MatMut, MatRef, back_propagate, sigmoid_in_place, update_weights, weighted_inputs};
+
+/// The instruction sets a test can make the kernels use.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Level {
+    /// The widest this CPU has (AVX-512 or AVX2 on x86-64).
+    Best,
+    /// AVX2 + FMA, where the CPU has them.
+    V3,
+    /// pulp's portable scalar code.
+    Scalar,
+}
+
+thread_local! {
+    pub(super) static LEVEL: Cell<Level> = const { Cell::new(Level::Best) };
+}
+
+/// Runs `f` with the kernels at each level in turn: every block shape
+/// (10, 5 or 4 examples wide, masked tails) is checked on this machine.
+fn at_every_level(mut f: impl FnMut(Level)) {
+    for level in [Level::Best, Level::V3, Level::Scalar] {
+        LEVEL.with(|l| l.set(level));
+        f(level);
+    }
+    LEVEL.with(|l| l.set(Level::Best));
+}
+
+/// Neuron-major weights as a plain function of (k, i).
+fn naive_z(w: &[f64], b: &[f64], a: &[f64], n_in: usize, n_out: usize, m: usize) -> Vec<f64> {
+    let mut z = vec![0.0; n_out * m];
+    for j in 0..m {
+        for i in 0..n_out {
+            let mut s = b[i];
+            for k in 0..n_in {
+                s += w[i * n_in + k] * a[j * n_in + k];
+            }
+            z[j * n_out + i] = s;
+        }
+    }
+    z
+}
+
+fn seq(n: usize, scale: f64) -> Vec<f64> {
+    (0..n)
+        .map(|x| ((x * 7919 % 97) as f64 - 48.0) * scale)
+        .collect()
+}
+
+#[test]
+fn weighted_inputs_match_naive_for_awkward_shapes() {
+    // Odd neuron counts, and batches with and without a remainder after
+    // the blocks of 10 and of 5 examples.
+    let shapes = [
+        (1, 1, 1),
+        (17, 3, 5),
+        (33, 5, 7),
+        (784, 30, 10),
+        (40, 2, 4),
+        (19, 7, 13),
+        (784, 31, 23),
+        (9, 1, 20),
+        // Inputs long enough to be split into parts, the last one
+        // ending in a masked tail, in f32 as in f64.
+        (1500, 3, 10),
+    ];
+    at_every_level(|level| {
+        for &(n_in, n_out, m) in &shapes {
+            let w = seq(n_in * n_out, 0.01);
+            let b = seq(n_out, 0.1);
+            let a = seq(n_in * m, 0.02);
+            let mut z = vec![0.0; n_out * m];
+            weighted_inputs(
+                MatRef::new(&w, n_in, n_out),
+                &b,
+                MatRef::new(&a, n_in, m),
+                MatMut::new(&mut z, n_out, m),
+            );
+            let expect = naive_z(&w, &b, &a, n_in, n_out, m);
+            for (x, y) in z.iter().zip(&expect) {
+                assert!(
+                    (x - y).abs() < 1e-9,
+                    "{level:?} {n_in}x{n_out}x{m}: {x} vs {y}"
+                );
+            }
+            // f32 agrees to f32 precision.
+            let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+            let mut z32 = vec![0.0f32; n_out * m];
+            let (w32, a32) = (f(&w), f(&a));
+            weighted_inputs(
+                MatRef::new(&w32, n_in, n_out),
+                &f(&b),
+                MatRef::new(&a32, n_in, m),
+                MatMut::new(&mut z32, n_out, m),
+            );
+            for (x, y) in z32.iter().zip(&expect) {
+                assert!(
+                    (f64::from(*x) - y).abs() < 1e-3,
+                    "{level:?} f32 {n_in}x{n_out}x{m}: {x} vs {y}"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn inputs_are_split_only_when_a_block_outgrows_l1() {
+    // Ten f32 images of 784 pixels (31 KB) stay whole; in f64 (63 KB)
+    // they are halved, in whole vectors.
+    assert_eq!(input_part::<f32>(784, 10), 784);
+    assert_eq!(input_part::<f64>(784, 10), 400);
+    assert_eq!(input_part::<f32>(1500, 10), 752);
+    assert_eq!(input_part::<f64>(1500, 10), 512);
+    assert_eq!(input_part::<f64>(1, 10), 1);
+    for n_in in [1, 100, 784, 1024, 1025, 5000, 100_000] {
+        let part = input_part::<f64>(n_in, 10);
+        assert!(
+            part == n_in || (part.is_multiple_of(16) && part * 80 <= WIDE_BLOCK_BYTES + 16 * 80)
+        );
+    }
+}
+
+#[test]
+fn update_matches_naive() {
+    // (784, 3, 100) in f64 spans tiles of 40, 40 and 20 examples; the
+    // others have odd neuron counts or a remainder after the blocks of
+    // 10 and of 5 examples.
+    let shapes = [
+        (37, 3, 4),
+        (8, 1, 1),
+        (784, 2, 10),
+        (784, 3, 100),
+        (19, 5, 13),
+        (33, 4, 27),
+        (9, 1, 20),
+        (1500, 4, 10),
+    ];
+    at_every_level(|level| {
+        for &(n_in, n_out, m) in &shapes {
+            let mut w = seq(n_in * n_out, 0.01);
+            let w0 = w.clone();
+            let coef = seq(m * n_out, 0.05);
+            let a = seq(n_in * m, 0.02);
+            update_weights(
+                MatMut::new(&mut w, n_in, n_out),
+                0.9,
+                MatRef::new(&coef, m, n_out),
+                MatRef::new(&a, n_in, m),
+            );
+            for i in 0..n_out {
+                for k in 0..n_in {
+                    let mut s = 0.9 * w0[i * n_in + k];
+                    for t in 0..m {
+                        s += coef[i * m + t] * a[t * n_in + k];
+                    }
+                    let got = w[i * n_in + k];
+                    assert!(
+                        (got - s).abs() < 1e-12,
+                        "{level:?} {n_in}x{n_out}x{m}: {got} vs {s}"
+                    );
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn vector_sigmoid_matches_the_scalar_one() {
+    let zs: Vec<f64> = (-2000..=2000)
+        .map(|i| f64::from(i) * 0.05)
+        .chain([
+            -1e30, -1000.0, -88.0, -87.5, 87.5, 88.0, 1000.0, 1e30, 0.0, -0.0,
+        ])
+        .collect();
+    at_every_level(|level| {
+        let mut v64 = zs.clone();
+        sigmoid_in_place(&mut v64);
+        let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
+        sigmoid_in_place(&mut v32);
+        for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
+            let exact = crate::sigmoid(z);
+            assert!(
+                (0.0..=1.0).contains(&a64) && (0.0..=1.0).contains(&a32),
+                "σ({z})"
+            );
+            assert!(
+                (a64 - exact).abs() <= 1e-15 * exact + 2.0 * f64::MIN_POSITIVE,
+                "{level:?} f64 σ({z}) = {a64}, expected {exact}"
+            );
+            // Below z ≈ −87.3 the f32 version stops at the smallest normal f32.
+            let exact32 = crate::sigmoid(z as f32);
+            assert!(
+                (a32 - exact32).abs() <= 4e-7 * exact32 + 2.0 * f32::MIN_POSITIVE,
+                "{level:?} f32 σ({z}) = {a32}, expected {exact32}"
+            );
+        }
+    });
+}
+
+#[test]
+fn back_propagate_matches_naive() {
+    at_every_level(|level| {
+        for &(n_in, n_out, m) in &[(5, 3, 2), (30, 10, 10), (17, 4, 3)] {
+            let w = seq(n_in * n_out, 0.1);
+            let d = seq(n_out * m, 0.3);
+            let mut out = vec![1.0; n_in * m];
+            back_propagate(
+                MatRef::new(&w, n_in, n_out),
+                MatRef::new(&d, n_out, m),
+                MatMut::new(&mut out, n_in, m),
+            );
+            for j in 0..m {
+                for k in 0..n_in {
+                    let s: f64 = (0..n_out).map(|i| d[j * n_out + i] * w[i * n_in + k]).sum();
+                    assert!((out[j * n_in + k] - s).abs() < 1e-12, "{level:?}");
+                }
+            }
+        }
+    });
+}
