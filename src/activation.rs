@@ -14,7 +14,7 @@ use crate::Real;
 ///
 /// # Examples
 /// ```
-/// use neuralnet::sigmoid;
+/// use neuralnet::activation::sigmoid;
 /// assert_eq!(sigmoid(0.0_f64), 0.5);
 /// assert!(sigmoid(10.0_f64) > 0.9999);
 /// assert_eq!(sigmoid(-1000.0_f64), 0.0);
@@ -37,7 +37,7 @@ pub fn sigmoid<T: Real>(z: T) -> T {
 ///
 /// # Examples
 /// ```
-/// use neuralnet::sigmoid_prime;
+/// use neuralnet::activation::sigmoid_prime;
 /// assert_eq!(sigmoid_prime(0.0_f64), 0.25);
 /// ```
 #[inline]

@@ -131,7 +131,7 @@ impl<T: Real> Cost<T> for CrossEntropy {
 
 /// The costs of this crate as a value, for choosing one at run time (a
 /// command-line flag, a settings file) and for recording it with a saved
-/// network ([`TrainingRecord::cost`](crate::TrainingRecord::cost)).
+/// network ([`TrainingRecord::cost`](crate::model::TrainingRecord::cost)).
 ///
 /// A `CostKind` is itself a [`Cost`]: each call goes to [`Quadratic`] or
 /// [`CrossEntropy`], so it can be handed to training directly. Its

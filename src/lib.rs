@@ -27,12 +27,12 @@
 //! ```
 //!
 //! **Networks of perceptrons.** The NAND perceptron (weights −2, −2,
-//! bias 3; [`Neuron::nand`]) is universal; [`BitAdder`] adds two bits with
+//! bias 3; [`Neuron::nand`]) is universal; [`BitAdder`](neuron::BitAdder) adds two bits with
 //! NAND perceptrons alone.
 //!
 //! **Sigmoid neurons** (section 3). A small change in a perceptron's weights
 //! can flip its output, which makes learning hard. A sigmoid neuron outputs
-//! σ(w·x + b) with σ(z) = 1/(1+e^(−z)) ([`sigmoid`]), a smoothed step, so
+//! σ(w·x + b) with σ(z) = 1/(1+e^(−z)) ([`sigmoid`](activation::sigmoid)), a smoothed step, so
 //! that small changes of w and b make small changes of the output,
 //! equation (3). See [`SigmoidNeuron`]; the same [`Neuron`] reads both ways,
 //! and [`Neuron::scaled`] shows the perceptron as the limit c → ∞.
@@ -84,7 +84,7 @@
 //! [`mnist::read_images`]), and the [`tutorial`] is documentation only.
 //! Scalars are [`Real`] (`f32` or `f64`); errors are one enum, [`Error`].
 //! Trained networks are kept with [`Network::save`] and [`Network::load`]
-//! ([`Network::save_with_record`] and [`SavedNetwork::load`] keep how they
+//! ([`Network::save_with_record`] and [`SavedNetwork::load`](model::SavedNetwork::load) keep how they
 //! were trained too).
 //!
 //! # Speed
@@ -95,10 +95,10 @@
 //! of a 2-core x86-64 VM an epoch of the lecture's 784-30-10 network over
 //! 50,000 MNIST digits takes about 0.065 s in `f32` (`cargo bench --bench
 //! training`), about a fifth of the time of the fastest other library
-//! measured (see the README). [`set_num_threads`] lets evaluation and large
+//! measured (see the README). [`set_num_threads`](threads::set_num_threads) lets evaluation and large
 //! mini-batches use more cores.
 
-mod activation;
+pub mod activation;
 mod aligned;
 mod cost;
 mod dataset;
@@ -106,12 +106,12 @@ mod error;
 mod fs;
 mod kernels;
 pub mod mnist;
-mod model_file;
+pub mod model;
 mod network;
-mod neuron;
+pub mod neuron;
 mod scalar;
 mod sgd;
-mod threads;
+pub mod threads;
 pub mod tutorial;
 
 // The crates whose types appear in this crate's API, so that a user needs
@@ -119,16 +119,13 @@ pub mod tutorial;
 pub use nalgebra;
 pub use rand;
 
-pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CostKind, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
-pub use model_file::{ModelFormat, SavedNetwork, TrainingRecord};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
-pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
+pub use neuron::{Neuron, Perceptron, SigmoidNeuron};
 pub use scalar::Real;
 pub use sgd::{EpochReport, Monitor, Sgd};
-pub use threads::{num_threads, set_num_threads};
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]

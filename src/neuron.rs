@@ -249,7 +249,7 @@ impl<T: Real> SigmoidNeuron<T> for Neuron<T> {}
 ///
 /// # Examples
 /// ```
-/// use neuralnet::BitAdder;
+/// use neuralnet::neuron::BitAdder;
 /// let adder = BitAdder::<f64>::new();
 /// assert_eq!(adder.add(true, true), (false, true)); // 1 + 1 = 0, carry 1
 /// assert_eq!(adder.add(true, false), (true, false));
@@ -353,7 +353,7 @@ mod tests {
         let x = [2.0, 3.0];
         let z = 0.5 * 2.0 - 3.0 + 0.25;
         let (gw, gb) = n.output_gradient(&x).unwrap();
-        let ds = crate::sigmoid_prime(z);
+        let ds = crate::activation::sigmoid_prime(z);
         assert_eq!(gb, ds);
         assert_eq!(gw[0], ds * 2.0);
         assert_eq!(gw[1], ds * 3.0);

@@ -1,13 +1,13 @@
 //! The thread policy: how many threads the crate may use, and when a piece
 //! of work is worth splitting across them.
 //!
-//! One global setting ([`set_num_threads`], 1 by default) caps the threads;
-//! [`threads_for`] splits only work above about 0.1 ms (so the lecture's
-//! mini-batches of 10 always run on one thread), and never again on a
-//! thread that is already one of several workers ([`as_worker`]). The
-//! kernels split their calls with [`split_across_threads`]; evaluation
-//! splits a data set. Each part is computed exactly as it would be on one
-//! thread, so the results do not depend on the number of threads.
+//! One global setting ([`set_num_threads`], 1 by default) caps the threads.
+//! Only work above about 0.1 ms is split (so the lecture's mini-batches of
+//! 10 always run on one thread), and never again on a thread that is
+//! already one of several workers. Large kernel calls are split by
+//! neurons; evaluation and [`Network::predict_batch`](crate::Network::predict_batch)
+//! split a data set by examples. Each part is computed exactly as it would
+//! be on one thread, so the results do not depend on the number of threads.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -57,10 +57,11 @@
 //!
 //! The perceptron with weights −2, −2 and bias 3 computes NAND
 //! ([`Neuron::nand`](crate::Neuron::nand)), and NAND gates can compute
-//! anything: [`BitAdder`](crate::BitAdder) adds two bits with five of them.
+//! anything: [`BitAdder`](crate::neuron::BitAdder) adds two bits with five of them.
 //!
 //! ```
-//! use neuralnet::{BitAdder, Neuron, Perceptron};
+//! use neuralnet::{Neuron, Perceptron};
+//! use neuralnet::neuron::BitAdder;
 //! let nand = Neuron::<f64>::nand();
 //! assert_eq!(nand.output(&[1.0, 1.0])?, 0.0); // −2 − 2 + 3 = −1 ≤ 0
 //! assert_eq!(BitAdder::<f64>::new().add(true, true), (false, true)); // 1 + 1 = 10 in binary
@@ -69,7 +70,7 @@
 //!
 //! # 4. Sigmoid neurons: equation (3)
 //!
-//! A sigmoid neuron outputs σ(w·x + b), σ(z) = 1/(1+e^(−z)) ([`sigmoid`](crate::sigmoid)).
+//! A sigmoid neuron outputs σ(w·x + b), σ(z) = 1/(1+e^(−z)) ([`sigmoid`](crate::activation::sigmoid)).
 //! Because σ is smooth, small changes Δwⱼ, Δb make a small change
 //! Δoutput ≈ Σⱼ ∂output/∂wⱼ Δwⱼ + ∂output/∂b Δb, equation (3);
 //! [`SigmoidNeuron::output_gradient`](crate::SigmoidNeuron::output_gradient)
@@ -232,7 +233,8 @@
 //!
 //! ```
 //! use nalgebra::{DMatrix, DVector};
-//! use neuralnet::{Network, Quadratic, sigmoid, sigmoid_prime};
+//! use neuralnet::{Network, Quadratic};
+//! use neuralnet::activation::{sigmoid, sigmoid_prime};
 //! let w = DMatrix::from_row_slice(1, 2, &[0.4, -0.3]);
 //! let net = Network::from_parameters(vec![w], vec![DVector::from_element(1, 0.1)])?;
 //! let (x, y): ([f64; 2], f64) = ([1.0, 2.0], 1.0);

@@ -234,8 +234,8 @@ fn mnist_without_data_says_where_to_put_it() {
     assert!(err.contains("invalid learning_rate"), "{err}");
 }
 
-fn load(path: &std::path::Path) -> neuralnet::SavedNetwork<f32> {
-    neuralnet::SavedNetwork::<f32>::load(path).unwrap()
+fn load(path: &std::path::Path) -> neuralnet::model::SavedNetwork<f32> {
+    neuralnet::model::SavedNetwork::<f32>::load(path).unwrap()
 }
 
 #[test]

@@ -121,8 +121,8 @@ fn gradient_of_one_example_has_the_outer_product_form() {
     let grad = net.backprop(&x, &y, &Quadratic).unwrap();
     let z = &w * &x + &b;
     for j in 0..2 {
-        let a: f64 = neuralnet::sigmoid(z[j]);
-        let delta = (a - y[j]) * neuralnet::sigmoid_prime(z[j]);
+        let a: f64 = neuralnet::activation::sigmoid(z[j]);
+        let delta = (a - y[j]) * neuralnet::activation::sigmoid_prime(z[j]);
         assert!((grad.biases()[0][j] - delta).abs() < 1e-15);
         for k in 0..3 {
             assert!((grad.weights()[0][(j, k)] - x[k] * delta).abs() < 1e-15);

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
-use neuralnet::{CostKind, Error, Init, ModelFormat, Network, Real, SavedNetwork, TrainingRecord};
+use neuralnet::model::{ModelFormat, SavedNetwork, TrainingRecord};
+use neuralnet::{CostKind, Error, Init, Network, Real};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

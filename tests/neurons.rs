@@ -1,6 +1,8 @@
 //! Perceptrons and sigmoid neurons through the public API (sections 2 and 3).
 
-use neuralnet::{BitAdder, Error, Neuron, Perceptron, SigmoidNeuron, sigmoid, sigmoid_prime};
+use neuralnet::activation::{sigmoid, sigmoid_prime};
+use neuralnet::neuron::BitAdder;
+use neuralnet::{Error, Neuron, Perceptron, SigmoidNeuron};
 use proptest::prelude::*;
 
 /// The 8 inputs (weather, friends, commute) as bits.

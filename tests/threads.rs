@@ -6,9 +6,8 @@
 use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
-use neuralnet::{
-    CrossEntropy, Dataset, Init, Network, Quadratic, Sgd, num_threads, set_num_threads,
-};
+use neuralnet::threads::{num_threads, set_num_threads};
+use neuralnet::{CrossEntropy, Dataset, Init, Network, Quadratic, Sgd};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 

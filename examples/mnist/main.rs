@@ -39,9 +39,10 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use neuralnet::mnist::{self, Mnist};
+use neuralnet::model::{SavedNetwork, TrainingRecord};
 use neuralnet::{
     Cost, CostKind, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real,
-    SavedNetwork, Sgd, TrainingRecord,
+    Sgd,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -253,7 +254,7 @@ fn write_stdout(line: std::fmt::Arguments<'_>) {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    neuralnet::set_num_threads(args.threads);
+    neuralnet::threads::set_num_threads(args.threads);
     let result = if args.f64 || args.dtype == Dtype::F64 {
         run::<f64>(&args)
     } else {
@@ -390,7 +391,7 @@ impl<T: Real> Monitor<T> for Progress<'_> {
         if let Some((workload, dtype)) = self.peer {
             out!(
                 "RESULT peer=neuralnet workload={workload} threads={} dtype={dtype} epoch={} seconds={:.4} test_accuracy={:.4}",
-                neuralnet::num_threads(),
+                neuralnet::threads::num_threads(),
                 r.epoch,
                 r.training_time.as_secs_f64(),
                 e.accuracy()

@@ -104,7 +104,7 @@ impl<T: Elem> WithSimd for SigmoidInPlace<'_, T> {
 
 /// Replaces every weighted input z in `z` by its activation σ(z), with the
 /// vectorised σ above (within a few units in the last place of the scalar
-/// [`crate::sigmoid`]).
+/// [`crate::activation::sigmoid`]).
 pub(crate) fn sigmoid_in_place<T: Elem>(z: &mut [T]) {
     dispatch(SigmoidInPlace(z));
 }

@@ -182,7 +182,7 @@ fn vector_sigmoid_matches_the_scalar_one() {
         let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
         sigmoid_in_place(&mut v32);
         for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
-            let exact = crate::sigmoid(z);
+            let exact = crate::activation::sigmoid(z);
             assert!(
                 (0.0..=1.0).contains(&a64) && (0.0..=1.0).contains(&a32),
                 "σ({z})"
@@ -192,7 +192,7 @@ fn vector_sigmoid_matches_the_scalar_one() {
                 "{level:?} f64 σ({z}) = {a64}, expected {exact}"
             );
             // Below z ≈ −87.3 the f32 version stops at the smallest normal f32.
-            let exact32 = crate::sigmoid(z as f32);
+            let exact32 = crate::activation::sigmoid(z as f32);
             assert!(
                 (a32 - exact32).abs() <= 4e-7 * exact32 + 2.0 * f32::MIN_POSITIVE,
                 "{level:?} f32 σ({z}) = {a32}, expected {exact32}"

@@ -478,7 +478,7 @@ impl<T: Real> Network<T> {
     /// targets, the label), or for a single output neuron whether the
     /// target is above ½.
     ///
-    /// With [`set_num_threads`](crate::set_num_threads) above 1, large data
+    /// With [`set_num_threads`](crate::threads::set_num_threads) above 1, large data
     /// sets are split across that many threads.
     ///
     /// # Errors

@@ -184,7 +184,8 @@ impl<T: Real> Network<T> {
     /// # Examples
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use neuralnet::{CostKind, Init, Network, SavedNetwork, TrainingRecord};
+    /// use neuralnet::{CostKind, Init, Network};
+    /// use neuralnet::model::{SavedNetwork, TrainingRecord};
     /// use rand::{SeedableRng, rngs::StdRng};
     ///
     /// let net = Network::<f32>::new(&[4, 3, 2], Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?;
