@@ -18,11 +18,13 @@ fn data(n: usize, seed: u64) -> Dataset<f32> {
     Dataset::from_labels(x, &labels, 10).unwrap()
 }
 
-/// Gradient of a big batch, one epoch with big mini-batches, and an evaluation.
+/// Gradient of a big batch, one epoch with big mini-batches, an evaluation,
+/// and the answers for 3,000 examples.
 fn run() -> (
     neuralnet::Gradient<f32>,
     Network<f32>,
     neuralnet::Evaluation,
+    Vec<usize>,
 ) {
     let train = data(1_200, 1);
     let mut rng = StdRng::seed_from_u64(2);
@@ -38,23 +40,32 @@ fn run() -> (
             ControlFlow::Continue(())
         })
         .unwrap();
-    let eval = net.evaluate(&data(3_000, 3), &CrossEntropy).unwrap();
-    (grad, net, eval)
+    let test = data(3_000, 3);
+    let eval = net.evaluate(&test, &CrossEntropy).unwrap();
+    let answers = net.predict_batch(test.inputs()).unwrap();
+    (grad, net, eval, answers)
 }
 
 #[test]
 fn two_threads_give_the_results_of_one() {
     assert_eq!(num_threads(), 1, "one thread by default");
-    let (g1, n1, e1) = run();
+    let (g1, n1, e1, p1) = run();
     set_num_threads(2);
     assert_eq!(num_threads(), 2);
-    let (g2, n2, e2) = run();
+    let (g2, n2, e2, p2) = run();
     set_num_threads(0);
     assert!(num_threads() >= 1, "0 means one per core");
     set_num_threads(1);
     assert_eq!(g1, g2);
     assert_eq!(n1, n2);
     assert_eq!((e1.correct, e1.total), (e2.correct, e2.total));
+    assert_eq!((p1.len(), p2.len()), (3_000, 3_000));
+    let differ = p1.iter().zip(&p2).position(|(a, b)| a != b);
+    assert_eq!(differ, None, "answers differ from this example on");
+    // The answers agree with the evaluation's count.
+    let truth = data(3_000, 3).classes();
+    let right = p1.iter().zip(&truth).filter(|(p, t)| p == t).count();
+    assert_eq!(right, e1.correct);
     // Each part sums its costs in f32 before adding them up: the same to f32 precision.
     assert!(
         (e1.cost - e2.cost).abs() <= 1e-6 * e1.cost.abs(),

@@ -1,10 +1,13 @@
 //! Training by SGD: convergence, reproducibility and every error case.
 
 use std::ops::ControlFlow;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nalgebra::{DMatrix, DVector};
-use neuralnet::{Cost, CrossEntropy, Dataset, Error, Init, Network, Quadratic, Real, Sgd};
+use neuralnet::{
+    Cost, CrossEntropy, Dataset, EpochReport, Error, Init, Monitor, Network, Quadratic, Real, Sgd,
+};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -413,20 +416,126 @@ fn divergence_is_reported_and_the_last_good_epoch_kept() {
     assert_eq!(net, untrained);
 }
 
+/// The quadratic cost, but its output error is zero except in mini-batch
+/// number `only` (from 1), so that only that mini-batch moves the network.
+/// Records the size of each mini-batch it sees.
+struct OnlyBatch {
+    only: usize,
+    sizes: Mutex<Vec<usize>>,
+}
+
+impl Cost<f64> for OnlyBatch {
+    fn cost(&self, a: &[f64], y: &[f64]) -> f64 {
+        Quadratic.cost(a, y)
+    }
+    fn delta(&self, a: &[f64], y: &[f64], out: &mut [f64]) {
+        let mut sizes = self.sizes.lock().unwrap();
+        sizes.push(a.len() / 2); // two output neurons
+        if sizes.len() == self.only {
+            Quadratic.delta(a, y, out);
+        } else {
+            out.fill(0.0);
+        }
+    }
+}
+
 #[test]
 fn a_last_partial_mini_batch_is_trained_too() {
-    // 7 examples in mini-batches of 3: batches of 3, 3 and 1; a batch larger than n is clamped.
+    // 7 examples in mini-batches of 3: batches of 3, 3 and 1. Only the last
+    // has a nonzero output error, so the network moves only if it is trained.
+    // A batch larger than n is clamped to one batch of all 7.
     let mut rng = StdRng::seed_from_u64(8);
     let data = separable(7, &mut rng);
-    for m in [3, 100] {
+    for (m, batches) in [(3, vec![3, 3, 1]), (100, vec![7])] {
         let mut net = Network::new(&[2, 3, 2], Init::StandardNormal, &mut rng).unwrap();
         let before = net.clone();
+        let cost = OnlyBatch {
+            only: batches.len(),
+            sizes: Mutex::new(Vec::new()),
+        };
         Sgd::new()
             .with_mini_batch_size(m)
             .with_epochs(1)
-            .train(&mut net, &data, None, &Quadratic, &mut rng, quiet)
+            .train(&mut net, &data, None, &cost, &mut rng, quiet)
             .unwrap();
-        assert_ne!(net, before);
+        assert_eq!(*cost.sizes.lock().unwrap(), batches, "m = {m}");
+        assert_ne!(net, before, "m = {m}: the last mini-batch changed nothing");
         assert!(net.is_finite());
     }
+
+    // The control: with the last mini-batch's error zero too, nothing moves.
+    let mut net = Network::new(&[2, 3, 2], Init::StandardNormal, &mut rng).unwrap();
+    let before = net.clone();
+    let cost = OnlyBatch {
+        only: 4,
+        sizes: Mutex::new(Vec::new()),
+    };
+    Sgd::new()
+        .with_mini_batch_size(3)
+        .with_epochs(1)
+        .train(&mut net, &data, None, &cost, &mut rng, quiet)
+        .unwrap();
+    assert_eq!(net, before);
+}
+
+/// Records what [`Monitor::on_batch`] is told, and the epochs.
+#[derive(Default)]
+struct Progress {
+    batches: Vec<(usize, usize)>,
+    epochs: Vec<usize>,
+}
+
+impl Monitor<f64> for Progress {
+    fn on_epoch(&mut self, report: &EpochReport, _: &Network<f64>) -> ControlFlow<()> {
+        self.epochs.push(report.epoch);
+        ControlFlow::Continue(())
+    }
+    fn on_batch(&mut self, done: usize, total: usize) {
+        self.batches.push((done, total));
+    }
+}
+
+#[test]
+fn the_monitor_is_told_the_examples_done_after_every_mini_batch() {
+    let mut rng = StdRng::seed_from_u64(12);
+    let data = separable(23, &mut rng);
+    let mut net = Network::new(&[2, 3, 2], Init::StandardNormal, &mut rng).unwrap();
+    let mut progress = Progress::default();
+    let reports = Sgd::new()
+        .with_mini_batch_size(10)
+        .with_epochs(2)
+        .train_with(&mut net, &data, None, &Quadratic, &mut rng, &mut progress)
+        .unwrap();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(progress.epochs, [1, 2]);
+    let epoch = [(10, 23), (20, 23), (23, 23)];
+    assert_eq!(progress.batches, [epoch, epoch].concat());
+}
+
+#[test]
+fn every_setting_reads_back_as_set() {
+    let sgd = Sgd::new()
+        .with_learning_rate(0.25)
+        .with_mini_batch_size(7)
+        .with_epochs(12)
+        .with_l2_lambda(0.5)
+        .with_starting_epoch(3)
+        .with_monitor_training_cost(true);
+    assert_eq!(sgd.learning_rate(), 0.25);
+    assert_eq!(sgd.mini_batch_size(), 7);
+    assert_eq!(sgd.epochs(), 12);
+    assert_eq!(sgd.l2_lambda(), 0.5);
+    assert_eq!(sgd.starting_epoch(), 3);
+    assert!(sgd.monitors_training_cost());
+    assert!(sgd.validate().is_ok());
+
+    // The lecture's defaults.
+    let default = Sgd::default();
+    assert_eq!(default, Sgd::new());
+    assert_eq!(default.learning_rate(), 3.0);
+    assert_eq!(default.mini_batch_size(), 10);
+    assert_eq!(default.epochs(), 30);
+    assert_eq!(default.l2_lambda(), 0.0);
+    assert_eq!(default.starting_epoch(), 0);
+    assert!(!default.monitors_training_cost());
 }

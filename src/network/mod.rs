@@ -599,4 +599,17 @@ mod tests {
         assert!(matches!(err, Error::InvalidLayers { .. }));
         assert!(check_sizes(&[1000, 1000, 10]).is_ok());
     }
+
+    #[test]
+    fn the_parameter_bound_is_inclusive() {
+        // n_out (n_in + 1) parameters: (h − 1)(h + 1) = h² − 1 is exactly
+        // the bound isize::MAX / 8, and h² one more.
+        let h = 1usize << ((usize::BITS - 4) / 2);
+        assert_eq!(h * h - 1, isize::MAX as usize / 8);
+        assert!(check_sizes(&[h - 2, h + 1]).is_ok());
+        assert!(check_sizes(&[h - 1, h]).is_err());
+        // Over it only in total.
+        assert!(check_sizes(&[h - 2, h + 1, 1]).is_err());
+        assert!(check_sizes(&[1, 1, h - 2, h + 1]).is_err());
+    }
 }
