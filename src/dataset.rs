@@ -135,7 +135,7 @@ impl<T: Real> Dataset<T> {
     pub fn classes(&self) -> Vec<usize> {
         self.targets
             .column_iter()
-            .map(|y| crate::network::class_of(y.as_slice()))
+            .map(|y| class_of(y.as_slice()))
             .collect()
     }
 
@@ -222,4 +222,19 @@ pub fn one_hot<T: Real>(labels: &[u8], classes: usize) -> Result<DMatrix<T>> {
         y[(usize::from(c), j)] = T::one();
     }
     Ok(y)
+}
+
+/// The class an output (or a target) stands for: the index of its largest
+/// entry (the first on a tie) or, for a single value, whether it is above ½.
+pub(crate) fn class_of<T: Real>(v: &[T]) -> usize {
+    if let [single] = v {
+        return usize::from(*single > nalgebra::convert(0.5));
+    }
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
 }

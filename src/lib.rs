@@ -58,9 +58,9 @@
 //!
 //! ```
 //! use std::ops::ControlFlow;
-//! use nalgebra::DMatrix;
+//! use neuralnet::nalgebra::DMatrix;
+//! use neuralnet::rand::{SeedableRng, rngs::StdRng};
 //! use neuralnet::{CrossEntropy, Dataset, Init, Network, Sgd};
-//! use rand::{SeedableRng, rngs::StdRng};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let x = DMatrix::from_column_slice(2, 4, &[0., 0., 0., 1., 1., 0., 1., 1.]);
 //! let y = DMatrix::from_column_slice(1, 4, &[0., 1., 1., 0.]);
@@ -79,13 +79,30 @@
 //!
 //! # Crate layout
 //!
-//! The core items are at the crate root; the MNIST data set and its IDX
-//! files are in the [`mnist`] module ([`mnist::Mnist::load`],
-//! [`mnist::read_images`]), and the [`tutorial`] is documentation only.
-//! Scalars are [`Real`] (`f32` or `f64`); errors are one enum, [`Error`].
-//! Trained networks are kept with [`Network::save`] and [`Network::load`]
-//! ([`Network::save_with_record`] and [`SavedNetwork::load`](model::SavedNetwork::load) keep how they
-//! were trained too).
+//! The core items are at the crate root: [`Network`] (with [`Init`]),
+//! [`Dataset`], [`Sgd`] (with [`Monitor`] and [`EpochReport`]), what
+//! evaluation and backpropagation return ([`Evaluation`],
+//! [`ConfusionMatrix`], [`Gradient`]), the [`Cost`] trait and its costs, the
+//! lecture's [`Perceptron`], [`SigmoidNeuron`] and [`Neuron`], the one
+//! error enum [`Error`] and the scalar trait [`Real`] (`f32` or `f64`).
+//! The rest is in modules:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`mnist`] | the MNIST data set and its IDX files ([`mnist::Mnist::load`], [`mnist::read_images`]) |
+//! | [`model`] | saved networks: [`Network::save`], [`Network::load`], and [`model::SavedNetwork`] with its [`model::TrainingRecord`] |
+//! | [`activation`] | σ and σ′ as functions |
+//! | [`neuron`] | single neurons and networks of perceptrons ([`neuron::BitAdder`]) |
+//! | [`threads`] | how many cores evaluation and large kernel calls may use |
+//! | [`tutorial`] | the lecture step by step, documentation only |
+//!
+//! [`nalgebra`] and [`rand`] are re-exported, so `cargo add neuralnet` is
+//! the only dependency a program needs.
+//!
+//! Inside, data flows one way: the scalars, kernels and activations at the
+//! bottom; the data set and the costs above them; the network (its
+//! feedforward, backpropagation and evaluation) above those; training by
+//! SGD on top; the examples use only the public API.
 //!
 //! # Speed
 //!

@@ -16,6 +16,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::aligned::Aligned;
+pub(crate) use crate::dataset::class_of;
 use crate::threads;
 use crate::{Cost, Dataset, Error, Real, Result};
 
@@ -564,21 +565,6 @@ impl<T: Real> Network<T> {
 const EVAL_CHUNK: usize = 256;
 
 pub(crate) use crate::scalar::to_f64;
-
-/// The class an output (or a target) stands for: the index of its largest
-/// entry (the first on a tie) or, for a single value, whether it is above ½.
-pub(crate) fn class_of<T: Real>(v: &[T]) -> usize {
-    if let [single] = v {
-        return usize::from(*single > nalgebra::convert(0.5));
-    }
-    let mut best = 0;
-    for (i, &x) in v.iter().enumerate() {
-        if x > v[best] {
-            best = i;
-        }
-    }
-    best
-}
 
 #[cfg(test)]
 mod tests {
