@@ -247,6 +247,42 @@ pub enum Error {
         attempts: Vec<String>,
     },
 
+    /// A path holds something other than a regular file (a directory, a
+    /// FIFO, a device node, a socket), which this crate neither reads as a
+    /// file nor replaces.
+    #[error(
+        "{path} is a {kind}, not a regular file: neuralnet only reads and replaces regular files; choose another path"
+    )]
+    NotAFile {
+        /// The path (after following symbolic links).
+        path: PathBuf,
+        /// What is there (`"directory"`, `"FIFO (named pipe)"`, `"character device"`, ...).
+        kind: &'static str,
+    },
+
+    /// A symbolic link points to nothing.
+    #[error(
+        "{path} is a symbolic link to {target}, which does not exist; point the link at a file, or remove it"
+    )]
+    DanglingSymlink {
+        /// The path given.
+        path: PathBuf,
+        /// Where the link (or the last link of a chain) points.
+        target: PathBuf,
+    },
+
+    /// Another writer holds the advisory lock on a file (see
+    /// [`FileLock`](crate::FileLock)).
+    #[error(
+        "{path} is being written by another process (it holds the lock {lock_path}): is another run saving to the same file? Wait for it to end, or choose another path"
+    )]
+    Locked {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The lock file.
+        lock_path: PathBuf,
+    },
+
     /// An I/O error while reading or writing a file.
     #[error("{path}: {source}")]
     File {

@@ -121,6 +121,7 @@ pub use activation::{sigmoid, sigmoid_prime};
 pub use cost::{Cost, CostKind, CrossEntropy, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
+pub use fs::{FileLock, check_writable, regular_file_exists};
 pub use kernels::{num_threads, set_num_threads};
 pub use model_file::{ModelFormat, SavedNetwork, TrainingRecord};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};

@@ -8,7 +8,11 @@
 //! Saving writes a temporary file in the target's directory, flushes and
 //! syncs it to disk, then renames it over the target (and syncs the
 //! directory). A crash or an error part-way leaves the previous file as it
-//! was, and the temporary file is removed.
+//! was, and the temporary file is removed. Only a regular file (or a
+//! symbolic link to one, whose target is replaced) is ever written over; see
+//! [`check_writable`](crate::check_writable) to check a path before a long
+//! run and [`FileLock`](crate::FileLock) to keep two runs from writing the
+//! same file.
 
 use std::fs;
 use std::path::Path;

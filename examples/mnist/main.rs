@@ -561,7 +561,10 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     // One epoch at a time, each with its own shuffling RNG (see the module docs).
     let mut reports = Vec::new();
     for epoch in done + 1..=sgd.epochs() {
-        let one = sgd.clone().with_starting_epoch(epoch - 1).with_epochs(epoch);
+        let one = sgd
+            .clone()
+            .with_starting_epoch(epoch - 1)
+            .with_epochs(epoch);
         let mut rng = epoch_rng(args.seed, epoch);
         reports.extend(one.train_with(
             &mut net,
@@ -578,7 +581,10 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     let wall = progress.started.elapsed();
 
     let training_time: Duration = reports.iter().map(|r| r.training_time).sum();
-    let mut times: Vec<f64> = reports.iter().map(|r| r.training_time.as_secs_f64()).collect();
+    let mut times: Vec<f64> = reports
+        .iter()
+        .map(|r| r.training_time.as_secs_f64())
+        .collect();
     times.sort_by(f64::total_cmp);
     let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
     let test = net.evaluate(&data.test, cost)?;

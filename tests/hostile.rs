@@ -1,0 +1,230 @@
+//! Hostile inputs and unlucky moments (issue 14): files that are not ours,
+//! memory bounded by what the input is worth, runs that never end or lie.
+//!
+//! Device nodes, FIFOs and symbolic links are made inside a temporary
+//! directory of the test; nothing here points at a real path under /dev.
+#![cfg(unix)]
+
+use std::os::unix::fs::{FileTypeExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use neuralnet::{Error, FileLock, Init, Network, check_writable, regular_file_exists};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("hostile")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn net(sizes: &[usize]) -> Network<f32> {
+    Network::new(sizes, Init::StandardNormal, &mut StdRng::seed_from_u64(1)).unwrap()
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn run(cmd: &str, args: &[&std::ffi::OsStr]) {
+    let status = Command::new(cmd).args(args).status().unwrap();
+    assert!(status.success(), "{cmd} {args:?}");
+}
+
+/// A FIFO at `dir/name`.
+fn fifo(dir: &Path, name: &str) -> PathBuf {
+    let p = dir.join(name);
+    run("mkfifo", &[p.as_os_str()]);
+    p
+}
+
+/// A character device at `dir/name` with the numbers of /dev/zero (1, 5):
+/// made by the test in its own directory (the tests run as root).
+fn char_device(dir: &Path, name: &str) -> PathBuf {
+    let p = dir.join(name);
+    run(
+        "mknod",
+        &[p.as_os_str(), "c".as_ref(), "1".as_ref(), "5".as_ref()],
+    );
+    p
+}
+
+fn is_char_device(p: &Path) -> bool {
+    std::fs::symlink_metadata(p)
+        .unwrap()
+        .file_type()
+        .is_char_device()
+}
+
+#[test]
+fn saving_refuses_devices_fifos_and_directories() {
+    let dir = temp_dir("save-special");
+    let device = char_device(&dir, "zero");
+    let pipe = fifo(&dir, "pipe.nnet");
+    let folder = dir.join("folder.json");
+    std::fs::create_dir(&folder).unwrap();
+    let n = net(&[3, 2]);
+    for (path, kind) in [
+        (&device, "character device"),
+        (&pipe, "FIFO (named pipe)"),
+        (&folder, "directory"),
+    ] {
+        let err = n.save(path).unwrap_err();
+        assert!(
+            matches!(&err, Error::NotAFile { kind: k, .. } if *k == kind),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        // A link to it is refused the same way.
+        let link = dir.join("link");
+        symlink(path, &link).unwrap();
+        assert!(matches!(n.save(&link), Err(Error::NotAFile { .. })));
+        std::fs::remove_file(&link).unwrap();
+    }
+    assert!(is_char_device(&device), "the device node is still one");
+    assert!(
+        std::fs::symlink_metadata(&pipe)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(folder.is_dir());
+    assert_eq!(listing(&dir), ["folder.json", "pipe.nnet", "zero"]);
+}
+
+#[test]
+fn saving_through_a_symlink_replaces_its_target_and_keeps_the_link() {
+    let dir = temp_dir("save-symlink");
+    std::fs::create_dir(dir.join("real")).unwrap();
+    let target = dir.join("real/net.nnet");
+    std::fs::write(&target, b"old").unwrap();
+    // A relative link, resolved from the link's own directory, through a
+    // second link.
+    symlink("real/net.nnet", dir.join("first")).unwrap();
+    symlink("first", dir.join("latest.nnet")).unwrap();
+    let n = net(&[3, 2]);
+    n.save(dir.join("latest.nnet")).unwrap();
+    for link in ["latest.nnet", "first"] {
+        assert!(
+            std::fs::symlink_metadata(dir.join(link))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+    assert_eq!(Network::<f32>::load(&target).unwrap(), n);
+    assert_eq!(Network::<f32>::load(dir.join("latest.nnet")).unwrap(), n);
+    assert_eq!(listing(&dir.join("real")), ["net.nnet"]);
+
+    // A link to nothing is refused, and nothing is created.
+    symlink("missing/net.nnet", dir.join("dangling.nnet")).unwrap();
+    let err = n.save(dir.join("dangling.nnet")).unwrap_err();
+    assert!(matches!(err, Error::DanglingSymlink { .. }), "{err}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!dir.join("missing").exists());
+}
+
+#[test]
+fn stale_temporaries_of_dead_processes_are_cleaned_and_no_others() {
+    let dir = temp_dir("stale");
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let me = std::process::id();
+    let stale = format!(".net.nnet.neuralnet-tmp.{dead}.3");
+    let ours = format!(".net.nnet.neuralnet-tmp.{me}.999999");
+    let live_other = ".net.nnet.neuralnet-tmp.1.0".to_string(); // pid 1 runs
+    let foreign = format!(".net.nnet.tmp-{dead}-3");
+    let other_file = format!(".other.nnet.neuralnet-tmp.{dead}.3");
+    for name in [&stale, &ours, &live_other, &foreign, &other_file] {
+        std::fs::write(dir.join(name), b"partial").unwrap();
+    }
+    net(&[3, 2]).save(dir.join("net.nnet")).unwrap();
+    let mut expected = vec![
+        ours.clone(),
+        live_other.clone(),
+        foreign.clone(),
+        other_file.clone(),
+        "net.nnet".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(listing(&dir), expected);
+}
+
+#[test]
+fn a_second_writer_is_refused_by_the_lock() {
+    let dir = temp_dir("lock");
+    let path = dir.join("checkpoint.nnet");
+    let lock = FileLock::for_path(&path).unwrap();
+    assert_eq!(lock.lock_path(), dir.join("checkpoint.nnet.lock"));
+    let err = FileLock::for_path(&path).unwrap_err();
+    assert!(matches!(&err, Error::Locked { .. }), "{err}");
+    assert!(err.to_string().contains("another process"), "{err}");
+    // Another process is refused too (flock(1) uses the same locks as std).
+    let lock_path = lock.lock_path().to_owned();
+    let child = |cmd: &str| {
+        Command::new("flock")
+            .args(["-n".as_ref(), lock_path.as_os_str(), cmd.as_ref()])
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(!child("true"), "a child process must not get the lock");
+    drop(lock);
+    assert!(child("true"), "released on drop");
+    let _again = FileLock::for_path(&path).unwrap();
+    // Locking does not create the file itself.
+    assert_eq!(listing(&dir), ["checkpoint.nnet.lock"]);
+}
+
+#[test]
+fn output_paths_are_checked_before_a_run() {
+    let dir = temp_dir("check-writable");
+    check_writable(dir.join("net.nnet")).unwrap();
+    std::fs::write(dir.join("old.nnet"), b"x").unwrap();
+    check_writable(dir.join("old.nnet")).unwrap();
+    assert_eq!(std::fs::read(dir.join("old.nnet")).unwrap(), b"x");
+
+    let err = check_writable(dir.join("no-such-folder/net.nnet")).unwrap_err();
+    assert!(
+        matches!(&err, Error::File { path, .. } if path.ends_with("no-such-folder")),
+        "{err}"
+    );
+    std::fs::write(dir.join("plain"), b"").unwrap();
+    assert!(matches!(
+        check_writable(dir.join("plain/net.nnet")),
+        Err(Error::File { .. })
+    ));
+    assert!(matches!(check_writable(&dir), Err(Error::NotAFile { .. })));
+    let pipe = fifo(&dir, "pipe");
+    assert!(matches!(check_writable(&pipe), Err(Error::NotAFile { .. })));
+    symlink("nowhere", dir.join("dangling")).unwrap();
+    assert!(matches!(
+        check_writable(dir.join("dangling")),
+        Err(Error::DanglingSymlink { .. })
+    ));
+    assert_eq!(listing(&dir), ["dangling", "old.nnet", "pipe", "plain"]);
+}
+
+#[test]
+fn resuming_tells_a_missing_file_from_a_dangling_link() {
+    let dir = temp_dir("exists");
+    assert!(!regular_file_exists(dir.join("none.nnet")).unwrap());
+    net(&[3, 2]).save(dir.join("net.nnet")).unwrap();
+    assert!(regular_file_exists(dir.join("net.nnet")).unwrap());
+    symlink("net.nnet", dir.join("good")).unwrap();
+    assert!(regular_file_exists(dir.join("good")).unwrap());
+    symlink("gone.nnet", dir.join("latest.nnet")).unwrap();
+    let err = regular_file_exists(dir.join("latest.nnet")).unwrap_err();
+    assert!(matches!(err, Error::DanglingSymlink { .. }), "{err}");
+}
