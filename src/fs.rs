@@ -478,10 +478,10 @@ mod tests {
         write_atomically(&path, |w| w.write_all(&new)).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), new);
         assert_eq!(listing(&dir), ["file"]);
-        // A path without a file name is refused.
+        // A path without a file name (a directory) is refused.
         assert!(matches!(
             write_atomically(dir.join(".."), |w| w.write_all(b"x")),
-            Err(Error::File { .. })
+            Err(Error::NotAFile { .. })
         ));
         let _ = std::fs::remove_dir_all(&dir);
     }
