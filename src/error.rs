@@ -283,6 +283,31 @@ pub enum Error {
         lock_path: PathBuf,
     },
 
+    /// Memory for a network, its training workspace or a data set could not
+    /// be allocated.
+    #[error(
+        "cannot allocate {bytes} bytes for {what}: more than this machine can give; use smaller layers, a smaller mini-batch or less data"
+    )]
+    Allocation {
+        /// What the memory was for (`"the weights"`, `"the training workspace"`).
+        what: &'static str,
+        /// How many bytes were asked for.
+        bytes: u128,
+    },
+
+    /// Data would take more memory than this crate's documented limit.
+    #[error(
+        "{what} would take {bytes} bytes, more than the limit of {limit}; use fewer examples at a time"
+    )]
+    DataTooLarge {
+        /// What was to be built.
+        what: String,
+        /// The bytes it would take.
+        bytes: u128,
+        /// The limit ([`mnist::MAX_MATRIX_BYTES`](crate::mnist::MAX_MATRIX_BYTES)).
+        limit: u64,
+    },
+
     /// An I/O error while reading or writing a file.
     #[error("{path}: {source}")]
     File {

@@ -311,22 +311,17 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, u64)> {
     Ok((file, meta.len()))
 }
 
-/// Appends at most `limit` bytes of `reader` to `buf`, then `Ok(false)` if
-/// more would follow; memory grows only with what is actually read.
+/// Appends at most `limit` bytes of `reader` to `buf`; `Ok(true)` if that
+/// was all of it, `Ok(false)` if more followed (one more byte is then in
+/// `buf`). Memory grows only with what is actually read.
 pub(crate) fn read_at_most(
     reader: &mut impl Read,
     limit: u64,
     buf: &mut Vec<u8>,
 ) -> io::Result<bool> {
-    reader.take(limit).read_to_end(buf)?;
-    let mut one = [0u8; 1];
-    loop {
-        match reader.read(&mut one) {
-            Ok(n) => return Ok(n == 0),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let before = buf.len() as u64;
+    reader.take(limit.saturating_add(1)).read_to_end(buf)?;
+    Ok(buf.len() as u64 - before <= limit)
 }
 
 /// An advisory lock that keeps a second process (or a second handle in

@@ -14,7 +14,6 @@
 //! run and [`FileLock`](crate::FileLock) to keep two runs from writing the
 //! same file.
 
-use std::fs;
 use std::path::Path;
 
 use nalgebra::DVector;
@@ -93,6 +92,13 @@ impl ModelFormat {
     /// of another version is refused with [`Error::UnsupportedVersion`].
     pub const VERSION: u32 = 1;
 
+    /// The largest JSON model file [`SavedNetwork::load`] reads: 256 MiB
+    /// (about 13 million parameters; the lecture's 784-30-10 network takes
+    /// about 0.5 MB). Parsing JSON costs up to about 9 times the file's
+    /// size in memory, so a larger file is refused before it is read; use
+    /// the binary format for larger networks.
+    pub const MAX_JSON_BYTES: u64 = 256 << 20;
+
     /// JSON for a path ending in `.json` (with the `serde` feature), binary
     /// otherwise.
     pub fn for_path(path: &Path) -> Self {
@@ -126,17 +132,25 @@ impl<T: Real> SavedNetwork<T> {
     /// [`TrainingRecord::default`].
     ///
     /// # Errors
-    /// [`Error::File`] if the file cannot be read; [`Error::ModelFormat`]
-    /// (also for a cost or initialisation this version does not know),
-    /// [`Error::UnsupportedVersion`], [`Error::ScalarMismatch`],
-    /// [`Error::InvalidLayers`], [`Error::ShapeMismatch`] or
-    /// [`Error::NonFinite`] if its content is not a valid network of `T`.
+    /// [`Error::File`] if the file cannot be read; [`Error::NotAFile`] or
+    /// [`Error::DanglingSymlink`] if `path` is not a regular file;
+    /// [`Error::ModelFormat`] naming the file if its content is not a valid
+    /// network (corrupted, truncated, too large, layer sizes or shapes that
+    /// do not fit, a NaN or infinite parameter, a cost or initialisation
+    /// this version does not know); [`Error::UnsupportedVersion`] or
+    /// [`Error::ScalarMismatch`] for a valid file that this version or `T`
+    /// cannot take.
+    ///
+    /// Only a regular file (or a symbolic link to one) is read: a FIFO or a
+    /// device is refused before it is opened, with [`Error::NotAFile`], so
+    /// loading never waits on a pipe or reads on forever. Memory is bounded
+    /// by what the file is worth: a binary file is read up to the size its
+    /// header implies (a larger one is refused), a JSON file up to
+    /// [`ModelFormat::MAX_JSON_BYTES`], and anything else after its first
+    /// bytes.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = fs::read(path).map_err(|source| Error::File {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = read_model_file(path)?;
         decode(&bytes, &path.display().to_string())
     }
 
@@ -264,8 +278,132 @@ impl<T: Real> Network<T> {
     }
 }
 
+/// The most bytes read of a file that claims to be binary but whose
+/// header this version cannot size (another version): enough to check its
+/// checksum, so that a corrupted version field is reported as corruption.
+const MAX_UNSIZED_BYTES: u64 = 1 << 30;
+
+/// The bytes of the model file at `path`, read no further than its format
+/// allows (see [`SavedNetwork::load`]).
+fn read_model_file(path: &Path) -> Result<Vec<u8>> {
+    use crate::fs::{open_regular, read_at_most};
+    use std::io::Read;
+
+    let (mut file, len) = open_regular(path)?;
+    let io = |source| Error::File {
+        path: path.to_owned(),
+        source,
+    };
+    let too_large = |what: String| Error::ModelFormat {
+        source_name: path.display().to_string(),
+        reason: what,
+    };
+    // The fixed start of the binary header: magic, version, scalar size,
+    // number of layers; for JSON, its first bytes.
+    let mut bytes = Vec::new();
+    (&mut file).take(17).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.starts_with(MAGIC) && bytes.len() == 17 {
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != ModelFormat::VERSION {
+            if !read_at_most(&mut file, MAX_UNSIZED_BYTES, &mut bytes).map_err(io)? {
+                return Err(Error::UnsupportedVersion {
+                    source_name: path.display().to_string(),
+                    found: version,
+                    supported: ModelFormat::VERSION,
+                });
+            }
+            return Ok(bytes);
+        }
+        // The layer sizes and the record: `take` grows the buffer only with
+        // what the file really holds, whatever the count claims.
+        let layers = u64::from(u32::from_le_bytes(
+            bytes[13..17].try_into().expect("4 bytes"),
+        ));
+        if 4 * layers > len {
+            return Err(too_large(format!(
+                "{layers} layers claimed in a file of {len} bytes"
+            )));
+        }
+        (&mut file)
+            .take(4 * layers + RECORD_BYTES as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let Some(total) = binary_len(&bytes) else {
+            // A header that says nothing sane: `decode` says what is wrong.
+            return Ok(bytes);
+        };
+        if total != len {
+            return Err(too_large(format!(
+                "its header describes a file of {total} bytes, but it has {len}; the file is truncated or corrupted"
+            )));
+        }
+        let rest = total.saturating_sub(bytes.len() as u64);
+        bytes
+            .try_reserve_exact(usize::try_from(rest).unwrap_or(usize::MAX))
+            .map_err(|_| too_large(format!("{total} bytes do not fit in memory")))?;
+        if !read_at_most(&mut file, rest, &mut bytes).map_err(io)? {
+            return Err(too_large(format!(
+                "more bytes than the {total} its header describes (is it being written?)"
+            )));
+        }
+        return Ok(bytes);
+    }
+    if bytes.starts_with(MAGIC) {
+        return Ok(bytes); // truncated header
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Ok(bytes); // not a model file: `decode` says so
+    }
+    let max = if cfg!(feature = "serde") {
+        ModelFormat::MAX_JSON_BYTES
+    } else {
+        0
+    };
+    if len > max || !read_at_most(&mut file, max - bytes.len() as u64, &mut bytes).map_err(io)? {
+        return Err(too_large(format!(
+            "a JSON model file of more than {max} bytes (ModelFormat::MAX_JSON_BYTES): too large to parse; save large networks in the binary format"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The size of a binary model file from its header (magic to record), or
+/// `None` if the header is incomplete or describes no valid network.
+fn binary_len(header: &[u8]) -> Option<u64> {
+    let mut r = Reader {
+        bytes: header,
+        pos: 12,
+    };
+    let scalar = u64::from(r.u8()?);
+    let layers = r.u32()? as usize;
+    let sizes = (0..layers)
+        .map(|_| r.u32().map(|n| n as usize))
+        .collect::<Option<Vec<usize>>>()?;
+    r.take(RECORD_BYTES)?;
+    let params = crate::network::check_sizes(&sizes).ok()? as u64;
+    params
+        .checked_mul(scalar)?
+        .checked_add(header.len() as u64)?
+        .checked_add(8)
+}
+
 /// Reads a model file in either format; `name` names it in errors.
+///
+/// Errors about the content that do not name a file (layer sizes, shapes,
+/// non-finite values) become [`Error::ModelFormat`] naming it.
 fn decode<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
+    decode_unnamed(bytes, name).map_err(|e| match e {
+        e @ (Error::InvalidLayers { .. }
+        | Error::ShapeMismatch { .. }
+        | Error::NonFinite { .. }) => Error::ModelFormat {
+            source_name: name.into(),
+            reason: e.to_string(),
+        },
+        e => e,
+    })
+}
+
+fn decode_unnamed<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     if bytes.starts_with(MAGIC) {
         return from_binary(bytes, name);
     }
@@ -339,6 +477,17 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     };
     let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
     if version != ModelFormat::VERSION {
+        // Every version ends with the checksum of all before it: a version
+        // field that breaks it was corrupted, not written by a newer crate.
+        let sealed = bytes.len() >= 8 && {
+            let end = bytes.len() - 8;
+            fnv1a(&bytes[..end]) == u64::from_le_bytes(bytes[end..].try_into().expect("8 bytes"))
+        };
+        if !sealed {
+            return Err(bad(format!(
+                "checksum mismatch: the file is corrupted (its version field reads {version})"
+            )));
+        }
         return Err(Error::UnsupportedVersion {
             source_name: name.into(),
             found: version,
@@ -642,6 +791,9 @@ fn encode_record(r: &TrainingRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0u8; 5]); // reserved, keeps the record at 56 bytes
 }
 
+/// Bytes of the training record in the binary format.
+const RECORD_BYTES: usize = 56;
+
 /// The record, or `None` if the bytes end first; inside, an error message
 /// for a cost or initialisation code this version does not know.
 fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, String>> {
@@ -654,7 +806,7 @@ fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, S
     let epochs_completed = r.u64()?;
     let has_seed = r.u8()?;
     let seed = r.u64()?;
-    r.take(5)?;
+    r.take(RECORD_BYTES - 51)?;
     let codes = cost_from_code(cost).and_then(|cost| Ok((cost, init_from_code(init)?)));
     Some(codes.map(|(cost, init)| TrainingRecord {
         cost,

@@ -258,7 +258,7 @@ impl Sgd {
         let n_t: T = nalgebra::convert(n as f64);
         let decay = T::one() - eta * lambda / n_t;
 
-        let mut ws = Workspace::new(net.sizes(), m);
+        let mut ws = Workspace::new(net.sizes(), m)?;
         let mut order: Vec<usize> = (0..n).collect();
         // Reports grow as epochs run: "train until a Monitor stops it" is
         // `with_epochs(usize::MAX)`, and nothing is reserved for it.

@@ -228,3 +228,112 @@ fn resuming_tells_a_missing_file_from_a_dangling_link() {
     let err = regular_file_exists(dir.join("latest.nnet")).unwrap_err();
     assert!(matches!(err, Error::DanglingSymlink { .. }), "{err}");
 }
+
+/// Runs `f` on another thread and fails if it has not returned within a
+/// minute: the attacks below used to block (a FIFO) or read forever.
+fn without_hanging<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(f()));
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("blocked: reading a FIFO or a device never ends")
+}
+
+#[test]
+fn loading_refuses_fifos_and_devices_before_reading() {
+    let dir = temp_dir("load-special");
+    let pipe = fifo(&dir, "pipe.nnet");
+    let zero = char_device(&dir, "zero.nnet");
+    symlink("zero.nnet", dir.join("link.json")).unwrap();
+    for (path, kind) in [
+        (pipe, "FIFO (named pipe)"),
+        (zero.clone(), "character device"),
+        (dir.join("link.json"), "character device"),
+        (dir.clone(), "directory"),
+    ] {
+        let shown = path.display().to_string();
+        let err = without_hanging(move || Network::<f32>::load(&path).unwrap_err());
+        assert!(
+            matches!(&err, Error::NotAFile { kind: k, .. } if *k == kind),
+            "{shown}: {err}"
+        );
+    }
+    assert!(is_char_device(&zero));
+    symlink("gone.nnet", dir.join("latest.nnet")).unwrap();
+    let err = Network::<f32>::load(dir.join("latest.nnet")).unwrap_err();
+    assert!(matches!(err, Error::DanglingSymlink { .. }), "{err}");
+}
+
+#[test]
+fn converted_images_are_bounded() {
+    use neuralnet::mnist::{Images, MAX_MATRIX_BYTES};
+    // 300 million one-pixel images: 300 MB of bytes (calloc'd, untouched),
+    // 2.4 GB as f64, 1.2 GB as f32.
+    let images = Images {
+        count: 300_000_000,
+        rows: 1,
+        cols: 1,
+        pixels: vec![0; 300_000_000],
+    };
+    let err = images.to_matrix::<f64>(0, images.count).unwrap_err();
+    assert!(
+        matches!(&err, Error::DataTooLarge { bytes: 2_400_000_000, limit, .. } if *limit == MAX_MATRIX_BYTES),
+        "{err}"
+    );
+    // A range within the limit converts.
+    assert_eq!(images.to_matrix::<f32>(0, 1000).unwrap().ncols(), 1000);
+    // Public fields that disagree are an error, not a panic.
+    let lying = Images {
+        count: 10,
+        rows: 28,
+        cols: 28,
+        pixels: vec![0; 784],
+    };
+    assert!(matches!(
+        lying.to_matrix::<f32>(0, 2),
+        Err(Error::InvalidConfig { .. })
+    ));
+}
+
+#[test]
+fn training_until_a_monitor_stops_it() {
+    use std::ops::ControlFlow;
+    let x = nalgebra::DMatrix::from_column_slice(2, 4, &[0., 0., 0., 1., 1., 0., 1., 1.]);
+    let y = nalgebra::DMatrix::from_column_slice(1, 4, &[0., 1., 1., 0.]);
+    let data = neuralnet::Dataset::new(x, y).unwrap();
+    let mut net = net(&[2, 3, 1]);
+    let mut rng = StdRng::seed_from_u64(2);
+    let reports = neuralnet::Sgd::new()
+        .with_epochs(usize::MAX)
+        .train(
+            &mut net,
+            &data,
+            Some(&data),
+            &neuralnet::Quadratic,
+            &mut rng,
+            |r, _| {
+                if r.epoch == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+        .unwrap();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(reports[2].epochs, usize::MAX);
+    // A run that starts after the last epoch there can be trains nothing,
+    // rather than wrapping around to epoch 0.
+    let reports = neuralnet::Sgd::new()
+        .with_epochs(usize::MAX)
+        .with_starting_epoch(usize::MAX)
+        .train(
+            &mut net,
+            &data,
+            None,
+            &neuralnet::Quadratic,
+            &mut rng,
+            |_, _| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert!(reports.is_empty());
+}

@@ -15,7 +15,7 @@ use nalgebra::{DMatrix, DMatrixView, DVector, Dyn};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::aligned::Aligned;
+use crate::aligned::{Aligned, try_vec};
 use crate::{Cost, Dataset, Error, Real, Result};
 
 pub use evaluation::{ConfusionMatrix, Evaluation};
@@ -166,7 +166,8 @@ impl<T: Real> Network<T> {
     ///
     /// # Errors
     /// [`Error::InvalidLayers`] if there are fewer than two layers or a layer
-    /// has no neurons.
+    /// has no neurons; [`Error::Allocation`] if the weights do not fit in
+    /// memory (say `[784, 100_000_000, 10]`).
     pub fn new<R: Rng + ?Sized>(sizes: &[usize], init: Init, rng: &mut R) -> Result<Self> {
         check_sizes(sizes)?;
         let mut normal = || -> T { nalgebra::convert::<f64, T>(StandardNormal.sample(rng)) };
@@ -179,14 +180,16 @@ impl<T: Real> Network<T> {
                 Init::ScaledNormal => T::one() / nalgebra::convert::<f64, T>(n_in as f64).sqrt(),
             };
             // Drawn in the lecture's order (row j, then column k of wˡ), stored neuron-major.
-            let mut wl = Aligned::zeroed(n_in * n_out);
+            let mut wl = Aligned::try_zeroed(n_in * n_out, "the weights")?;
             for j in 0..n_out {
                 for k in 0..n_in {
                     wl[j * n_in + k] = normal() * scale;
                 }
             }
             w.push(wl);
-            b.push(DVector::from_fn(n_out, |_, _| normal()));
+            let mut bl = try_vec(n_out, "the biases")?;
+            bl.iter_mut().for_each(|v| *v = normal());
+            b.push(DVector::from_vec(bl));
         }
         Ok(Network {
             sizes: sizes.to_vec(),
@@ -202,7 +205,8 @@ impl<T: Real> Network<T> {
     /// # Errors
     /// [`Error::InvalidLayers`] if there are no layers, a layer is empty, or
     /// the two lists differ in length; [`Error::ShapeMismatch`] if a matrix
-    /// does not chain with its neighbours or a bias vector does not fit.
+    /// does not chain with its neighbours or a bias vector does not fit;
+    /// [`Error::Allocation`] if the network's own copy does not fit in memory.
     pub fn from_parameters(weights: Vec<DMatrix<T>>, biases: Vec<DVector<T>>) -> Result<Self> {
         let mut sizes: Vec<usize> = weights.first().map(|w| w.ncols()).into_iter().collect();
         sizes.extend(weights.iter().map(|w| w.nrows()));
@@ -231,12 +235,21 @@ impl<T: Real> Network<T> {
                 });
             }
         }
+        let mut w = Vec::with_capacity(weights.len());
+        for wl in &weights {
+            // Neuron-major: row j of wˡ becomes contiguous.
+            let (n_out, n_in) = wl.shape();
+            let mut stored = Aligned::try_zeroed(n_in * n_out, "the weights")?;
+            for j in 0..n_out {
+                for k in 0..n_in {
+                    stored[j * n_in + k] = wl[(j, k)];
+                }
+            }
+            w.push(stored);
+        }
         Ok(Network {
             sizes,
-            w: weights
-                .iter()
-                .map(|w| Aligned::from_slice(w.transpose().as_slice()))
-                .collect(),
+            w,
             b: biases,
         })
     }
@@ -359,7 +372,7 @@ impl<T: Real> Network<T> {
     /// [`Error::InputSize`] if `x` does not have one value per input neuron.
     pub fn feedforward(&self, x: &DVector<T>) -> Result<DVector<T>> {
         self.check_inputs(x.len())?;
-        let mut ws = Workspace::new(&self.sizes, 1);
+        let mut ws = Workspace::new(&self.sizes, 1)?;
         Ok(DVector::from_column_slice(ws.feedforward(
             self,
             x.as_slice(),
@@ -380,7 +393,7 @@ impl<T: Real> Network<T> {
         if m == 0 {
             return Ok(DMatrix::zeros(self.output_size(), 0));
         }
-        let mut ws = Workspace::new(&self.sizes, m);
+        let mut ws = Workspace::new(&self.sizes, m)?;
         let out = ws.feedforward(self, x.as_slice(), m);
         Ok(DMatrix::from_column_slice(self.output_size(), m, out))
     }
@@ -412,11 +425,17 @@ impl<T: Real> Network<T> {
         let mut out = vec![0; n];
         let parts = self.split_for_threads(n);
         let x = x.as_slice();
+        let failed = std::sync::Mutex::new(None);
         for_each_part(&mut out, &parts, |range, out| {
-            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
-            ws.classify(self, x, range, out);
+            match Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1))) {
+                Ok(mut ws) => ws.classify(self, x, range, out),
+                Err(e) => *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e),
+            }
         });
-        Ok(out)
+        match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
     /// Backpropagation over a mini-batch: the gradient of the batch's average
@@ -461,7 +480,7 @@ impl<T: Real> Network<T> {
         if m == 0 {
             return Err(Error::EmptyData { what: "mini-batch" });
         }
-        let mut ws = Workspace::new(&self.sizes, m);
+        let mut ws = Workspace::new(&self.sizes, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);
         let mut sink = GradientSink::new(self, m);
@@ -489,12 +508,16 @@ impl<T: Real> Network<T> {
         let n = data.len();
         let parts = self.split_for_threads(n);
         let tallies = map_parts(&parts, |range| {
-            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
-            ws.tally(self, data, range, cost)
+            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)))?;
+            Ok(ws.tally(self, data, range, cost))
         });
-        let (correct, total_cost) = tallies
-            .into_iter()
-            .fold((0, 0.0), |(c, s), (pc, ps)| (c + pc, s + ps));
+        let (correct, total_cost) =
+            tallies
+                .into_iter()
+                .try_fold((0, 0.0), |(c, s), t: Result<(usize, f64)>| {
+                    let (pc, ps) = t?;
+                    Ok::<_, Error>((c + pc, s + ps))
+                })?;
         Ok(Evaluation {
             correct,
             total: n,
