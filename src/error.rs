@@ -85,7 +85,7 @@ pub enum Error {
 
     /// Training produced NaN or infinite values.
     #[error(
-        "training diverged in epoch {epoch}: {what} became NaN or infinite; try a smaller learning rate η (it was {learning_rate}). The network was restored to the end of the last good epoch"
+        "training diverged in epoch {epoch}: {what} became NaN or infinite; try a smaller learning rate η (it was {}). The network was restored to the end of the last good epoch", crate::sgd::Compact(*learning_rate)
     )]
     Diverged {
         /// The epoch (1-based) in which it happened.
@@ -306,6 +306,21 @@ pub enum Error {
         bytes: u128,
         /// The limit ([`mnist::MAX_MATRIX_BYTES`](crate::mnist::MAX_MATRIX_BYTES)).
         limit: u64,
+    },
+
+    /// An input (or target) value is NaN or infinite.
+    #[error(
+        "{what} of example {example} (column {example}), row {row}, is {value}: inputs and targets must be finite numbers"
+    )]
+    NonFiniteInput {
+        /// `"input"` or `"target"`.
+        what: &'static str,
+        /// The example: its column, from 0.
+        example: usize,
+        /// The row within the example, from 0.
+        row: usize,
+        /// The value found (NaN or ±∞, as `f64`).
+        value: f64,
     },
 
     /// An I/O error while reading or writing a file.

@@ -126,7 +126,7 @@ pub use kernels::{num_threads, set_num_threads};
 pub use model_file::{ModelFormat, SavedNetwork, TrainingRecord};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
-pub use sgd::{EpochReport, Monitor, Sgd};
+pub use sgd::{EpochReport, Monitor, Sgd, Stall};
 
 /// Floating-point type usable by this crate: `f32` or `f64`.
 ///

@@ -337,3 +337,160 @@ fn training_until_a_monitor_stops_it() {
         .unwrap();
     assert!(reports.is_empty());
 }
+
+/// XOR, and 40 examples of two classes (60% of class 0).
+fn xor() -> neuralnet::Dataset<f64> {
+    let x = nalgebra::DMatrix::from_column_slice(2, 4, &[0., 0., 0., 1., 1., 0., 1., 1.]);
+    let y = nalgebra::DMatrix::from_column_slice(1, 4, &[0., 1., 1., 0.]);
+    neuralnet::Dataset::new(x, y).unwrap()
+}
+
+#[test]
+fn a_run_that_stopped_learning_is_reported() {
+    use neuralnet::{Quadratic, Sgd};
+    use std::ops::ControlFlow;
+    let mut rng = StdRng::seed_from_u64(5);
+    // Two classes, 30 of class 0 and 10 of class 1: a constant answer
+    // scores 75%.
+    let labels: Vec<u8> = (0..40).map(|j| u8::from(j % 4 == 0)).collect();
+    // Feature 0 tells the class; the others are noise.
+    let x = nalgebra::DMatrix::from_fn(4, 40, |i, j| match i {
+        0 => f64::from(labels[j]),
+        _ => ((i * 7 + j * 13) % 10) as f64 / 10.0,
+    });
+    let data = neuralnet::Dataset::from_labels(x, &labels, 2).unwrap();
+    let train = |eta: f64, rng: &mut StdRng| {
+        let mut n = Network::<f64>::new(&[4, 8, 2], Init::StandardNormal, rng).unwrap();
+        Sgd::new()
+            .with_learning_rate(eta)
+            .with_epochs(20)
+            .train(&mut n, &data, Some(&data), &Quadratic, rng, |_, _| {
+                ControlFlow::Continue(())
+            })
+            .unwrap()
+    };
+    // η = 10⁶: the cost stays finite, the outputs saturate, nothing is learnt.
+    let reports = train(1e6, &mut rng);
+    let stall = reports[19].stalled.expect("a stalled run is reported");
+    assert_eq!(stall.data, "evaluation data");
+    assert_eq!(stall.baseline, 0.75);
+    assert!(stall.accuracy <= 0.75);
+    assert!(
+        stall.to_string().contains("smaller learning rate"),
+        "{stall}"
+    );
+    // A healthy run is not.
+    let reports = train(3.0, &mut rng);
+    assert!(
+        reports.last().unwrap().evaluation.unwrap().accuracy() > 0.75,
+        "the healthy run learns"
+    );
+    assert_eq!(reports.last().unwrap().stalled, None);
+}
+
+#[test]
+fn an_absurd_lambda_is_named_as_the_cause() {
+    use neuralnet::{Quadratic, Sgd};
+    use std::ops::ControlFlow;
+    let data = xor();
+    let mut n = Network::<f64>::new(
+        &[2, 3, 1],
+        Init::StandardNormal,
+        &mut StdRng::seed_from_u64(1),
+    )
+    .unwrap();
+    // ηλ/n = 3 · 2 / 4 > 1: the decay factor 1 − ηλ/n is negative.
+    let err = Sgd::new()
+        .with_l2_lambda(2.0)
+        .train(
+            &mut n,
+            &data,
+            None,
+            &Quadratic,
+            &mut StdRng::seed_from_u64(1),
+            |_, _| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig { name: "l2_lambda", reason } if reason.contains("1 − ηλ/n")),
+        "{err}"
+    );
+    // A huge η is printed briefly.
+    let err = Sgd::new()
+        .with_learning_rate(-1e308)
+        .validate()
+        .unwrap_err();
+    assert!(err.to_string().contains("-1e308"), "{err}");
+    assert!(err.to_string().len() < 200, "{err}");
+}
+
+#[test]
+fn empty_and_non_finite_data_are_refused() {
+    use neuralnet::{Dataset, Quadratic};
+    let n = Network::<f64>::new(
+        &[2, 3, 1],
+        Init::StandardNormal,
+        &mut StdRng::seed_from_u64(1),
+    )
+    .unwrap();
+    let empty = Dataset::new(
+        nalgebra::DMatrix::<f64>::zeros(2, 0),
+        nalgebra::DMatrix::zeros(1, 0),
+    )
+    .unwrap();
+    assert!(matches!(
+        n.evaluate(&empty, &Quadratic),
+        Err(Error::EmptyData { .. })
+    ));
+    let err = neuralnet::Sgd::new()
+        .train(
+            &mut n.clone(),
+            &xor(),
+            Some(&empty),
+            &Quadratic,
+            &mut StdRng::seed_from_u64(1),
+            |_, _| std::ops::ControlFlow::Continue(()),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::EmptyData {
+                what: "evaluation data"
+            }
+        ),
+        "{err}"
+    );
+
+    let mut x = nalgebra::DMatrix::<f64>::zeros(2, 5);
+    x[(1, 3)] = f64::NAN;
+    let err = Dataset::new(x.clone(), nalgebra::DMatrix::zeros(1, 5)).unwrap_err();
+    assert!(
+        matches!(err, Error::NonFiniteInput { what: "input", example: 3, row: 1, value } if value.is_nan()),
+        "{err}"
+    );
+    assert!(err.to_string().contains("example 3"), "{err}");
+    let mut y = nalgebra::DMatrix::<f64>::zeros(1, 5);
+    y[(0, 4)] = f64::INFINITY;
+    assert!(matches!(
+        Dataset::new(nalgebra::DMatrix::zeros(2, 5), y),
+        Err(Error::NonFiniteInput {
+            what: "target",
+            example: 4,
+            ..
+        })
+    ));
+    for result in [
+        n.predict_batch(&x).map(|_| ()),
+        n.feedforward_batch(&x).map(|_| ()),
+        n.predict(&nalgebra::DVector::from_vec(vec![0.0, f64::NEG_INFINITY]))
+            .map(|_| ()),
+        n.feedforward(&nalgebra::DVector::from_vec(vec![f64::NAN, 0.0]))
+            .map(|_| ()),
+    ] {
+        assert!(
+            matches!(result, Err(Error::NonFiniteInput { .. })),
+            "{result:?}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::aligned::{Aligned, try_vec};
+use crate::dataset::check_finite;
 use crate::{Cost, Dataset, Error, Real, Result};
 
 pub use evaluation::{ConfusionMatrix, Evaluation};
@@ -369,9 +370,11 @@ impl<T: Real> Network<T> {
     /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ).
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron;
+    /// [`Error::NonFiniteInput`] if a value is NaN or infinite.
     pub fn feedforward(&self, x: &DVector<T>) -> Result<DVector<T>> {
         self.check_inputs(x.len())?;
+        check_finite("input", x.len(), x.as_slice())?;
         let mut ws = Workspace::new(&self.sizes, 1)?;
         Ok(DVector::from_column_slice(ws.feedforward(
             self,
@@ -386,9 +389,12 @@ impl<T: Real> Network<T> {
     /// `x`: n_in × m; result: n_out × m.
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron;
+    /// [`Error::NonFiniteInput`] naming the example (column) of a NaN or
+    /// infinite value.
     pub fn feedforward_batch(&self, x: &DMatrix<T>) -> Result<DMatrix<T>> {
         self.check_inputs(x.nrows())?;
+        check_finite("input", x.nrows(), x.as_slice())?;
         let m = x.ncols();
         if m == 0 {
             return Ok(DMatrix::zeros(self.output_size(), 0));
@@ -407,7 +413,8 @@ impl<T: Real> Network<T> {
     /// [`Network::evaluate`] counts it).
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron;
+    /// [`Error::NonFiniteInput`] if a value is NaN or infinite.
     pub fn predict(&self, x: &DVector<T>) -> Result<usize> {
         Ok(class_of(self.feedforward(x)?.as_slice()))
     }
@@ -418,9 +425,12 @@ impl<T: Real> Network<T> {
     /// `x`: n_in × m; result: m answers.
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron;
+    /// [`Error::NonFiniteInput`] naming the example (column) of a NaN or
+    /// infinite value.
     pub fn predict_batch(&self, x: &DMatrix<T>) -> Result<Vec<usize>> {
         self.check_inputs(x.nrows())?;
+        check_finite("input", x.nrows(), x.as_slice())?;
         let n = x.ncols();
         let mut out = vec![0; n];
         let parts = self.split_for_threads(n);
@@ -456,7 +466,8 @@ impl<T: Real> Network<T> {
     ///
     /// # Errors
     /// [`Error::InputSize`], [`Error::TargetSize`] or [`Error::ExampleCount`]
-    /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0.
+    /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0;
+    /// [`Error::NonFiniteInput`] for a NaN or infinite value.
     pub fn backprop<C: Cost<T> + ?Sized>(
         &self,
         x: &DMatrix<T>,
@@ -480,6 +491,8 @@ impl<T: Real> Network<T> {
         if m == 0 {
             return Err(Error::EmptyData { what: "mini-batch" });
         }
+        check_finite("input", x.nrows(), x.as_slice())?;
+        check_finite("target", y.nrows(), y.as_slice())?;
         let mut ws = Workspace::new(&self.sizes, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);
@@ -502,9 +515,15 @@ impl<T: Real> Network<T> {
     ///
     /// # Errors
     /// [`Error::InputSize`] or [`Error::TargetSize`] if the data does not fit
-    /// the network.
+    /// the network; [`Error::EmptyData`] if it has no examples (there is no
+    /// accuracy of nothing). [`Dataset::new`] has already refused NaN.
     pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
         self.check_data(data)?;
+        if data.is_empty() {
+            return Err(Error::EmptyData {
+                what: "evaluation data",
+            });
+        }
         let n = data.len();
         let parts = self.split_for_threads(n);
         let tallies = map_parts(&parts, |range| {
