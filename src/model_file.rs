@@ -77,6 +77,16 @@ pub struct TrainingRecord {
 /// Weights are rows in the lecture's orientation. Values are written as
 /// `f64` decimals, which represent every `f32` exactly, so a round trip is
 /// bit-identical in both scalar types.
+///
+/// The last field, `"checksum": "fnv1a-64:<16 hex digits>"`, guards against
+/// corruption: FNV-1a (64 bits) over, little-endian, the version (`u32`),
+/// the scalar size (`u8`), the number of layers and each layer size (`u64`),
+/// the training record as the binary format encodes it (56 bytes), then
+/// per weight layer the weights row by row and the biases, each as the bit
+/// pattern of its `f64` value. A file whose checksum does not match is
+/// refused; a file without the field (written by version 0.1 of this crate,
+/// or edited by hand and the field removed) loads unchecked. The format
+/// version stays 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ModelFormat {
@@ -560,7 +570,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
 #[cfg(feature = "serde")]
 fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     let (w, b) = net.storage();
-    let file = JsonFile {
+    let mut file = JsonFile {
         format: "neuralnet".into(),
         version: ModelFormat::VERSION,
         scalar: T::NAME.into(),
@@ -578,7 +588,9 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
             .iter()
             .map(|b| b.iter().map(|v| v.elem_to_f64()).collect())
             .collect(),
+        checksum: None,
     };
+    file.checksum = Some(json_checksum(&file, ModelFormat::VERSION));
     serde_json::to_vec(&file).expect("a struct of numbers, strings and vectors serialises")
 }
 
@@ -603,6 +615,16 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     match header.version {
         Some(ModelFormat::VERSION) => {}
         Some(found) => {
+            // A version-1 file whose checksum holds for version 1: only its
+            // version field was corrupted.
+            if let Ok(file) = serde_json::from_slice::<JsonFile>(bytes)
+                && file.checksum.as_ref() == Some(&json_checksum(&file, ModelFormat::VERSION))
+            {
+                return Err(bad(format!(
+                    "the version field reads {found}, but the rest is a valid version-{} file: the file is corrupted",
+                    ModelFormat::VERSION
+                )));
+            }
             return Err(Error::UnsupportedVersion {
                 source_name: name.into(),
                 found,
@@ -627,7 +649,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         }
     }
     let file: JsonFile = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-    let sizes = file.sizes;
+    let sizes = file.sizes.clone();
     crate::network::check_sizes(&sizes)?;
     if file.weights.len() != sizes.len() - 1 || file.biases.len() != sizes.len() - 1 {
         return Err(bad(format!(
@@ -646,14 +668,17 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         .enumerate()
     {
         let (n_in, n_out) = (p[0], p[1]);
-        let cols = rows.first().map_or(n_in, Vec::len);
-        if rows.len() != n_out || rows.iter().any(|r| r.len() != cols) || cols != n_in {
-            return Err(Error::ShapeMismatch {
-                layer,
-                what: "weights",
-                expected: (n_out, n_in),
-                got: (rows.len(), cols),
-            });
+        if rows.len() != n_out {
+            return Err(bad(format!(
+                "layer {layer}: {} rows of weights, but sizes {sizes:?} give it {n_out} neurons (one row each)",
+                rows.len()
+            )));
+        }
+        if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != n_in) {
+            return Err(bad(format!(
+                "layer {layer}: weight row {i} has {} values, but sizes {sizes:?} give it {n_in} inputs",
+                row.len()
+            )));
         }
         if bias.len() != n_out {
             return Err(Error::ShapeMismatch {
@@ -672,6 +697,15 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         b.push(DVector::from_iterator(
             n_out,
             bias.iter().map(|&v| T::elem_from_f64(v)),
+        ));
+    }
+    // Checked once the shapes are known good, before the values are
+    // judged: a corrupted number is reported as corruption.
+    if let Some(stored) = &file.checksum
+        && *stored != json_checksum(&file, ModelFormat::VERSION)
+    {
+        return Err(bad(
+            "checksum mismatch: the file is corrupted (if you edited it by hand, remove the \"checksum\" field to load it unchecked)".into(),
         ));
     }
     let network = Network::from_storage(sizes, &w, b);
@@ -694,13 +728,53 @@ struct JsonFile {
     training: TrainingRecord,
     weights: Vec<Vec<Vec<f64>>>,
     biases: Vec<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checksum: Option<String>,
+}
+
+/// The JSON file's checksum field for `version` (see [`ModelFormat`]).
+#[cfg(feature = "serde")]
+fn json_checksum(file: &JsonFile, version: u32) -> String {
+    let mut h = Fnv1a::default();
+    h.write(&version.to_le_bytes());
+    h.write(&[if file.scalar == "f32" { 4 } else { 8 }]);
+    h.write(&(file.sizes.len() as u64).to_le_bytes());
+    for &n in &file.sizes {
+        h.write(&(n as u64).to_le_bytes());
+    }
+    let mut record = Vec::with_capacity(RECORD_BYTES);
+    encode_record(&file.training, &mut record);
+    h.write(&record);
+    for (w, b) in file.weights.iter().zip(&file.biases) {
+        for v in w.iter().flatten().chain(b) {
+            h.write(&v.to_bits().to_le_bytes());
+        }
+    }
+    format!("fnv1a-64:{:016x}", h.0)
+}
+
+/// FNV-1a, 64 bits, fed piece by piece.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: a checksum against corruption, not against tampering.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let mut h = Fnv1a::default();
+    h.write(bytes);
+    h.0
 }
 
 struct Reader<'a> {

@@ -104,6 +104,13 @@ fn the_scalar_type_is_checked_and_cast_explicitly() {
     assert_eq!(widened.cast::<f32>(), n32);
 }
 
+/// A JSON model without its checksum field (as 0.1 wrote them).
+fn unsealed(json: &str) -> String {
+    let start = json.find(",\"checksum\":").expect("a checksum field");
+    let end = start + json[start..].find('}').unwrap();
+    format!("{}{}", &json[..start], &json[end..])
+}
+
 /// FNV-1a as the binary format uses it, to forge files with a valid checksum.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
@@ -222,11 +229,37 @@ fn broken_json_files_are_errors() {
         parse("{\"format\":\"other\",\"version\":1}"),
         Err(Error::ModelFormat { .. })
     ));
+    // A corrupted version field: the rest is a sound version-1 file.
     let v9 = good.replacen("\"version\":1", "\"version\":9", 1);
+    let err = parse(&v9).unwrap_err();
+    assert!(
+        matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("version field reads 9")),
+        "{err}"
+    );
+    // A newer file (its checksum is not version 1's) is a newer file.
     assert!(matches!(
-        parse(&v9),
+        parse(&unsealed(&v9)),
         Err(Error::UnsupportedVersion { found: 9, .. })
     ));
+    // A changed value is caught by the checksum, and loads once the
+    // checksum is removed (hand-edited files).
+    let edited = good.replacen("\"biases\":[[", "\"biases\":[[0.5e-3,", 1);
+    let edited = {
+        let start = edited.find("[[0.5e-3,").unwrap() + "[[0.5e-3,".len();
+        let end = start + edited[start..].find(|c| c == ',' || c == ']').unwrap() + 1;
+        format!("{}{}", &edited[..start - 1], &edited[end - 1..])
+    };
+    let err = parse(&edited).unwrap_err();
+    assert!(err.to_string().contains("checksum mismatch"), "{err}");
+    assert!(parse(&unsealed(&edited)).is_ok(), "{edited}");
+    // A ragged row names the row and its length.
+    let ragged = unsealed(&good).replacen("\"weights\":[[[", "\"weights\":[[[0.25,", 1);
+    let err = parse(&ragged).unwrap_err();
+    assert!(
+        err.to_string().contains("weight row 0 has 3 values")
+            && err.to_string().contains("2 inputs"),
+        "{err}"
+    );
     let scalar = good.replacen("\"scalar\":\"f32\"", "\"scalar\":\"f16\"", 1);
     assert!(matches!(parse(&scalar), Err(Error::ModelFormat { .. })));
     let sizes = good.replacen("\"sizes\":[2,3,1]", "\"sizes\":[2,4,1]", 1);
@@ -240,7 +273,7 @@ fn broken_json_files_are_errors() {
     let extra = good.replacen("\"version\":1", "\"version\":1,\"surprise\":true", 1);
     assert!(matches!(parse(&extra), Err(Error::ModelFormat { .. })));
     // A value too large for f32 becomes infinite: refused.
-    let big = good.replacen("\"biases\":[[", "\"biases\":[[1e300,", 1);
+    let big = unsealed(&good).replacen("\"biases\":[[", "\"biases\":[[1e300,", 1);
     let fixed = {
         // keep the bias count right: drop the first original bias
         let start = big.find("\"biases\":[[1e300,").unwrap() + "\"biases\":[[1e300,".len();
@@ -461,7 +494,7 @@ fn unknown_cost_and_init_codes_are_refused() {
         let err = SavedNetwork::<f32>::from_bytes(bad.as_bytes()).unwrap_err();
         assert!(matches!(err, Error::ModelFormat { .. }), "{err}");
     }
-    let null = json.replacen("\"cross-entropy\"", "null", 1);
+    let null = unsealed(&json).replacen("\"cross-entropy\"", "null", 1);
     let saved = SavedNetwork::<f32>::from_bytes(null.as_bytes()).unwrap();
     assert_eq!(saved.record.cost, None);
     assert_eq!(saved.record.init, Some(Init::ScaledNormal));
