@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 
-use flate2::bufread::GzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use nalgebra::DMatrix;
 
 use crate::{Error, Real, Result};
@@ -111,7 +111,9 @@ impl Images {
 }
 
 /// Reads an IDX image file (magic `0x00000803`) from any reader, raw or
-/// gzip-compressed (recognised by its first bytes, not by a name).
+/// gzip-compressed (recognised by its first bytes, not by a name). A gzip
+/// file of several members (as `cat a.gz b.gz` makes) is read whole;
+/// anything after the last member that is not a gzip member is refused.
 ///
 /// `source_name` names the input in error messages.
 ///
@@ -184,7 +186,7 @@ impl<'a> Stream<'a> {
         let mut head = [0u8; 4];
         let got = read_full(&mut reader, &mut head)?;
         let (mut stream, rest_len) = if got >= 2 && head[..2] == [0x1f, 0x8b] {
-            let decoded = GzDecoder::new(BufReader::new(Cursor::new(head).chain(reader)));
+            let decoded = MultiGzDecoder::new(BufReader::new(Cursor::new(head).chain(reader)));
             (Box::new(decoded) as Box<dyn Read + 'a>, None)
         } else {
             let rest = Cursor::new(head[..got].to_vec()).chain(reader);
