@@ -246,7 +246,7 @@ fn broken_json_files_are_errors() {
     let edited = good.replacen("\"biases\":[[", "\"biases\":[[0.5e-3,", 1);
     let edited = {
         let start = edited.find("[[0.5e-3,").unwrap() + "[[0.5e-3,".len();
-        let end = start + edited[start..].find(|c| c == ',' || c == ']').unwrap() + 1;
+        let end = start + edited[start..].find([',', ']']).unwrap() + 1;
         format!("{}{}", &edited[..start - 1], &edited[end - 1..])
     };
     let err = parse(&edited).unwrap_err();

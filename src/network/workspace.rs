@@ -62,7 +62,7 @@ impl<T: Real> Workspace<T> {
     pub(crate) fn new(sizes: &[usize], capacity: usize) -> Result<Self> {
         const WHAT: &str = "the workspace (activations and errors of a batch)";
         // Sizes were checked to fit in memory, but times a batch they may not.
-        let len = |n: usize| n.checked_mul(capacity).unwrap_or(usize::MAX);
+        let len = |n: usize| n.saturating_mul(capacity);
         let per_layer = || {
             sizes[1..]
                 .iter()
