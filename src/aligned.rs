@@ -11,6 +11,20 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use crate::{Error, Result};
+
+/// `len` default values in a `Vec`, or [`Error::Allocation`] naming `what`
+/// if the memory cannot be had.
+pub(crate) fn try_vec<T: Copy + Default>(len: usize, what: &'static str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::Allocation {
+        what,
+        bytes: (len as u128).saturating_mul(std::mem::size_of::<T>() as u128),
+    })?;
+    v.resize(len, T::default());
+    Ok(v)
+}
+
 /// Bytes of the boundary: one cache line, one AVX-512 vector.
 const ALIGN: usize = 64;
 
@@ -26,13 +40,19 @@ pub(crate) struct Aligned<T> {
 impl<T: Copy + Default> Aligned<T> {
     /// `len` default values (zeros for floats).
     pub(crate) fn zeroed(len: usize) -> Self {
+        Self::try_zeroed(len, "a buffer").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `len` default values, or [`Error::Allocation`] naming `what` if the
+    /// memory cannot be had (instead of aborting the process).
+    pub(crate) fn try_zeroed(len: usize, what: &'static str) -> Result<Self> {
         let size = std::mem::size_of::<T>().max(1);
         let slack = if ALIGN.is_multiple_of(size) {
             ALIGN / size
         } else {
             0
         };
-        let buf = vec![T::default(); len + slack];
+        let buf = try_vec(len.saturating_add(slack), what)?;
         // Only the address is read, to find the first aligned element.
         let misalign = buf.as_ptr() as usize % ALIGN;
         let start = if slack == 0 || !misalign.is_multiple_of(size) {
@@ -40,7 +60,7 @@ impl<T: Copy + Default> Aligned<T> {
         } else {
             (ALIGN - misalign) % ALIGN / size
         };
-        Aligned { buf, start, len }
+        Ok(Aligned { buf, start, len })
     }
 
     /// A copy of `values`.

@@ -36,8 +36,13 @@ pub struct Dataset<T: Real> {
 impl<T: Real> Dataset<T> {
     /// A data set from inputs and targets with one column per example.
     ///
+    /// Every value must be finite: a data set, once built, never feeds NaN
+    /// into training or evaluation.
+    ///
     /// # Errors
-    /// [`Error::ExampleCount`] if the two have a different number of columns.
+    /// [`Error::ExampleCount`] if the two have a different number of
+    /// columns; [`Error::NonFiniteInput`] naming the first example (column)
+    /// and row holding NaN or ±∞.
     pub fn new(inputs: DMatrix<T>, targets: DMatrix<T>) -> Result<Self> {
         if inputs.ncols() != targets.ncols() {
             return Err(Error::ExampleCount {
@@ -45,6 +50,8 @@ impl<T: Real> Dataset<T> {
                 targets: targets.ncols(),
             });
         }
+        check_finite("input", inputs.nrows(), inputs.as_slice())?;
+        check_finite("target", targets.nrows(), targets.as_slice())?;
         Ok(Dataset { inputs, targets })
     }
 
@@ -190,6 +197,20 @@ impl<T: Real> Dataset<T> {
             inputs: self.inputs.columns(start, len).into_owned(),
             targets: self.targets.columns(start, len).into_owned(),
         })
+    }
+}
+
+/// [`Error::NonFiniteInput`] for the first NaN or infinite value of
+/// `values`, column-major with `rows` rows.
+pub(crate) fn check_finite<T: Real>(what: &'static str, rows: usize, values: &[T]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::NonFiniteInput {
+            what,
+            example: i / rows.max(1),
+            row: i % rows.max(1),
+            value: crate::network::to_f64(values[i]),
+        }),
     }
 }
 

@@ -85,7 +85,7 @@ pub enum Error {
 
     /// Training produced NaN or infinite values.
     #[error(
-        "training diverged in epoch {epoch}: {what} became NaN or infinite; try a smaller learning rate η (it was {learning_rate}). The network was restored to the end of the last good epoch"
+        "training diverged in epoch {epoch}: {what} became NaN or infinite; try a smaller learning rate η (it was {}). The network was restored to the end of the last good epoch", crate::sgd::Compact(*learning_rate)
     )]
     Diverged {
         /// The epoch (1-based) in which it happened.
@@ -245,6 +245,82 @@ pub enum Error {
         file: String,
         /// What each mirror answered.
         attempts: Vec<String>,
+    },
+
+    /// A path holds something other than a regular file (a directory, a
+    /// FIFO, a device node, a socket), which this crate neither reads as a
+    /// file nor replaces.
+    #[error(
+        "{path} is a {kind}, not a regular file: neuralnet only reads and replaces regular files; choose another path"
+    )]
+    NotAFile {
+        /// The path (after following symbolic links).
+        path: PathBuf,
+        /// What is there (`"directory"`, `"FIFO (named pipe)"`, `"character device"`, ...).
+        kind: &'static str,
+    },
+
+    /// A symbolic link points to nothing.
+    #[error(
+        "{path} is a symbolic link to {target}, which does not exist; point the link at a file, or remove it"
+    )]
+    DanglingSymlink {
+        /// The path given.
+        path: PathBuf,
+        /// Where the link (or the last link of a chain) points.
+        target: PathBuf,
+    },
+
+    /// Another writer holds the advisory lock on a file (see
+    /// [`FileLock`](crate::model::FileLock)).
+    #[error(
+        "{path} is being written by another process (it holds the lock {lock_path}): is another run saving to the same file? Wait for it to end, or choose another path"
+    )]
+    Locked {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The lock file.
+        lock_path: PathBuf,
+    },
+
+    /// Memory for a network, its training workspace or a data set could not
+    /// be allocated.
+    #[error(
+        "cannot allocate {bytes} bytes for {what}: more than this machine can give; use smaller layers, a smaller mini-batch or less data"
+    )]
+    Allocation {
+        /// What the memory was for (`"the weights"`, `"the training workspace"`).
+        what: &'static str,
+        /// How many bytes were asked for.
+        bytes: u128,
+    },
+
+    /// Data would take more memory than this crate's documented limit.
+    #[error(
+        "{what} would take {bytes} bytes, more than the limit of {limit}; use fewer examples at a time"
+    )]
+    DataTooLarge {
+        /// What was to be built.
+        what: String,
+        /// The bytes it would take.
+        bytes: u128,
+        /// The limit ([`mnist::MAX_MATRIX_BYTES`](crate::mnist::MAX_MATRIX_BYTES)).
+        limit: u64,
+    },
+
+    /// An input (or target) value is NaN or infinite.
+    #[error(
+        "{what} of example {example} (column {example}), row {row}, is {value}: inputs and targets must be finite numbers"
+    )]
+    NonFiniteInput {
+        /// `"input"` or `"target"`.
+        what: &'static str,
+        /// The example: its column, from 0.
+        example: usize,
+        /// The row within the example, from 0.
+        row: usize,
+        /// The value found (NaN or ±∞, as `f64`).
+        value: f64,
     },
 
     /// An I/O error while reading or writing a file.

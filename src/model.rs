@@ -8,14 +8,18 @@
 //! Saving writes a temporary file in the target's directory, flushes and
 //! syncs it to disk, then renames it over the target (and syncs the
 //! directory). A crash or an error part-way leaves the previous file as it
-//! was, and the temporary file is removed.
+//! was, and the temporary file is removed. Only a regular file (or a
+//! symbolic link to one, whose target is replaced) is ever written over; see
+//! [`check_writable`] to check a path before a long
+//! run and [`FileLock`] to keep two runs from writing the
+//! same file.
 
-use std::fs;
 use std::path::Path;
 
 use nalgebra::DVector;
 
 use crate::fs::write_atomically;
+pub use crate::fs::{FileLock, check_writable, regular_file_exists};
 use crate::{CostKind, Error, Init, Network, Real, Result};
 
 const MAGIC: &[u8; 8] = b"NNETBIN\0";
@@ -74,6 +78,16 @@ pub struct TrainingRecord {
 /// Weights are rows in the lecture's orientation. Values are written as
 /// `f64` decimals, which represent every `f32` exactly, so a round trip is
 /// bit-identical in both scalar types.
+///
+/// The last field, `"checksum": "fnv1a-64:<16 hex digits>"`, guards against
+/// corruption: FNV-1a (64 bits) over, little-endian, the version (`u32`),
+/// the scalar size (`u8`), the number of layers and each layer size (`u64`),
+/// the training record as the binary format encodes it (56 bytes), then
+/// per weight layer the weights row by row and the biases, each as the bit
+/// pattern of its `f64` value. A file whose checksum does not match is
+/// refused; a file without the field (written by version 0.1 of this crate,
+/// or edited by hand and the field removed) loads unchecked. The format
+/// version stays 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ModelFormat {
@@ -88,6 +102,13 @@ impl ModelFormat {
     /// The version of both formats that this crate writes and reads. A file
     /// of another version is refused with [`Error::UnsupportedVersion`].
     pub const VERSION: u32 = 1;
+
+    /// The largest JSON model file [`SavedNetwork::load`] reads: 256 MiB
+    /// (about 13 million parameters; the lecture's 784-30-10 network takes
+    /// about 0.5 MB). Parsing JSON costs up to about 9 times the file's
+    /// size in memory, so a larger file is refused before it is read; use
+    /// the binary format for larger networks.
+    pub const MAX_JSON_BYTES: u64 = 256 << 20;
 
     /// JSON for a path ending in `.json` (with the `serde` feature), binary
     /// otherwise.
@@ -122,17 +143,25 @@ impl<T: Real> SavedNetwork<T> {
     /// [`TrainingRecord::default`].
     ///
     /// # Errors
-    /// [`Error::File`] if the file cannot be read; [`Error::ModelFormat`]
-    /// (also for a cost or initialisation this version does not know),
-    /// [`Error::UnsupportedVersion`], [`Error::ScalarMismatch`],
-    /// [`Error::InvalidLayers`], [`Error::ShapeMismatch`] or
-    /// [`Error::NonFinite`] if its content is not a valid network of `T`.
+    /// [`Error::File`] if the file cannot be read; [`Error::NotAFile`] or
+    /// [`Error::DanglingSymlink`] if `path` is not a regular file;
+    /// [`Error::ModelFormat`] naming the file if its content is not a valid
+    /// network (corrupted, truncated, too large, layer sizes or shapes that
+    /// do not fit, a NaN or infinite parameter, a cost or initialisation
+    /// this version does not know); [`Error::UnsupportedVersion`] or
+    /// [`Error::ScalarMismatch`] for a valid file that this version or `T`
+    /// cannot take.
+    ///
+    /// Only a regular file (or a symbolic link to one) is read: a FIFO or a
+    /// device is refused before it is opened, with [`Error::NotAFile`], so
+    /// loading never waits on a pipe or reads on forever. Memory is bounded
+    /// by what the file is worth: a binary file is read up to the size its
+    /// header implies (a larger one is refused), a JSON file up to
+    /// [`ModelFormat::MAX_JSON_BYTES`], and anything else after its first
+    /// bytes.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = fs::read(path).map_err(|source| Error::File {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = read_model_file(path)?;
         decode(&bytes, &path.display().to_string())
     }
 
@@ -261,8 +290,132 @@ impl<T: Real> Network<T> {
     }
 }
 
+/// The most bytes read of a file that claims to be binary but whose
+/// header this version cannot size (another version): enough to check its
+/// checksum, so that a corrupted version field is reported as corruption.
+const MAX_UNSIZED_BYTES: u64 = 1 << 30;
+
+/// The bytes of the model file at `path`, read no further than its format
+/// allows (see [`SavedNetwork::load`]).
+fn read_model_file(path: &Path) -> Result<Vec<u8>> {
+    use crate::fs::{open_regular, read_at_most};
+    use std::io::Read;
+
+    let (mut file, len) = open_regular(path)?;
+    let io = |source| Error::File {
+        path: path.to_owned(),
+        source,
+    };
+    let too_large = |what: String| Error::ModelFormat {
+        source_name: path.display().to_string(),
+        reason: what,
+    };
+    // The fixed start of the binary header: magic, version, scalar size,
+    // number of layers; for JSON, its first bytes.
+    let mut bytes = Vec::new();
+    (&mut file).take(17).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.starts_with(MAGIC) && bytes.len() == 17 {
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != ModelFormat::VERSION {
+            if !read_at_most(&mut file, MAX_UNSIZED_BYTES, &mut bytes).map_err(io)? {
+                return Err(Error::UnsupportedVersion {
+                    source_name: path.display().to_string(),
+                    found: version,
+                    supported: ModelFormat::VERSION,
+                });
+            }
+            return Ok(bytes);
+        }
+        // The layer sizes and the record: `take` grows the buffer only with
+        // what the file really holds, whatever the count claims.
+        let layers = u64::from(u32::from_le_bytes(
+            bytes[13..17].try_into().expect("4 bytes"),
+        ));
+        if 4 * layers > len {
+            return Err(too_large(format!(
+                "{layers} layers claimed in a file of {len} bytes"
+            )));
+        }
+        (&mut file)
+            .take(4 * layers + RECORD_BYTES as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        let Some(total) = binary_len(&bytes) else {
+            // A header that says nothing sane: `decode` says what is wrong.
+            return Ok(bytes);
+        };
+        if total != len {
+            return Err(too_large(format!(
+                "its header describes a file of {total} bytes, but it has {len}; the file is truncated or corrupted"
+            )));
+        }
+        let rest = total.saturating_sub(bytes.len() as u64);
+        bytes
+            .try_reserve_exact(usize::try_from(rest).unwrap_or(usize::MAX))
+            .map_err(|_| too_large(format!("{total} bytes do not fit in memory")))?;
+        if !read_at_most(&mut file, rest, &mut bytes).map_err(io)? {
+            return Err(too_large(format!(
+                "more bytes than the {total} its header describes (is it being written?)"
+            )));
+        }
+        return Ok(bytes);
+    }
+    if bytes.starts_with(MAGIC) {
+        return Ok(bytes); // truncated header
+    }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Ok(bytes); // not a model file: `decode` says so
+    }
+    let max = if cfg!(feature = "serde") {
+        ModelFormat::MAX_JSON_BYTES
+    } else {
+        0
+    };
+    if len > max || !read_at_most(&mut file, max - bytes.len() as u64, &mut bytes).map_err(io)? {
+        return Err(too_large(format!(
+            "a JSON model file of more than {max} bytes (ModelFormat::MAX_JSON_BYTES): too large to parse; save large networks in the binary format"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The size of a binary model file from its header (magic to record), or
+/// `None` if the header is incomplete or describes no valid network.
+fn binary_len(header: &[u8]) -> Option<u64> {
+    let mut r = Reader {
+        bytes: header,
+        pos: 12,
+    };
+    let scalar = u64::from(r.u8()?);
+    let layers = r.u32()? as usize;
+    let sizes = (0..layers)
+        .map(|_| r.u32().map(|n| n as usize))
+        .collect::<Option<Vec<usize>>>()?;
+    r.take(RECORD_BYTES)?;
+    let params = crate::network::check_sizes(&sizes).ok()? as u64;
+    params
+        .checked_mul(scalar)?
+        .checked_add(header.len() as u64)?
+        .checked_add(8)
+}
+
 /// Reads a model file in either format; `name` names it in errors.
+///
+/// Errors about the content that do not name a file (layer sizes, shapes,
+/// non-finite values) become [`Error::ModelFormat`] naming it.
 fn decode<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
+    decode_unnamed(bytes, name).map_err(|e| match e {
+        e @ (Error::InvalidLayers { .. }
+        | Error::ShapeMismatch { .. }
+        | Error::NonFinite { .. }) => Error::ModelFormat {
+            source_name: name.into(),
+            reason: e.to_string(),
+        },
+        e => e,
+    })
+}
+
+fn decode_unnamed<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     if bytes.starts_with(MAGIC) {
         return from_binary(bytes, name);
     }
@@ -336,6 +489,17 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     };
     let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
     if version != ModelFormat::VERSION {
+        // Every version ends with the checksum of all before it: a version
+        // field that breaks it was corrupted, not written by a newer crate.
+        let sealed = bytes.len() >= 8 && {
+            let end = bytes.len() - 8;
+            fnv1a(&bytes[..end]) == u64::from_le_bytes(bytes[end..].try_into().expect("8 bytes"))
+        };
+        if !sealed {
+            return Err(bad(format!(
+                "checksum mismatch: the file is corrupted (its version field reads {version})"
+            )));
+        }
         return Err(Error::UnsupportedVersion {
             source_name: name.into(),
             found: version,
@@ -408,7 +572,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
 #[cfg(feature = "serde")]
 fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     let (w, b) = net.storage();
-    let file = JsonFile {
+    let mut file = JsonFile {
         format: "neuralnet".into(),
         version: ModelFormat::VERSION,
         scalar: T::NAME.into(),
@@ -426,7 +590,9 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
             .iter()
             .map(|b| b.iter().map(|v| crate::scalar::to_f64(*v)).collect())
             .collect(),
+        checksum: None,
     };
+    file.checksum = Some(json_checksum(&file, ModelFormat::VERSION));
     serde_json::to_vec(&file).expect("a struct of numbers, strings and vectors serialises")
 }
 
@@ -451,6 +617,16 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     match header.version {
         Some(ModelFormat::VERSION) => {}
         Some(found) => {
+            // A version-1 file whose checksum holds for version 1: only its
+            // version field was corrupted.
+            if let Ok(file) = serde_json::from_slice::<JsonFile>(bytes)
+                && file.checksum.as_ref() == Some(&json_checksum(&file, ModelFormat::VERSION))
+            {
+                return Err(bad(format!(
+                    "the version field reads {found}, but the rest is a valid version-{} file: the file is corrupted",
+                    ModelFormat::VERSION
+                )));
+            }
             return Err(Error::UnsupportedVersion {
                 source_name: name.into(),
                 found,
@@ -475,7 +651,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         }
     }
     let file: JsonFile = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
-    let sizes = file.sizes;
+    let sizes = file.sizes.clone();
     crate::network::check_sizes(&sizes)?;
     if file.weights.len() != sizes.len() - 1 || file.biases.len() != sizes.len() - 1 {
         return Err(bad(format!(
@@ -494,14 +670,17 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         .enumerate()
     {
         let (n_in, n_out) = (p[0], p[1]);
-        let cols = rows.first().map_or(n_in, Vec::len);
-        if rows.len() != n_out || rows.iter().any(|r| r.len() != cols) || cols != n_in {
-            return Err(Error::ShapeMismatch {
-                layer,
-                what: "weights",
-                expected: (n_out, n_in),
-                got: (rows.len(), cols),
-            });
+        if rows.len() != n_out {
+            return Err(bad(format!(
+                "layer {layer}: {} rows of weights, but sizes {sizes:?} give it {n_out} neurons (one row each)",
+                rows.len()
+            )));
+        }
+        if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != n_in) {
+            return Err(bad(format!(
+                "layer {layer}: weight row {i} has {} values, but sizes {sizes:?} give it {n_in} inputs",
+                row.len()
+            )));
         }
         if bias.len() != n_out {
             return Err(Error::ShapeMismatch {
@@ -520,6 +699,15 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         b.push(DVector::from_iterator(
             n_out,
             bias.iter().map(|&v| crate::scalar::from_f64::<T>(v)),
+        ));
+    }
+    // Checked once the shapes are known good, before the values are
+    // judged: a corrupted number is reported as corruption.
+    if let Some(stored) = &file.checksum
+        && *stored != json_checksum(&file, ModelFormat::VERSION)
+    {
+        return Err(bad(
+            "checksum mismatch: the file is corrupted (if you edited it by hand, remove the \"checksum\" field to load it unchecked)".into(),
         ));
     }
     let network = Network::from_storage(sizes, &w, b);
@@ -542,13 +730,53 @@ struct JsonFile {
     training: TrainingRecord,
     weights: Vec<Vec<Vec<f64>>>,
     biases: Vec<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    checksum: Option<String>,
+}
+
+/// The JSON file's checksum field for `version` (see [`ModelFormat`]).
+#[cfg(feature = "serde")]
+fn json_checksum(file: &JsonFile, version: u32) -> String {
+    let mut h = Fnv1a::default();
+    h.write(&version.to_le_bytes());
+    h.write(&[if file.scalar == "f32" { 4 } else { 8 }]);
+    h.write(&(file.sizes.len() as u64).to_le_bytes());
+    for &n in &file.sizes {
+        h.write(&(n as u64).to_le_bytes());
+    }
+    let mut record = Vec::with_capacity(RECORD_BYTES);
+    encode_record(&file.training, &mut record);
+    h.write(&record);
+    for (w, b) in file.weights.iter().zip(&file.biases) {
+        for v in w.iter().flatten().chain(b) {
+            h.write(&v.to_bits().to_le_bytes());
+        }
+    }
+    format!("fnv1a-64:{:016x}", h.0)
+}
+
+/// FNV-1a, 64 bits, fed piece by piece.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: a checksum against corruption, not against tampering.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    let mut h = Fnv1a::default();
+    h.write(bytes);
+    h.0
 }
 
 struct Reader<'a> {
@@ -639,6 +867,9 @@ fn encode_record(r: &TrainingRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0u8; 5]); // reserved, keeps the record at 56 bytes
 }
 
+/// Bytes of the training record in the binary format.
+const RECORD_BYTES: usize = 56;
+
 /// The record, or `None` if the bytes end first; inside, an error message
 /// for a cost or initialisation code this version does not know.
 fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, String>> {
@@ -651,7 +882,7 @@ fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, S
     let epochs_completed = r.u64()?;
     let has_seed = r.u8()?;
     let seed = r.u64()?;
-    r.take(5)?;
+    r.take(RECORD_BYTES - 51)?;
     let codes = cost_from_code(cost).and_then(|cost| Ok((cost, init_from_code(init)?)));
     Some(codes.map(|(cost, init)| TrainingRecord {
         cost,

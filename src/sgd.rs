@@ -160,7 +160,7 @@ impl Sgd {
                 name: "learning_rate",
                 reason: format!(
                     "η = {} but it must be a finite number > 0 (the lecture uses 3.0)",
-                    self.learning_rate
+                    Compact(self.learning_rate)
                 ),
             });
         }
@@ -176,7 +176,7 @@ impl Sgd {
                 name: "l2_lambda",
                 reason: format!(
                     "λ = {} but it must be a finite number ≥ 0 (0 turns regularisation off)",
-                    self.l2_lambda
+                    Compact(self.l2_lambda)
                 ),
             });
         }
@@ -196,8 +196,12 @@ impl Sgd {
     /// and the same inputs give bit-identical results.
     ///
     /// # Errors
-    /// - [`Error::InvalidConfig`] for bad settings (see [`Sgd::validate`]);
-    /// - [`Error::EmptyData`] if `training` is empty;
+    /// - [`Error::InvalidConfig`] for bad settings (see [`Sgd::validate`]),
+    ///   and for a λ so large that the weight decay factor 1 − ηλ/n is not
+    ///   above 0;
+    /// - [`Error::Allocation`] if the workspace for a mini-batch does not
+    ///   fit in memory;
+    /// - [`Error::EmptyData`] if `training` or `evaluation` is empty;
     /// - [`Error::InputSize`] / [`Error::TargetSize`] if a data set does not
     ///   fit the network;
     /// - [`Error::Diverged`] if a weight, a bias or a reported cost becomes
@@ -250,6 +254,11 @@ impl Sgd {
         net.check_data(training)?;
         if let Some(eval) = evaluation {
             net.check_data(eval)?;
+            if eval.is_empty() {
+                return Err(Error::EmptyData {
+                    what: "evaluation data",
+                });
+            }
         }
         let n = training.len();
         let m = self.mini_batch_size.min(n);
@@ -257,8 +266,33 @@ impl Sgd {
         let lambda: T = nalgebra::convert(self.l2_lambda);
         let n_t: T = nalgebra::convert(n as f64);
         let decay = T::one() - eta * lambda / n_t;
+        // The weight-decay factor 1 − ηλ/n must stay in (0, 1]: at 0 or
+        // below, every step wipes out or flips the weights, and training
+        // "diverges" because of λ, whatever η is.
+        let shrink = self.learning_rate * self.l2_lambda / n as f64;
+        if shrink >= 1.0 || decay <= T::zero() {
+            return Err(Error::InvalidConfig {
+                name: "l2_lambda",
+                reason: format!(
+                    "λ = {} with η = {} and n = {n} training examples gives ηλ/n = {}, so the weight decay factor 1 − ηλ/n is not above 0; take λ < n/η = {} (Nielsen uses λ = 5 for n = 50,000)",
+                    Compact(self.l2_lambda),
+                    Compact(self.learning_rate),
+                    Compact(shrink),
+                    Compact(n as f64 / self.learning_rate)
+                ),
+            });
+        }
+        // What always answering the most common class would score: the
+        // baseline below which an epoch has learnt nothing.
+        let baseline = |d: &Dataset<T>| {
+            let mut counts = vec![0usize; net.output_size().max(2)];
+            d.classes().into_iter().for_each(|c| counts[c] += 1);
+            counts.into_iter().max().unwrap_or(0)
+        };
+        let eval_baseline = evaluation.map(baseline);
+        let training_baseline = self.monitor_training_cost.then(|| baseline(training));
 
-        let mut ws = Workspace::new(net.sizes(), m);
+        let mut ws = Workspace::new(net.sizes(), m)?;
         let mut order: Vec<usize> = (0..n).collect();
         // Reports grow as epochs run: "train until a Monitor stops it" is
         // `with_epochs(usize::MAX)`, and nothing is reserved for it.
@@ -299,11 +333,18 @@ impl Sgd {
                 *net = last_good;
                 return Err(diverged("the cost"));
             }
+            let stalled = [
+                ("evaluation data", evaluation, eval_baseline),
+                ("training data", training_eval, training_baseline),
+            ]
+            .into_iter()
+            .find_map(|(data, e, base)| Stall::check(data, e?, base?));
             let report = EpochReport {
                 epoch,
                 epochs: self.epochs,
                 evaluation,
                 training: training_eval,
+                stalled,
                 training_time,
                 evaluation_time: eval_started.elapsed(),
             };
@@ -426,4 +467,64 @@ pub struct EpochReport {
     pub training_time: Duration,
     /// Wall time of the evaluations after the epoch.
     pub evaluation_time: Duration,
+    /// A warning, not an error: set when the network did no better after
+    /// this epoch than always answering the most common class, on the
+    /// evaluation data (or, without it, the training data when
+    /// [`Sgd::with_monitor_training_cost`] is on). Its cost may still be
+    /// finite, so [`Error::Diverged`] does not catch it; it most often means
+    /// η is far too large (saturated outputs), or that training has not got
+    /// going yet. `None` when neither data set is evaluated.
+    pub stalled: Option<Stall>,
+}
+
+/// Training that has stopped learning: the accuracy of an epoch is no
+/// better than a constant answer would score (see [`EpochReport::stalled`]).
+///
+/// `Display` words it for a person: what was measured and what to try.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stall {
+    /// Which data set showed it (`"evaluation data"` or `"training data"`).
+    pub data: &'static str,
+    /// The network's accuracy on it, in [0, 1].
+    pub accuracy: f64,
+    /// The accuracy of always answering its most common class, in [0, 1].
+    pub baseline: f64,
+}
+
+impl Stall {
+    fn check(data: &'static str, e: Evaluation, majority: usize) -> Option<Stall> {
+        (e.total > 0 && e.correct <= majority).then(|| Stall {
+            data,
+            accuracy: e.accuracy(),
+            baseline: majority as f64 / e.total as f64,
+        })
+    }
+}
+
+impl std::fmt::Display for Stall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the network has stopped learning: {:.2}% correct on the {} is no better than always answering its most common class ({:.2}%); if this lasts, try a smaller learning rate η (saturated neurons learn nothing)",
+            100.0 * self.accuracy,
+            self.data,
+            100.0 * self.baseline
+        )
+    }
+}
+
+/// An `f64` written briefly: plain for ordinary magnitudes, in scientific
+/// notation for huge or tiny ones (η = 1e308 prints as `1e308`, not as 309
+/// digits).
+pub(crate) struct Compact(pub(crate) f64);
+
+impl std::fmt::Display for Compact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-4..1e15).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
 }

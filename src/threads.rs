@@ -10,6 +10,7 @@
 //! be on one thread, so the results do not depend on the number of threads.
 
 use std::cell::Cell;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Threads the kernels and evaluations may use (see [`set_num_threads`]).
@@ -63,8 +64,8 @@ pub(crate) fn as_worker<R>(f: impl FnOnce() -> R) -> R {
 
 /// Runs `job` on `threads` consecutive parts of `out`, which holds `units`
 /// units of `unit_len` values each: part `t` gets the units
-/// `units·t/threads .. units·(t+1)/threads` and their values. The last
-/// part runs on this thread, the others on scoped threads, each marked as a
+/// `units·t/threads .. units·(t+1)/threads` and their values. The parts run
+/// on scoped threads and this one (see [`run_tasks`]), each marked as a
 /// worker so that it does not split its part again.
 pub(crate) fn split_across_threads<T: Send>(
     threads: usize,
@@ -73,27 +74,20 @@ pub(crate) fn split_across_threads<T: Send>(
     out: &mut [T],
     job: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
 ) {
-    std::thread::scope(|scope| {
-        let job = &job;
-        let mut rest = &mut out[..units * unit_len];
-        let mut u0 = 0;
-        for t in 0..threads {
-            let u1 = units * (t + 1) / threads;
-            let (part, tail) = std::mem::take(&mut rest).split_at_mut((u1 - u0) * unit_len);
-            rest = tail;
-            let mut run = move || as_worker(|| job(u0..u1, part));
-            if t + 1 == threads {
-                run()
-            } else {
-                drop(scope.spawn(run))
-            }
-            u0 = u1;
-        }
-    });
+    let mut tasks = Vec::with_capacity(threads);
+    let mut rest = &mut out[..units * unit_len];
+    let mut u0 = 0;
+    for t in 0..threads {
+        let u1 = units * (t + 1) / threads;
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut((u1 - u0) * unit_len);
+        rest = tail;
+        tasks.push((u0..u1, part));
+        u0 = u1;
+    }
+    run_tasks(tasks, |(range, part)| job(range, part));
 }
 
-/// `job` of each part of `parts`, in order: on scoped threads when there are
-/// several parts, each marked as a worker so that it does not split again.
+/// `job` of each part of `parts`, in order, computed as [`run_tasks`] does.
 pub(crate) fn map_parts<R: Send>(
     parts: &[std::ops::Range<usize>],
     job: impl Fn(std::ops::Range<usize>) -> R + Sync,
@@ -101,19 +95,54 @@ pub(crate) fn map_parts<R: Send>(
     if let [only] = parts {
         return vec![job(only.clone())];
     }
+    let results: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
+    let tasks = parts.iter().cloned().zip(&results).collect();
+    run_tasks(tasks, |(range, result)| {
+        *lock(result) = Some(job(range));
+    });
+    results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("run_tasks runs every task before it returns")
+        })
+        .collect()
+}
+
+/// Runs every task, each exactly once, as a worker (see [`as_worker`]): the
+/// first ones on scoped threads of their own, the last on this thread. When
+/// a thread cannot be created (a process limit, say), its task runs on this
+/// thread instead: slower, never a panic, and the same result, since each
+/// task computes its part exactly as on one thread.
+fn run_tasks<I: Send>(tasks: Vec<I>, job: impl Fn(I) + Sync) {
+    let slots: Vec<Mutex<Option<I>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let run = |slot: &Mutex<Option<I>>| {
+        // Whoever takes a task first runs it: its thread or, if that thread
+        // could not be created, this one.
+        let task = lock(slot).take();
+        if let Some(task) = task {
+            as_worker(|| job(task));
+        }
+    };
+    let Some((last, first)) = slots.split_last() else {
+        return;
+    };
     std::thread::scope(|scope| {
-        let job = &job;
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|range| {
-                let range = range.clone();
-                scope.spawn(move || as_worker(|| job(range)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A worker only panics if the code has a bug; pass it on.
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+        for slot in first {
+            let run = &run;
+            // A failed spawn drops its closure; the task stays in its slot.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, move || run(slot));
+        }
+        run(last);
+        for slot in first {
+            run(slot);
+        }
+    });
+}
+
+/// Locks `m`, whether or not another thread panicked while holding it (the
+/// data is a plain slot, valid either way).
+fn lock<X>(m: &Mutex<X>) -> std::sync::MutexGuard<'_, X> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -368,3 +368,25 @@ fn labels_from_a_file_round_trip() {
     std::fs::write(dir.join("l"), gzip(&labels(&[7, 2, 1]))).unwrap();
     assert_eq!(read_labels_file(dir.join("l")).unwrap(), [7, 2, 1]);
 }
+
+#[test]
+fn gzip_members_are_all_read_and_garbage_after_them_is_refused() {
+    let raw = labels(&[3, 1, 4, 1, 5]);
+    // A valid multi-member gzip (as `cat a.gz b.gz` makes): header in the
+    // first member, labels in the second.
+    let mut multi = gzip(&raw[..8]);
+    multi.extend(gzip(&raw[8..]));
+    assert_eq!(
+        read_labels(Cursor::new(multi.clone()), "t").unwrap(),
+        [3, 1, 4, 1, 5]
+    );
+    // Garbage after the last member.
+    for garbage in [&b"garbage!"[..], &[0u8; 16][..], &[0x1f][..]] {
+        let mut bad = gzip(&raw);
+        bad.extend_from_slice(garbage);
+        assert!(
+            read_labels(Cursor::new(bad), "t").is_err(),
+            "{garbage:?} after the stream"
+        );
+    }
+}

@@ -105,6 +105,13 @@ fn the_scalar_type_is_checked_and_cast_explicitly() {
     assert_eq!(widened.cast::<f32>(), n32);
 }
 
+/// A JSON model without its checksum field (as 0.1 wrote them).
+fn unsealed(json: &str) -> String {
+    let start = json.find(",\"checksum\":").expect("a checksum field");
+    let end = start + json[start..].find('}').unwrap();
+    format!("{}{}", &json[..start], &json[end..])
+}
+
 /// FNV-1a as the binary format uses it, to forge files with a valid checksum.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
@@ -150,11 +157,17 @@ fn broken_binary_files_are_errors() {
         Network::<f64>::from_bytes(&longer),
         Err(Error::ModelFormat { .. })
     ));
-    // An unknown version.
+    // A corrupted version field is corruption, not a newer file.
     let mut v2 = good.clone();
     v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let err = Network::<f64>::from_bytes(&v2).unwrap_err();
+    assert!(
+        matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("corrupted")),
+        "{err}"
+    );
+    // An unknown version with a valid checksum: a newer file.
     assert!(matches!(
-        Network::<f64>::from_bytes(&v2),
+        Network::<f64>::from_bytes(&reseal(v2)),
         Err(Error::UnsupportedVersion {
             found: 2,
             supported: 1,
@@ -171,10 +184,11 @@ fn broken_binary_files_are_errors() {
     // A layer of zero neurons.
     let mut zero = good.clone();
     zero[21..25].copy_from_slice(&0u32.to_le_bytes());
-    assert!(matches!(
-        Network::<f64>::from_bytes(&reseal(zero)),
-        Err(Error::InvalidLayers { .. })
-    ));
+    let err = Network::<f64>::from_bytes(&reseal(zero)).unwrap_err();
+    assert!(
+        matches!(&err, Error::ModelFormat { source_name, reason } if source_name == "<bytes>" && reason.contains("at least one neuron")),
+        "{err}"
+    );
     // Billions of layers claimed in a small file.
     let mut layers = good.clone();
     layers[13..17].copy_from_slice(&u32::MAX.to_le_bytes());
@@ -189,13 +203,7 @@ fn broken_binary_files_are_errors() {
         nan[at..at + 8].copy_from_slice(&bad.to_le_bytes());
         let err = Network::<f64>::from_bytes(&reseal(nan)).unwrap_err();
         assert!(
-            matches!(
-                err,
-                Error::NonFinite {
-                    layer: 1,
-                    what: "bias"
-                }
-            ),
+            matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("layer 1: a bias is NaN or infinite")),
             "{err}"
         );
     }
@@ -222,46 +230,61 @@ fn broken_json_files_are_errors() {
         parse("{\"format\":\"other\",\"version\":1}"),
         Err(Error::ModelFormat { .. })
     ));
+    // A corrupted version field: the rest is a sound version-1 file.
     let v9 = good.replacen("\"version\":1", "\"version\":9", 1);
+    let err = parse(&v9).unwrap_err();
+    assert!(
+        matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("version field reads 9")),
+        "{err}"
+    );
+    // A newer file (its checksum is not version 1's) is a newer file.
     assert!(matches!(
-        parse(&v9),
+        parse(&unsealed(&v9)),
         Err(Error::UnsupportedVersion { found: 9, .. })
     ));
+    // A changed value is caught by the checksum, and loads once the
+    // checksum is removed (hand-edited files).
+    let edited = good.replacen("\"biases\":[[", "\"biases\":[[0.5e-3,", 1);
+    let edited = {
+        let start = edited.find("[[0.5e-3,").unwrap() + "[[0.5e-3,".len();
+        let end = start + edited[start..].find([',', ']']).unwrap() + 1;
+        format!("{}{}", &edited[..start - 1], &edited[end - 1..])
+    };
+    let err = parse(&edited).unwrap_err();
+    assert!(err.to_string().contains("checksum mismatch"), "{err}");
+    assert!(parse(&unsealed(&edited)).is_ok(), "{edited}");
+    // A ragged row names the row and its length.
+    let ragged = unsealed(&good).replacen("\"weights\":[[[", "\"weights\":[[[0.25,", 1);
+    let err = parse(&ragged).unwrap_err();
+    assert!(
+        err.to_string().contains("weight row 0 has 3 values")
+            && err.to_string().contains("2 inputs"),
+        "{err}"
+    );
     let scalar = good.replacen("\"scalar\":\"f32\"", "\"scalar\":\"f16\"", 1);
     assert!(matches!(parse(&scalar), Err(Error::ModelFormat { .. })));
     let sizes = good.replacen("\"sizes\":[2,3,1]", "\"sizes\":[2,4,1]", 1);
+    let err = parse(&sizes).unwrap_err();
     assert!(
-        matches!(
-            parse(&sizes),
-            Err(Error::ShapeMismatch {
-                layer: 0,
-                what: "weights",
-                ..
-            })
-        ),
-        "{sizes}"
+        matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("layer 0")),
+        "{err}"
     );
     let layers = good.replacen("\"sizes\":[2,3,1]", "\"sizes\":[2,3,1,1]", 1);
     assert!(matches!(parse(&layers), Err(Error::ModelFormat { .. })));
     let extra = good.replacen("\"version\":1", "\"version\":1,\"surprise\":true", 1);
     assert!(matches!(parse(&extra), Err(Error::ModelFormat { .. })));
     // A value too large for f32 becomes infinite: refused.
-    let big = good.replacen("\"biases\":[[", "\"biases\":[[1e300,", 1);
+    let big = unsealed(&good).replacen("\"biases\":[[", "\"biases\":[[1e300,", 1);
     let fixed = {
         // keep the bias count right: drop the first original bias
         let start = big.find("\"biases\":[[1e300,").unwrap() + "\"biases\":[[1e300,".len();
         let end = start + big[start..].find(',').unwrap() + 1;
         format!("{}{}", &big[..start], &big[end..])
     };
+    let err = parse(&fixed).unwrap_err();
     assert!(
-        matches!(
-            parse(&fixed),
-            Err(Error::NonFinite {
-                layer: 0,
-                what: "bias"
-            })
-        ),
-        "{fixed}"
+        matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("layer 0: a bias is NaN or infinite")),
+        "{err}"
     );
 }
 
@@ -299,7 +322,10 @@ fn a_save_that_fails_keeps_the_old_file() {
     std::fs::create_dir(dir.join("taken")).unwrap();
     assert!(matches!(
         net::<f32>(&[2, 1], 1).save(dir.join("taken")),
-        Err(Error::File { .. })
+        Err(Error::NotAFile {
+            kind: "directory",
+            ..
+        })
     ));
     assert!(matches!(
         net::<f32>(&[2, 1], 1).save(dir.join("no/such/dir/net.nnet")),
@@ -469,7 +495,7 @@ fn unknown_cost_and_init_codes_are_refused() {
         let err = SavedNetwork::<f32>::from_bytes(bad.as_bytes()).unwrap_err();
         assert!(matches!(err, Error::ModelFormat { .. }), "{err}");
     }
-    let null = json.replacen("\"cross-entropy\"", "null", 1);
+    let null = unsealed(&json).replacen("\"cross-entropy\"", "null", 1);
     let saved = SavedNetwork::<f32>::from_bytes(null.as_bytes()).unwrap();
     assert_eq!(saved.record.cost, None);
     assert_eq!(saved.record.init, Some(Init::ScaledNormal));

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 
-use flate2::bufread::GzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use nalgebra::DMatrix;
 
 use crate::{Error, Real, Result};
@@ -21,6 +21,14 @@ const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// holds 47 MB). A header claiming more is refused with
 /// [`Error::IdxTooLarge`] before anything is read.
 pub const MAX_DATA_BYTES: u64 = 1 << 30;
+
+/// The most bytes a matrix of converted grey values may take (2 GiB):
+/// [`Images::to_matrix`] refuses a range whose `f32` or `f64` copy would be
+/// larger, with [`Error::DataTooLarge`], before allocating it. Each byte of
+/// an image becomes 4 or 8, so a file within [`MAX_DATA_BYTES`] could
+/// otherwise cost 8 GiB; all of MNIST's 60,000 training images take 376 MB
+/// as `f64`.
+pub const MAX_MATRIX_BYTES: u64 = 2 << 30;
 
 /// Images read from an IDX file: `count` images of `rows × cols` bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +63,9 @@ impl Images {
     /// Result: (rows · cols) × len.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if the range goes past the last image.
+    /// [`Error::InvalidConfig`] if the range goes past the last image;
+    /// [`Error::DataTooLarge`] if the matrix would take more than
+    /// [`MAX_MATRIX_BYTES`].
     pub fn to_matrix<T: Real>(&self, start: usize, len: usize) -> Result<DMatrix<T>> {
         if start.checked_add(len).is_none_or(|end| end > self.count) {
             return Err(Error::InvalidConfig {
@@ -68,8 +78,26 @@ impl Images {
             });
         }
         let n = self.image_size();
+        let bytes = (n as u128) * (len as u128) * std::mem::size_of::<T>() as u128;
+        if bytes > u128::from(MAX_MATRIX_BYTES) {
+            return Err(Error::DataTooLarge {
+                what: format!("images {start}..{} as {}", start + len, T::NAME),
+                bytes,
+                limit: MAX_MATRIX_BYTES,
+            });
+        }
         let scale: T = nalgebra::convert(1.0 / 255.0);
-        let bytes = &self.pixels[start * n..(start + len) * n];
+        // The fields are public: the pixels may not be as many as `count` says.
+        let Some(bytes) = self.pixels.get(start * n..(start + len) * n) else {
+            return Err(Error::InvalidConfig {
+                name: "pixels",
+                reason: format!(
+                    "{} grey values for {} images of {n}",
+                    self.pixels.len(),
+                    self.count
+                ),
+            });
+        };
         // Each image's bytes become one column: column-major storage is the
         // byte order itself.
         Ok(DMatrix::from_iterator(
@@ -83,7 +111,9 @@ impl Images {
 }
 
 /// Reads an IDX image file (magic `0x00000803`) from any reader, raw or
-/// gzip-compressed (recognised by its first bytes, not by a name).
+/// gzip-compressed (recognised by its first bytes, not by a name). A gzip
+/// file of several members (as `cat a.gz b.gz` makes) is read whole;
+/// anything after the last member that is not a gzip member is refused.
 ///
 /// `source_name` names the input in error messages.
 ///
@@ -156,7 +186,7 @@ impl<'a> Stream<'a> {
         let mut head = [0u8; 4];
         let got = read_full(&mut reader, &mut head)?;
         let (mut stream, rest_len) = if got >= 2 && head[..2] == [0x1f, 0x8b] {
-            let decoded = GzDecoder::new(BufReader::new(Cursor::new(head).chain(reader)));
+            let decoded = MultiGzDecoder::new(BufReader::new(Cursor::new(head).chain(reader)));
             (Box::new(decoded) as Box<dyn Read + 'a>, None)
         } else {
             let rest = Cursor::new(head[..got].to_vec()).chain(reader);

@@ -58,7 +58,8 @@ use crate::{Dataset, Error, Real, Result};
 #[cfg(feature = "download")]
 pub use download::{MIRRORS, REMOTE_FILES, RemoteFile, download_files};
 pub use idx::{
-    Images, MAX_DATA_BYTES, read_images, read_images_file, read_labels, read_labels_file,
+    Images, MAX_DATA_BYTES, MAX_MATRIX_BYTES, read_images, read_images_file, read_labels,
+    read_labels_file,
 };
 
 /// The four MNIST file names, without the optional `.gz`: training images,

@@ -16,6 +16,8 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::aligned::Aligned;
+use crate::aligned::try_vec;
+use crate::dataset::check_finite;
 pub(crate) use crate::dataset::class_of;
 use crate::threads;
 use crate::{Cost, Dataset, Error, Real, Result};
@@ -168,7 +170,8 @@ impl<T: Real> Network<T> {
     ///
     /// # Errors
     /// [`Error::InvalidLayers`] if there are fewer than two layers or a layer
-    /// has no neurons.
+    /// has no neurons; [`Error::Allocation`] if the weights do not fit in
+    /// memory (say `[784, 100_000_000, 10]`).
     pub fn new<R: Rng + ?Sized>(sizes: &[usize], init: Init, rng: &mut R) -> Result<Self> {
         check_sizes(sizes)?;
         let mut normal = || -> T { nalgebra::convert::<f64, T>(StandardNormal.sample(rng)) };
@@ -181,14 +184,16 @@ impl<T: Real> Network<T> {
                 Init::ScaledNormal => T::one() / nalgebra::convert::<f64, T>(n_in as f64).sqrt(),
             };
             // Drawn in the lecture's order (row j, then column k of wˡ), stored neuron-major.
-            let mut wl = Aligned::zeroed(n_in * n_out);
+            let mut wl = Aligned::try_zeroed(n_in * n_out, "the weights")?;
             for j in 0..n_out {
                 for k in 0..n_in {
                     wl[j * n_in + k] = normal() * scale;
                 }
             }
             w.push(wl);
-            b.push(DVector::from_fn(n_out, |_, _| normal()));
+            let mut bl = try_vec(n_out, "the biases")?;
+            bl.iter_mut().for_each(|v| *v = normal());
+            b.push(DVector::from_vec(bl));
         }
         Ok(Network {
             sizes: sizes.to_vec(),
@@ -204,7 +209,8 @@ impl<T: Real> Network<T> {
     /// # Errors
     /// [`Error::InvalidLayers`] if there are no layers, a layer is empty, or
     /// the two lists differ in length; [`Error::ShapeMismatch`] if a matrix
-    /// does not chain with its neighbours or a bias vector does not fit.
+    /// does not chain with its neighbours or a bias vector does not fit;
+    /// [`Error::Allocation`] if the network's own copy does not fit in memory.
     pub fn from_parameters(weights: Vec<DMatrix<T>>, biases: Vec<DVector<T>>) -> Result<Self> {
         let mut sizes: Vec<usize> = weights.first().map(|w| w.ncols()).into_iter().collect();
         sizes.extend(weights.iter().map(|w| w.nrows()));
@@ -233,12 +239,21 @@ impl<T: Real> Network<T> {
                 });
             }
         }
+        let mut w = Vec::with_capacity(weights.len());
+        for wl in &weights {
+            // Neuron-major: row j of wˡ becomes contiguous.
+            let (n_out, n_in) = wl.shape();
+            let mut stored = Aligned::try_zeroed(n_in * n_out, "the weights")?;
+            for j in 0..n_out {
+                for k in 0..n_in {
+                    stored[j * n_in + k] = wl[(j, k)];
+                }
+            }
+            w.push(stored);
+        }
         Ok(Network {
             sizes,
-            w: weights
-                .iter()
-                .map(|w| Aligned::from_slice(w.transpose().as_slice()))
-                .collect(),
+            w,
             b: biases,
         })
     }
@@ -358,10 +373,12 @@ impl<T: Real> Network<T> {
     /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ).
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron;
+    /// [`Error::NonFiniteInput`] if a value is NaN or infinite.
     pub fn feedforward(&self, x: &DVector<T>) -> Result<DVector<T>> {
         self.check_inputs(x.len())?;
-        let mut ws = Workspace::new(&self.sizes, 1);
+        check_finite("input", x.len(), x.as_slice())?;
+        let mut ws = Workspace::new(&self.sizes, 1)?;
         Ok(DVector::from_column_slice(ws.feedforward(
             self,
             x.as_slice(),
@@ -375,14 +392,17 @@ impl<T: Real> Network<T> {
     /// `x`: n_in × m; result: n_out × m.
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron;
+    /// [`Error::NonFiniteInput`] naming the example (column) of a NaN or
+    /// infinite value.
     pub fn feedforward_batch(&self, x: &DMatrix<T>) -> Result<DMatrix<T>> {
         self.check_inputs(x.nrows())?;
+        check_finite("input", x.nrows(), x.as_slice())?;
         let m = x.ncols();
         if m == 0 {
             return Ok(DMatrix::zeros(self.output_size(), 0));
         }
-        let mut ws = Workspace::new(&self.sizes, m);
+        let mut ws = Workspace::new(&self.sizes, m)?;
         let out = ws.feedforward(self, x.as_slice(), m);
         Ok(DMatrix::from_column_slice(self.output_size(), m, out))
     }
@@ -396,7 +416,8 @@ impl<T: Real> Network<T> {
     /// [`Network::evaluate`] counts it).
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one value per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one value per input neuron;
+    /// [`Error::NonFiniteInput`] if a value is NaN or infinite.
     pub fn predict(&self, x: &DVector<T>) -> Result<usize> {
         Ok(class_of(self.feedforward(x)?.as_slice()))
     }
@@ -407,17 +428,26 @@ impl<T: Real> Network<T> {
     /// `x`: n_in × m; result: m answers.
     ///
     /// # Errors
-    /// [`Error::InputSize`] if `x` does not have one row per input neuron.
+    /// [`Error::InputSize`] if `x` does not have one row per input neuron;
+    /// [`Error::NonFiniteInput`] naming the example (column) of a NaN or
+    /// infinite value.
     pub fn predict_batch(&self, x: &DMatrix<T>) -> Result<Vec<usize>> {
         self.check_inputs(x.nrows())?;
+        check_finite("input", x.nrows(), x.as_slice())?;
         let n = x.ncols();
         let mut out = vec![0; n];
         let x = x.as_slice();
+        let failed = std::sync::Mutex::new(None);
         threads::split_across_threads(self.threads_for(n), n, 1, &mut out, |range, out| {
-            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
-            ws.classify(self, x, range, out);
+            match Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1))) {
+                Ok(mut ws) => ws.classify(self, x, range, out),
+                Err(e) => *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e),
+            }
         });
-        Ok(out)
+        match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
     /// Backpropagation over a mini-batch: the gradient of the batch's average
@@ -438,7 +468,8 @@ impl<T: Real> Network<T> {
     ///
     /// # Errors
     /// [`Error::InputSize`], [`Error::TargetSize`] or [`Error::ExampleCount`]
-    /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0.
+    /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0;
+    /// [`Error::NonFiniteInput`] for a NaN or infinite value.
     pub fn backprop<C: Cost<T> + ?Sized>(
         &self,
         x: &DMatrix<T>,
@@ -462,7 +493,9 @@ impl<T: Real> Network<T> {
         if m == 0 {
             return Err(Error::EmptyData { what: "mini-batch" });
         }
-        let mut ws = Workspace::new(&self.sizes, m);
+        check_finite("input", x.nrows(), x.as_slice())?;
+        check_finite("target", y.nrows(), y.as_slice())?;
+        let mut ws = Workspace::new(&self.sizes, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);
         let mut sink = GradientSink::new(self, m);
@@ -484,21 +517,31 @@ impl<T: Real> Network<T> {
     ///
     /// # Errors
     /// [`Error::InputSize`] or [`Error::TargetSize`] if the data does not fit
-    /// the network.
+    /// the network; [`Error::EmptyData`] if it has no examples (there is no
+    /// accuracy of nothing). [`Dataset::new`] has already refused NaN.
     pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
         self.check_data(data)?;
+        if data.is_empty() {
+            return Err(Error::EmptyData {
+                what: "evaluation data",
+            });
+        }
         let n = data.len();
         let count = self.threads_for(n);
         let parts: Vec<_> = (0..count)
             .map(|t| n * t / count..n * (t + 1) / count)
             .collect();
         let tallies = threads::map_parts(&parts, |range| {
-            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)));
-            ws.tally(self, data, range, cost)
+            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)))?;
+            Ok(ws.tally(self, data, range, cost))
         });
-        let (correct, total_cost) = tallies
-            .into_iter()
-            .fold((0, 0.0), |(c, s), (pc, ps)| (c + pc, s + ps));
+        let (correct, total_cost) =
+            tallies
+                .into_iter()
+                .try_fold((0, 0.0), |(c, s), t: Result<(usize, f64)>| {
+                    let (pc, ps) = t?;
+                    Ok::<_, Error>((c + pc, s + ps))
+                })?;
         Ok(Evaluation {
             correct,
             total: n,

@@ -17,9 +17,9 @@
 
 use std::ops::Range;
 
-use crate::aligned::Aligned;
+use crate::aligned::{Aligned, try_vec};
 use crate::kernels;
-use crate::{Cost, Dataset, Network, Real};
+use crate::{Cost, Dataset, Network, Real, Result};
 
 /// Where [`Workspace::backpropagate_batch`] sends each layer's share: into
 /// the weights themselves (the SGD step) or into a gradient
@@ -56,23 +56,29 @@ pub(crate) struct Workspace<T: Real> {
 impl<T: Real> Workspace<T> {
     /// Buffers for a network of layer sizes `sizes` and batches of up to
     /// `capacity` examples.
-    pub(crate) fn new(sizes: &[usize], capacity: usize) -> Self {
+    ///
+    /// # Errors
+    /// [`Error::Allocation`] if the buffers do not fit in memory.
+    pub(crate) fn new(sizes: &[usize], capacity: usize) -> Result<Self> {
+        const WHAT: &str = "the workspace (activations and errors of a batch)";
+        // Sizes were checked to fit in memory, but times a batch they may not.
+        let len = |n: usize| n.saturating_mul(capacity);
         let per_layer = || {
             sizes[1..]
                 .iter()
-                .map(|&n| Aligned::zeroed(n * capacity))
-                .collect()
+                .map(|&n| Aligned::try_zeroed(len(n), WHAT))
+                .collect::<Result<Vec<_>>>()
         };
         let widest = sizes[1..].iter().max().copied().unwrap_or(0);
-        Workspace {
+        Ok(Workspace {
             capacity,
-            x: Aligned::zeroed(sizes[0] * capacity),
-            y: vec![T::zero(); sizes[sizes.len() - 1] * capacity],
-            a: per_layer(),
-            delta: per_layer(),
-            coef: vec![T::zero(); widest * capacity],
-            sums: vec![T::zero(); widest],
-        }
+            x: Aligned::try_zeroed(len(sizes[0]), WHAT)?,
+            y: try_vec(len(sizes[sizes.len() - 1]), WHAT)?,
+            a: per_layer()?,
+            delta: per_layer()?,
+            coef: try_vec(len(widest), WHAT)?,
+            sums: try_vec(widest, WHAT)?,
+        })
     }
 
     /// Copies the examples `batch` (indices into `data`, at most `capacity`
