@@ -125,7 +125,7 @@ pub use error::{Error, Result};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{Neuron, Perceptron, SigmoidNeuron};
 pub use scalar::Real;
-pub use sgd::{EpochReport, Monitor, Sgd};
+pub use sgd::{BestNetwork, EpochReport, Monitor, Schedule, Sgd, StopReason, TrainingState};
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]
