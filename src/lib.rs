@@ -142,7 +142,7 @@ pub use error::{Error, Result};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{Neuron, Perceptron, SigmoidNeuron};
 pub use scalar::Real;
-pub use sgd::{EpochReport, Monitor, Sgd, Stall};
+pub use sgd::{BestNetwork, EpochReport, Monitor, Schedule, Sgd, Stall, StopReason, TrainingState};
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]

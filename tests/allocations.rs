@@ -8,7 +8,8 @@ use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
 use neuralnet::{
-    Cost, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real, Sgd,
+    Cost, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real, Schedule,
+    Sgd,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -44,7 +45,13 @@ impl<T: Real> Monitor<T> for Counts {
     }
 }
 
-fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
+fn check<T: Real>(
+    sizes: &[usize],
+    cost: &dyn Cost<T>,
+    m: usize,
+    lambda: f64,
+    options: fn(Sgd) -> Sgd,
+) {
     let mut rng = StdRng::seed_from_u64(3);
     let n = 1_005; // not a multiple of m: the last mini-batch is smaller
     let (n_in, n_out) = (sizes[0], sizes[sizes.len() - 1]);
@@ -55,18 +62,21 @@ fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
     let data = Dataset::from_labels(x, &labels, n_out).unwrap();
     let mut net = Network::<T>::new(sizes, Init::StandardNormal, &mut rng).unwrap();
     let batches = n.div_ceil(m);
-    let epochs = 2;
+    let epochs = 3;
     let mut counts = Counts {
         per_batch: (0..epochs).map(|_| Vec::with_capacity(batches)).collect(),
         epoch: 0,
     };
-    let sgd = Sgd::new()
-        .with_learning_rate(0.5)
-        .with_mini_batch_size(m)
-        .with_epochs(epochs)
-        .with_l2_lambda(lambda);
+    let sgd = options(
+        Sgd::new()
+            .with_learning_rate(0.5)
+            .with_mini_batch_size(m)
+            .with_epochs(epochs)
+            .with_l2_lambda(lambda),
+    );
     sgd.train_with(&mut net, &data, Some(&data), cost, &mut rng, &mut counts)
         .unwrap();
+    assert_eq!(counts.epoch, epochs, "every epoch ran");
     for (epoch, c) in counts.per_batch.iter().enumerate() {
         assert_eq!(c.len(), batches);
         // After the first mini-batch of an epoch, the count never moves.
@@ -77,10 +87,31 @@ fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
     }
 }
 
+/// Every option of chapter 3's toolkit on.
+fn everything(sgd: Sgd) -> Sgd {
+    sgd.with_momentum(0.9)
+        .with_schedule(Schedule::nielsen())
+        .with_early_stopping(10)
+        .with_max_norm(3.0)
+}
+
 #[test]
 fn no_allocation_per_mini_batch() {
-    check::<f32>(&[784, 30, 10], &Quadratic, 10, 0.0);
-    check::<f32>(&[784, 100, 10], &CrossEntropy, 10, 5.0);
-    check::<f64>(&[784, 30, 10], &Quadratic, 7, 0.0);
-    check::<f64>(&[20, 16, 8, 3], &CrossEntropy, 100, 1.0);
+    let plain = |sgd| sgd;
+    check::<f32>(&[784, 30, 10], &Quadratic, 10, 0.0, plain);
+    check::<f32>(&[784, 100, 10], &CrossEntropy, 10, 5.0, plain);
+    check::<f64>(&[784, 30, 10], &Quadratic, 7, 0.0, plain);
+    check::<f64>(&[20, 16, 8, 3], &CrossEntropy, 100, 1.0, plain);
+    // Chapter 3's toolkit: momentum, Nesterov, schedules, early stopping
+    // (which copies the best network after an epoch, not a mini-batch) and
+    // the max-norm limit.
+    check::<f32>(&[784, 100, 10], &CrossEntropy, 10, 5.0, everything);
+    check::<f64>(&[20, 16, 8, 3], &CrossEntropy, 7, 1.0, |sgd| {
+        everything(sgd)
+            .with_nesterov(true)
+            .with_schedule(Schedule::Cosine {
+                total_epochs: 3,
+                min_rate: 0.0,
+            })
+    });
 }

@@ -1,4 +1,13 @@
 //! Stochastic gradient descent: epochs of shuffled mini-batches.
+//!
+//! # The parts
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `mod.rs` | [`Sgd`] (the settings and the epoch loop), [`Monitor`], [`EpochReport`] |
+//! | `step.rs` | one fused step on a mini-batch: plain, momentum, Nesterov, max-norm |
+//! | `schedule.rs` | [`Schedule`]: η per epoch |
+//! | `state.rs` | [`TrainingState`] (velocities, schedule, best epoch), [`BestNetwork`] |
 
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -6,8 +15,16 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use crate::network::{Backward, Workspace};
-use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
+use crate::network::Workspace;
+use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result};
+
+mod schedule;
+mod state;
+mod step;
+
+pub use schedule::Schedule;
+pub use state::{BestNetwork, StopReason, TrainingState};
+use step::{Rule, sgd_step};
 
 /// Settings for training by stochastic gradient descent (SGD).
 ///
@@ -39,6 +56,19 @@ use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
 /// weights are updated in one pass, right after that layer's error has been
 /// passed back to the layer below, so no gradient is ever stored.
 ///
+/// # Chapter 3's toolkit
+///
+/// Off by default, so that the defaults are the lecture's SGD:
+/// - momentum ([`Sgd::with_momentum`], [`Sgd::with_nesterov`]): a velocity
+///   v per weight and bias, v → μv − η∇C, w → w + v;
+/// - a learning-rate schedule ([`Sgd::with_schedule`], [`Schedule`]);
+/// - early stopping on the evaluation data ([`Sgd::with_early_stopping`]);
+/// - a max-norm limit on each neuron's incoming weights
+///   ([`Sgd::with_max_norm`]).
+///
+/// The evaluation data that the schedules and early stopping read must be
+/// the validation set, never the test set.
+///
 /// # Examples
 /// ```
 /// use neuralnet::Sgd;
@@ -57,10 +87,16 @@ pub struct Sgd {
     l2_lambda: f64,
     monitor_training_cost: bool,
     starting_epoch: usize,
+    momentum: f64,
+    nesterov: bool,
+    schedule: Schedule,
+    early_stopping: Option<usize>,
+    max_norm: Option<f64>,
 }
 
 impl Default for Sgd {
-    /// The lecture's settings: η = 3.0, m = 10, 30 epochs, λ = 0.
+    /// The lecture's settings: η = 3.0, m = 10, 30 epochs, λ = 0; no
+    /// momentum (μ = 0), a constant η, no early stopping, no max-norm.
     fn default() -> Self {
         Sgd {
             learning_rate: 3.0,
@@ -69,6 +105,11 @@ impl Default for Sgd {
             l2_lambda: 0.0,
             monitor_training_cost: false,
             starting_epoch: 0,
+            momentum: 0.0,
+            nesterov: false,
+            schedule: Schedule::Constant,
+            early_stopping: None,
+            max_norm: None,
         }
     }
 }
@@ -118,6 +159,92 @@ impl Sgd {
         self
     }
 
+    /// Sets the momentum coefficient μ ∈ [0, 1) of momentum-based gradient
+    /// descent (Nielsen, chapter 3). Each weight and bias w gets a velocity
+    /// v, starting at 0, and each mini-batch's step becomes
+    ///
+    /// ```text
+    /// v → v′ = μv − (η/m) Σ_j ∂C_{X_j}/∂w
+    /// w → w′ = (1 − ηλ/n) w + v′
+    /// ```
+    ///
+    /// (biases alike, without the decay). μ is one minus the "friction":
+    /// μ = 0 is plain SGD, bit for bit; 0.9 is common. The velocities are
+    /// allocated once, before the first mini-batch.
+    pub fn with_momentum(mut self, mu: f64) -> Self {
+        self.momentum = mu;
+        self
+    }
+
+    /// With momentum, whether to use Nesterov's variant, which takes the
+    /// gradient at the point momentum is about to carry the weights to
+    /// (Sutskever et al. 2013), in the form of Bengio et al. (2012) where w
+    /// holds that look-ahead point:
+    ///
+    /// ```text
+    /// v → v′ = μv − (η/m) Σ_j ∂C_{X_j}/∂w
+    /// w → w′ = (1 − ηλ/n) w + μv′ − (η/m) Σ_j ∂C_{X_j}/∂w
+    /// ```
+    ///
+    /// Off by default; no effect with μ = 0.
+    pub fn with_nesterov(mut self, on: bool) -> Self {
+        self.nesterov = on;
+        self
+    }
+
+    /// Sets how η changes from epoch to epoch (default
+    /// [`Schedule::Constant`]); η₀ is [`Sgd::with_learning_rate`].
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Turns on early stopping: stop once the accuracy on the evaluation
+    /// data has not improved for `patience` ≥ 1 epochs in a row ("no
+    /// improvement in n epochs", Nielsen, chapter 3), and leave the network
+    /// with the weights of its best epoch. Needs evaluation data, which
+    /// must be the validation set. The best epoch is in each
+    /// [`EpochReport::best_epoch`].
+    pub fn with_early_stopping(mut self, patience: usize) -> Self {
+        self.early_stopping = Some(patience);
+        self
+    }
+
+    /// Sets a max-norm limit c > 0: after each step, every neuron whose
+    /// incoming weight vector w has ‖w‖₂ > c is scaled back to ‖w‖₂ = c,
+    /// w → c·w/‖w‖₂ (Srebro et al. 2005, used with dropout by Hinton et
+    /// al. 2012 and Srivastava et al. 2014, with c about 3 or 4). Biases
+    /// are not limited.
+    pub fn with_max_norm(mut self, c: f64) -> Self {
+        self.max_norm = Some(c);
+        self
+    }
+
+    /// The momentum coefficient μ (0: plain SGD).
+    pub fn momentum(&self) -> f64 {
+        self.momentum
+    }
+
+    /// Whether momentum uses Nesterov's variant.
+    pub fn nesterov(&self) -> bool {
+        self.nesterov
+    }
+
+    /// The learning-rate schedule.
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
+    }
+
+    /// The early-stopping patience, if early stopping is on.
+    pub fn early_stopping(&self) -> Option<usize> {
+        self.early_stopping
+    }
+
+    /// The max-norm limit c, if any.
+    pub fn max_norm(&self) -> Option<f64> {
+        self.max_norm
+    }
+
     /// The learning rate η.
     pub fn learning_rate(&self) -> f64 {
         self.learning_rate
@@ -153,7 +280,9 @@ impl Sgd {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if η is not finite or not positive, m is 0,
-    /// or λ is negative or not finite.
+    /// λ is negative or not finite, μ is not in [0, 1), the schedule's
+    /// numbers are out of range, the early-stopping patience is 0, or the
+    /// max-norm limit is not a finite number > 0.
     pub fn validate(&self) -> Result<()> {
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return Err(Error::InvalidConfig {
@@ -180,7 +309,44 @@ impl Sgd {
                 ),
             });
         }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(Error::InvalidConfig {
+                name: "momentum",
+                reason: format!(
+                    "μ = {} but it must be ≥ 0 and < 1 (0 is plain SGD; 0.9 is common)",
+                    self.momentum
+                ),
+            });
+        }
+        self.schedule.validate(self.learning_rate)?;
+        if self.early_stopping == Some(0) {
+            return Err(Error::InvalidConfig {
+                name: "early_stopping",
+                reason: "the patience is 0 epochs but it must be at least 1 (10, say)".into(),
+            });
+        }
+        if let Some(c) = self.max_norm
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(Error::InvalidConfig {
+                name: "max_norm",
+                reason: format!(
+                    "c = {c} but the limit on a neuron's weight norm must be a finite number > 0 (3 or 4, say)"
+                ),
+            });
+        }
         Ok(())
+    }
+
+    /// The settings that need evaluation data, for the error without it.
+    fn needs_evaluation(&self) -> Option<&'static str> {
+        if self.early_stopping.is_some() {
+            Some("early stopping")
+        } else if self.schedule.needs_evaluation() {
+            Some("the no-improvement schedule")
+        } else {
+            None
+        }
     }
 
     /// Trains `net` on `training` for the configured number of epochs.
@@ -245,6 +411,47 @@ impl Sgd {
         R: Rng + ?Sized,
         M: Monitor<T> + ?Sized,
     {
+        let mut state = TrainingState::new();
+        let reports =
+            self.train_with_state(net, &mut state, training, evaluation, cost, rng, monitor)?;
+        // With early stopping, the run ends on its best epoch's weights.
+        state.restore_best(net);
+        Ok(reports)
+    }
+
+    /// [`Sgd::train_with`] as one part of a longer run: `state` carries
+    /// momentum's velocities, the schedule's learning rate and the best
+    /// epoch from one call to the next, so that training one epoch per call
+    /// (with [`Sgd::with_starting_epoch`] and [`Sgd::with_epochs`] set to
+    /// the epoch) gives the same result as one call for all epochs with the
+    /// same shuffles.
+    ///
+    /// With early stopping, the network is set to the best epoch's weights
+    /// when early stopping stops training; when the epochs run out first,
+    /// call [`TrainingState::restore_best`] once the whole run is over.
+    /// Once the state has [`stopped`](TrainingState::stopped), later calls
+    /// train nothing.
+    ///
+    /// # Errors
+    /// As [`Sgd::train`]; also [`Error::InvalidConfig`] if `state` was used
+    /// with a network of other layer sizes.
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_with_state<T, C, R, M>(
+        &self,
+        net: &mut Network<T>,
+        state: &mut TrainingState<T>,
+        training: &Dataset<T>,
+        evaluation: Option<&Dataset<T>>,
+        cost: &C,
+        rng: &mut R,
+        monitor: &mut M,
+    ) -> Result<Vec<EpochReport>>
+    where
+        T: Real,
+        C: Cost<T> + ?Sized,
+        R: Rng + ?Sized,
+        M: Monitor<T> + ?Sized,
+    {
         self.validate()?;
         if training.is_empty() {
             return Err(Error::EmptyData {
@@ -259,18 +466,27 @@ impl Sgd {
                     what: "evaluation data",
                 });
             }
+        } else if let Some(what) = self.needs_evaluation() {
+            return Err(Error::InvalidConfig {
+                name: "evaluation data",
+                reason: format!(
+                    "{what} reads the accuracy on the evaluation data, but none was given: \
+                     pass the validation set (never the test set) as `evaluation`"
+                ),
+            });
         }
+        state.check_sizes(net)?;
         let n = training.len();
         let m = self.mini_batch_size.min(n);
-        let eta: T = nalgebra::convert(self.learning_rate);
         let lambda: T = nalgebra::convert(self.l2_lambda);
         let n_t: T = nalgebra::convert(n as f64);
-        let decay = T::one() - eta * lambda / n_t;
+        let eta0: T = nalgebra::convert(self.learning_rate);
+        let decay0 = T::one() - eta0 * lambda / n_t;
         // The weight-decay factor 1 − ηλ/n must stay in (0, 1]: at 0 or
         // below, every step wipes out or flips the weights, and training
         // "diverges" because of λ, whatever η is.
         let shrink = self.learning_rate * self.l2_lambda / n as f64;
-        if shrink >= 1.0 || decay <= T::zero() {
+        if shrink >= 1.0 || decay0 <= T::zero() {
             return Err(Error::InvalidConfig {
                 name: "l2_lambda",
                 reason: format!(
@@ -291,6 +507,12 @@ impl Sgd {
         };
         let eval_baseline = evaluation.map(baseline);
         let training_baseline = self.monitor_training_cost.then(|| baseline(training));
+        let with_momentum = self.momentum > 0.0;
+        if with_momentum {
+            // Allocated here, once, not per mini-batch.
+            state.velocity_for(net)?;
+        }
+        let keep_best = self.early_stopping.is_some();
 
         let mut ws = Workspace::new(net.sizes(), m)?;
         let mut order: Vec<usize> = (0..n).collect();
@@ -300,13 +522,33 @@ impl Sgd {
         let Some(first) = self.starting_epoch.checked_add(1) else {
             return Ok(reports);
         };
+        if state.stopped().is_some() {
+            return Ok(reports);
+        }
         let mut last_good = net.clone();
         for epoch in first..=self.epochs {
+            let learning_rate = match self.schedule {
+                Schedule::NoImprovementHalving { .. } => state.current_rate(self.learning_rate),
+                schedule => schedule.rate(self.learning_rate, epoch),
+            };
+            let eta: T = nalgebra::convert(learning_rate);
+            let rule = Rule {
+                eta,
+                decay: T::one() - eta * lambda / n_t,
+                momentum: nalgebra::convert(self.momentum),
+                nesterov: self.nesterov,
+                max_norm: self.max_norm.map(nalgebra::convert),
+            };
             let started = Instant::now();
             order.shuffle(rng);
             let mut done = 0;
             for batch in order.chunks(m) {
-                sgd_step(net, &mut ws, training, batch, cost, eta, decay);
+                let velocity = if with_momentum {
+                    state.velocity_mut()
+                } else {
+                    None
+                };
+                sgd_step(net, velocity, &mut ws, training, batch, cost, rule);
                 done += batch.len();
                 monitor.on_batch(done, n);
             }
@@ -315,7 +557,7 @@ impl Sgd {
             let diverged = |what| Error::Diverged {
                 epoch,
                 what,
-                learning_rate: self.learning_rate,
+                learning_rate,
             };
             if !net.is_finite() {
                 *net = last_good;
@@ -339,17 +581,38 @@ impl Sgd {
             ]
             .into_iter()
             .find_map(|(data, e, base)| Stall::check(data, e?, base?));
+            if let Some(e) = evaluation {
+                state.record(epoch, e, net, keep_best);
+            }
             let report = EpochReport {
                 epoch,
                 epochs: self.epochs,
                 evaluation,
                 training: training_eval,
                 stalled,
+                learning_rate,
+                best_epoch: state.best_epoch(),
                 training_time,
                 evaluation_time: eval_started.elapsed(),
             };
             let flow = monitor.on_epoch(&report, net);
             reports.push(report);
+            if let Some(patience) = self.early_stopping
+                && state.check_early_stop(patience)
+            {
+                state.restore_best(net);
+                break;
+            }
+            if let Schedule::NoImprovementHalving {
+                patience,
+                min_fraction,
+            } = self.schedule
+            {
+                state.check_halving(self.learning_rate, patience, min_fraction);
+                if state.stopped().is_some() {
+                    break;
+                }
+            }
             if flow.is_break() {
                 break;
             }
@@ -358,52 +621,6 @@ impl Sgd {
             }
         }
         Ok(reports)
-    }
-}
-
-/// One SGD step on the examples `batch` of `data`: gather, feedforward,
-/// backpropagate, and update each layer in place (after its error has been
-/// passed back, so backpropagation sees the old weights).
-fn sgd_step<T: Real, C: Cost<T> + ?Sized>(
-    net: &mut Network<T>,
-    ws: &mut Workspace<T>,
-    data: &Dataset<T>,
-    batch: &[usize],
-    cost: &C,
-    eta: T,
-    decay: T,
-) {
-    let m = batch.len();
-    ws.gather(data, batch);
-    ws.feedforward_batch(net, m);
-    let step = -eta / nalgebra::convert::<f64, T>(m as f64);
-    ws.backpropagate_batch(cost, &mut SgdStep { net, step, decay }, m, step);
-}
-
-/// The SGD update, applied to each layer as soon as backpropagation has
-/// passed its error back (so that it saw the old weights):
-/// w ← decay·w + step·Σ_t δ_t a_tᵀ and b ← b + step·Σ_t δ_t, with
-/// step = −η/m and decay = 1 − ηλ/n (1 without weight decay).
-struct SgdStep<'a, T: Real> {
-    net: &'a mut Network<T>,
-    step: T,
-    decay: T,
-}
-
-impl<T: Real> Backward<T> for SgdStep<'_, T> {
-    fn weights(&self, l: usize) -> &[T] {
-        self.net.layer(l).0
-    }
-
-    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
-        let (n_in, n_out) = (self.net.sizes()[l], self.net.sizes()[l + 1]);
-        let (w, b) = self.net.layer_mut(l);
-        let w = kernels::MatMut::new(w, n_in, n_out);
-        let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
-        kernels::update_weights(w, self.decay, kernels::MatRef::new(coef, m, n_out), a_prev);
-        for (bi, &s) in b.iter_mut().zip(sums) {
-            *bi += self.step * s;
-        }
     }
 }
 
@@ -453,6 +670,7 @@ impl<T: Real, F: FnMut(&EpochReport, &Network<T>) -> ControlFlow<()>> Monitor<T>
 
 /// What happened in one epoch of training.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct EpochReport {
     /// The epoch, from 1.
     pub epoch: usize,
@@ -463,6 +681,12 @@ pub struct EpochReport {
     /// Accuracy and average cost on the training data, if
     /// [`Sgd::with_monitor_training_cost`] is on.
     pub training: Option<Evaluation>,
+    /// The learning rate η this epoch used (see [`Schedule`]).
+    pub learning_rate: f64,
+    /// The epoch with the best accuracy on the evaluation data so far,
+    /// this one included (the first of equals); `None` without evaluation
+    /// data. With early stopping, training ends on this epoch's weights.
+    pub best_epoch: Option<usize>,
     /// Wall time of the epoch's training: shuffle, mini-batches, updates.
     pub training_time: Duration,
     /// Wall time of the evaluations after the epoch.

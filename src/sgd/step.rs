@@ -1,0 +1,164 @@
+//! One SGD step on a mini-batch, fused with backpropagation: plain, with
+//! momentum (classical or Nesterov's), and with the max-norm limit.
+
+use crate::network::{Backward, Workspace};
+use crate::{Cost, Dataset, Network, Real, kernels};
+
+/// The numbers of one step's update rule, the same for every mini-batch of
+/// an epoch except `step`, which depends on the mini-batch's size.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rule<T> {
+    /// The learning rate η of this epoch.
+    pub(super) eta: T,
+    /// The weight decay factor 1 − ηλ/n (1 without L2 regularisation).
+    pub(super) decay: T,
+    /// The momentum coefficient μ (0: plain SGD).
+    pub(super) momentum: T,
+    /// Nesterov's variant of momentum.
+    pub(super) nesterov: bool,
+    /// The max-norm limit c on each neuron's incoming weights.
+    pub(super) max_norm: Option<T>,
+}
+
+/// One SGD step on the examples `batch` of `data`: gather, feedforward,
+/// backpropagate, and update each layer in place (after its error has been
+/// passed back, so backpropagation sees the old weights). `velocity` holds
+/// the velocities v of momentum, in a network of the same shape (`None`
+/// for plain SGD).
+pub(super) fn sgd_step<T: Real, C: Cost<T> + ?Sized>(
+    net: &mut Network<T>,
+    velocity: Option<&mut Network<T>>,
+    ws: &mut Workspace<T>,
+    data: &Dataset<T>,
+    batch: &[usize],
+    cost: &C,
+    rule: Rule<T>,
+) {
+    let m = batch.len();
+    ws.gather(data, batch);
+    ws.feedforward_batch(net, m);
+    let step = -rule.eta / nalgebra::convert::<f64, T>(m as f64);
+    let mut sink = SgdStep {
+        net,
+        velocity,
+        step,
+        rule,
+    };
+    ws.backpropagate_batch(cost, &mut sink, m, step);
+}
+
+/// The SGD update, applied to each layer as soon as backpropagation has
+/// passed its error back (so that it saw the old weights). With g_w =
+/// step·Σ_t δ_t a_tᵀ and g_b = step·Σ_t δ_t, step = −η/m, decay = 1 − ηλ/n:
+///
+/// - plain (μ = 0): w ← decay·w + g_w, b ← b + g_b;
+/// - momentum: v ← μ·v + g, then w ← decay·w + v_w, b ← b + v_b;
+/// - Nesterov: v ← μ·v + g, then w ← decay·w + μ·v_w + g_w, written as
+///   w ← decay·w − μ·v_w(old) + (1 + μ)·v_w(new) so that the kernel writes
+///   g_w into the velocity only; b ← b + μ·v_b + g_b;
+///
+/// and then, with a max-norm limit c, every neuron's weight vector longer
+/// than c is scaled back to length c.
+struct SgdStep<'a, T: Real> {
+    net: &'a mut Network<T>,
+    velocity: Option<&'a mut Network<T>>,
+    step: T,
+    rule: Rule<T>,
+}
+
+impl<T: Real> Backward<T> for SgdStep<'_, T> {
+    fn weights(&self, l: usize) -> &[T] {
+        self.net.layer(l).0
+    }
+
+    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
+        let (n_in, n_out) = (self.net.sizes()[l], self.net.sizes()[l + 1]);
+        let Rule {
+            decay,
+            momentum: mu,
+            nesterov,
+            max_norm,
+            ..
+        } = self.rule;
+        let step = self.step;
+        let (w, b) = self.net.layer_mut(l);
+        let coef = kernels::MatRef::new(coef, m, n_out);
+        let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
+        match self.velocity.as_deref_mut() {
+            None => {
+                kernels::update_weights(kernels::MatMut::new(w, n_in, n_out), decay, coef, a_prev);
+                for (bi, &s) in b.iter_mut().zip(sums) {
+                    *bi += step * s;
+                }
+            }
+            Some(velocity) => {
+                let (vw, vb) = velocity.layer_mut(l);
+                if nesterov {
+                    for (wi, &vi) in w.iter_mut().zip(vw.iter()) {
+                        *wi = decay * *wi - mu * vi;
+                    }
+                }
+                let vw_mat = kernels::MatMut::new(&mut vw[..], n_in, n_out);
+                kernels::update_weights(vw_mat, mu, coef, a_prev);
+                if nesterov {
+                    let gain = T::one() + mu;
+                    for (wi, &vi) in w.iter_mut().zip(vw.iter()) {
+                        *wi += gain * vi;
+                    }
+                } else {
+                    for (wi, &vi) in w.iter_mut().zip(vw.iter()) {
+                        *wi = decay * *wi + vi;
+                    }
+                }
+                for ((bi, vi), &s) in b.iter_mut().zip(vb.iter_mut()).zip(sums) {
+                    let g = step * s;
+                    *vi = mu * *vi + g;
+                    *bi += if nesterov { mu * *vi + g } else { *vi };
+                }
+            }
+        }
+        if let Some(c) = max_norm {
+            limit_norms(w, n_in, c);
+        }
+    }
+}
+
+/// The max-norm constraint: scales every neuron's incoming weight vector
+/// (a contiguous column of `n_in` weights) whose L2 norm exceeds `c` back
+/// to norm `c`, w_i ← w_i·c/‖w_i‖, and leaves the others as they are.
+pub(super) fn limit_norms<T: Real>(w: &mut [T], n_in: usize, c: T) {
+    for neuron in w.chunks_exact_mut(n_in) {
+        let squared = sum_of_squares(neuron);
+        if squared > c * c {
+            let scale = c / squared.sqrt();
+            for x in neuron {
+                *x *= scale;
+            }
+        }
+    }
+}
+
+/// Σ x², in eight independent partial sums so that the loop vectorises.
+fn sum_of_squares<T: Real>(x: &[T]) -> T {
+    let mut lanes = [T::zero(); 8];
+    let mut chunks = x.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (s, &v) in lanes.iter_mut().zip(chunk) {
+            *s += v * v;
+        }
+    }
+    let rest = chunks.remainder().iter().fold(T::zero(), |s, &v| s + v * v);
+    lanes.iter().fold(rest, |s, &l| s + l)
+}
+
+/// A network of the same shape as `net` with every weight and bias 0: the
+/// velocities of momentum before the first step.
+pub(super) fn zeros_like<T: Real>(net: &Network<T>) -> Network<T> {
+    let mut zeros = net.clone();
+    for l in 0..net.num_layers() - 1 {
+        let (w, b) = zeros.layer_mut(l);
+        w.fill(T::zero());
+        b.fill(T::zero());
+    }
+    zeros
+}
