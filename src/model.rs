@@ -16,7 +16,7 @@ use std::path::Path;
 use nalgebra::DVector;
 
 use crate::fs::write_atomically;
-use crate::{CostKind, Error, Init, Network, Real, Result};
+use crate::{Activation, CostKind, Error, Init, Network, Real, Result};
 
 const MAGIC: &[u8; 8] = b"NNETBIN\0";
 
@@ -28,8 +28,8 @@ const MAGIC: &[u8; 8] = b"NNETBIN\0";
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct TrainingRecord {
-    /// The cost function (saved as its name, `"quadratic"` or
-    /// `"cross-entropy"`).
+    /// The cost function (saved as its name, `"quadratic"`,
+    /// `"cross-entropy"` or `"log-likelihood"`).
     pub cost: Option<CostKind>,
     /// The initialisation (saved as its name, `"standard-normal"` or
     /// `"scaled-normal"`).
@@ -55,10 +55,11 @@ pub struct TrainingRecord {
 /// | bytes | content |
 /// |---|---|
 /// | 8 | magic `NNETBIN\0` |
-/// | 4 | format version, `u32` (this crate writes and reads [`ModelFormat::VERSION`]) |
+/// | 4 | format version, `u32` (this crate writes [`ModelFormat::VERSION`], 2, and also reads version 1) |
 /// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
 /// | 4 + 4·L | number of layers L, then each layer size, `u32` |
-/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
+/// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax (not in version 1 files, whose layers are all sigmoid) |
+/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
 /// | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
 /// | 8 | FNV-1a 64-bit checksum of everything before it |
 ///
@@ -66,10 +67,14 @@ pub struct TrainingRecord {
 /// and close to what Nielsen's `network2.py` writes:
 ///
 /// ```json
-/// {"format": "neuralnet", "version": 1, "scalar": "f32", "sizes": [784, 30, 10],
+/// {"format": "neuralnet", "version": 2, "scalar": "f32", "sizes": [784, 30, 10],
+///  "activations": ["sigmoid", "sigmoid"],
 ///  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
 ///  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
 /// ```
+///
+/// `"activations"` names each layer's [`Activation`] after the input; a file
+/// without it (as version 1 wrote them) has sigmoid layers only.
 ///
 /// Weights are rows in the lecture's orientation. Values are written as
 /// `f64` decimals, which represent every `f32` exactly, so a round trip is
@@ -85,9 +90,14 @@ pub enum ModelFormat {
 }
 
 impl ModelFormat {
-    /// The version of both formats that this crate writes and reads. A file
-    /// of another version is refused with [`Error::UnsupportedVersion`].
-    pub const VERSION: u32 = 1;
+    /// The version of both formats that this crate writes. It reads this
+    /// one and version 1 (written by neuralnet 0.1, before layers had a
+    /// choice of activation: they are all sigmoid); a file of another
+    /// version is refused with [`Error::UnsupportedVersion`].
+    pub const VERSION: u32 = 2;
+
+    /// The oldest version this crate still reads.
+    const OLDEST: u32 = 1;
 
     /// JSON for a path ending in `.json` (with the `serde` feature), binary
     /// otherwise.
@@ -309,6 +319,7 @@ fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     for &n in net.sizes() {
         out.extend_from_slice(&(n as u32).to_le_bytes());
     }
+    out.extend(net.activations().iter().map(|&a| activation_code(a)));
     encode_record(record, &mut out);
     let (w, b) = net.storage();
     for (w, b) in w.zip(b) {
@@ -335,7 +346,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         pos: MAGIC.len(),
     };
     let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
-    if version != ModelFormat::VERSION {
+    if !(ModelFormat::OLDEST..=ModelFormat::VERSION).contains(&version) {
         return Err(Error::UnsupportedVersion {
             source_name: name.into(),
             found: version,
@@ -371,6 +382,15 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     for _ in 0..layers {
         sizes.push(r.u32().ok_or_else(|| bad("truncated header".into()))? as usize);
     }
+    // Version 1 files have no activation codes: all layers are sigmoid.
+    let codes = if version == 1 {
+        vec![1; layers.saturating_sub(1)]
+    } else {
+        let n = layers.saturating_sub(1);
+        r.take(n)
+            .ok_or_else(|| bad("truncated header".into()))?
+            .to_vec()
+    };
     // Codes this version does not know are refused after the checksum, so
     // that a corrupted file is reported as such.
     let record = decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
@@ -391,6 +411,11 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         return Err(bad("checksum mismatch: the file is corrupted".into()));
     }
     let record = record.map_err(bad)?;
+    let activations = codes
+        .iter()
+        .map(|&c| activation_from_code(c))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(bad)?;
     let mut w = Vec::with_capacity(sizes.len() - 1);
     let mut b = Vec::with_capacity(sizes.len() - 1);
     for p in sizes.windows(2) {
@@ -400,7 +425,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         w.push(wl);
         b.push(DVector::from_vec(bl));
     }
-    let network = Network::from_storage(sizes, &w, b);
+    let network = with_activations(Network::from_storage(sizes, &w, b), &activations, name)?;
     check_finite(&network)?;
     Ok(SavedNetwork { network, record })
 }
@@ -413,6 +438,7 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
         version: ModelFormat::VERSION,
         scalar: T::NAME.into(),
         sizes: net.sizes().to_vec(),
+        activations: Some(net.activations().to_vec()),
         training: record.clone(),
         weights: w
             .zip(net.sizes())
@@ -449,7 +475,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         return Err(bad("JSON without \"format\": \"neuralnet\"".into()));
     }
     match header.version {
-        Some(ModelFormat::VERSION) => {}
+        Some(ModelFormat::OLDEST..=ModelFormat::VERSION) => {}
         Some(found) => {
             return Err(Error::UnsupportedVersion {
                 source_name: name.into(),
@@ -523,6 +549,10 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         ));
     }
     let network = Network::from_storage(sizes, &w, b);
+    let network = match &file.activations {
+        Some(a) => with_activations(network, a, name)?,
+        None => network,
+    };
     check_finite(&network)?;
     Ok(SavedNetwork {
         network,
@@ -538,6 +568,9 @@ struct JsonFile {
     version: u32,
     scalar: String,
     sizes: Vec<usize>,
+    /// Absent in version 1 files: all sigmoid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    activations: Option<Vec<Activation>>,
     #[serde(default)]
     training: TrainingRecord,
     weights: Vec<Vec<Vec<f64>>>,
@@ -586,12 +619,52 @@ impl Reader<'_> {
     }
 }
 
+/// `net` with the activations a file gives, or [`Error::ModelFormat`] if
+/// they do not fit it.
+fn with_activations<T: Real>(
+    net: Network<T>,
+    activations: &[Activation],
+    name: &str,
+) -> Result<Network<T>> {
+    net.with_activations(activations)
+        .map_err(|e| Error::ModelFormat {
+            source_name: name.into(),
+            reason: match e {
+                Error::InvalidConfig { reason, .. } => format!("activations: {reason}"),
+                other => other.to_string(),
+            },
+        })
+}
+
+/// A layer's activation code in the binary format.
+fn activation_code(a: Activation) -> u8 {
+    match a {
+        Activation::Sigmoid => 1,
+        Activation::Tanh => 2,
+        Activation::Relu => 3,
+        Activation::Softmax => 4,
+    }
+}
+
+fn activation_from_code(code: u8) -> std::result::Result<Activation, String> {
+    match code {
+        1 => Ok(Activation::Sigmoid),
+        2 => Ok(Activation::Tanh),
+        3 => Ok(Activation::Relu),
+        4 => Ok(Activation::Softmax),
+        _ => Err(format!(
+            "unknown activation code {code} (this version knows 1 = sigmoid, 2 = tanh, 3 = relu and 4 = softmax); the file may come from a newer version of neuralnet"
+        )),
+    }
+}
+
 /// The record's cost code: 0 = not recorded.
 fn cost_code(cost: Option<CostKind>) -> u8 {
     match cost {
         None => 0,
         Some(CostKind::Quadratic) => 1,
         Some(CostKind::CrossEntropy) => 2,
+        Some(CostKind::LogLikelihood) => 3,
     }
 }
 
@@ -600,8 +673,9 @@ fn cost_from_code(code: u8) -> std::result::Result<Option<CostKind>, String> {
         0 => Ok(None),
         1 => Ok(Some(CostKind::Quadratic)),
         2 => Ok(Some(CostKind::CrossEntropy)),
+        3 => Ok(Some(CostKind::LogLikelihood)),
         _ => Err(format!(
-            "unknown cost code {code} in the training record (this version knows 1 = quadratic and 2 = cross-entropy; 0 = not recorded); the file may come from a newer version of neuralnet"
+            "unknown cost code {code} in the training record (this version knows 1 = quadratic, 2 = cross-entropy and 3 = log-likelihood; 0 = not recorded); the file may come from a newer version of neuralnet"
         )),
     }
 }

@@ -7,7 +7,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::network::{Backward, Workspace};
-use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result, kernels};
+use crate::{Cost, Dataset, Dropout, Error, Evaluation, Network, Real, Result, kernels};
 
 /// Settings for training by stochastic gradient descent (SGD).
 ///
@@ -57,6 +57,7 @@ pub struct Sgd {
     l2_lambda: f64,
     monitor_training_cost: bool,
     starting_epoch: usize,
+    dropout: Dropout,
 }
 
 impl Default for Sgd {
@@ -69,6 +70,7 @@ impl Default for Sgd {
             l2_lambda: 0.0,
             monitor_training_cost: false,
             starting_epoch: 0,
+            dropout: Dropout::none(),
         }
     }
 }
@@ -109,6 +111,18 @@ impl Sgd {
     pub fn with_starting_epoch(mut self, done: usize) -> Self {
         self.starting_epoch = done;
         self
+    }
+
+    /// Sets dropout: which fraction of the hidden (and input) neurons each
+    /// mini-batch drops (see [`Dropout`]; none by default).
+    pub fn with_dropout(mut self, dropout: Dropout) -> Self {
+        self.dropout = dropout;
+        self
+    }
+
+    /// The dropout settings.
+    pub fn dropout(&self) -> &Dropout {
+        &self.dropout
     }
 
     /// Whether each [`EpochReport`] includes the cost and accuracy on the
@@ -180,7 +194,7 @@ impl Sgd {
                 ),
             });
         }
-        Ok(())
+        self.dropout.validate()
     }
 
     /// Trains `net` on `training` for the configured number of epochs.
@@ -200,6 +214,8 @@ impl Sgd {
     /// - [`Error::EmptyData`] if `training` is empty;
     /// - [`Error::InputSize`] / [`Error::TargetSize`] if a data set does not
     ///   fit the network;
+    /// - [`Error::CostActivation`] if the cost cannot train the network's
+    ///   output layer ([`Cost::check_output`]);
     /// - [`Error::Diverged`] if a weight, a bias or a reported cost becomes
     ///   NaN or infinite. The network is then restored to the state it had at
     ///   the end of the last good epoch.
@@ -251,6 +267,8 @@ impl Sgd {
         if let Some(eval) = evaluation {
             net.check_data(eval)?;
         }
+        cost.check_output(net.output_activation())?;
+        let dropout_rates = self.dropout.rates(net.sizes())?;
         let n = training.len();
         let m = self.mini_batch_size.min(n);
         let eta: T = nalgebra::convert(self.learning_rate);
@@ -259,6 +277,7 @@ impl Sgd {
         let decay = T::one() - eta * lambda / n_t;
 
         let mut ws = Workspace::new(net.sizes(), m);
+        ws.set_dropout(net.sizes(), &dropout_rates);
         let mut order: Vec<usize> = (0..n).collect();
         // Reports grow as epochs run: "train until a Monitor stops it" is
         // `with_epochs(usize::MAX)`, and nothing is reserved for it.
@@ -272,6 +291,7 @@ impl Sgd {
             order.shuffle(rng);
             let mut done = 0;
             for batch in order.chunks(m) {
+                ws.draw_masks(rng, batch.len());
                 sgd_step(net, &mut ws, training, batch, cost, eta, decay);
                 done += batch.len();
                 monitor.on_batch(done, n);

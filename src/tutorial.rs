@@ -262,7 +262,7 @@
 //! sgd.validate()?;
 //! // a = 0.9 for y = 1: the cross-entropy output error is just a − y.
 //! let mut delta = [0.0];
-//! CrossEntropy.delta(&[0.9_f64], &[1.0], &mut delta);
+//! CrossEntropy.delta(neuralnet::Activation::Sigmoid, &[0.9_f64], &[1.0], &mut delta);
 //! assert!((delta[0] + 0.1).abs() < 1e-12);
 //! let _ = Init::ScaledNormal;
 //! # Ok::<(), neuralnet::Error>(())
