@@ -8,7 +8,8 @@ use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
 use neuralnet::{
-    Cost, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real, Sgd,
+    Activation, Cost, CrossEntropy, Dataset, Dropout, EpochReport, Init, LogLikelihood, Monitor,
+    Network, Quadratic, Real, Sgd,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -45,6 +46,19 @@ impl<T: Real> Monitor<T> for Counts {
 }
 
 fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
+    check_with(sizes, cost, m, lambda, None, Dropout::none());
+}
+
+/// As `check`, with these activations (one per layer after the input) and
+/// dropout.
+fn check_with<T: Real>(
+    sizes: &[usize],
+    cost: &dyn Cost<T>,
+    m: usize,
+    lambda: f64,
+    activations: Option<&[Activation]>,
+    dropout: Dropout,
+) {
     let mut rng = StdRng::seed_from_u64(3);
     let n = 1_005; // not a multiple of m: the last mini-batch is smaller
     let (n_in, n_out) = (sizes[0], sizes[sizes.len() - 1]);
@@ -54,6 +68,9 @@ fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
     let labels: Vec<u8> = (0..n).map(|j| (j % n_out) as u8).collect();
     let data = Dataset::from_labels(x, &labels, n_out).unwrap();
     let mut net = Network::<T>::new(sizes, Init::StandardNormal, &mut rng).unwrap();
+    if let Some(a) = activations {
+        net = net.with_activations(a).unwrap();
+    }
     let batches = n.div_ceil(m);
     let epochs = 2;
     let mut counts = Counts {
@@ -64,7 +81,8 @@ fn check<T: Real>(sizes: &[usize], cost: &dyn Cost<T>, m: usize, lambda: f64) {
         .with_learning_rate(0.5)
         .with_mini_batch_size(m)
         .with_epochs(epochs)
-        .with_l2_lambda(lambda);
+        .with_l2_lambda(lambda)
+        .with_dropout(dropout);
     sgd.train_with(&mut net, &data, Some(&data), cost, &mut rng, &mut counts)
         .unwrap();
     for (epoch, c) in counts.per_batch.iter().enumerate() {
@@ -83,4 +101,22 @@ fn no_allocation_per_mini_batch() {
     check::<f32>(&[784, 100, 10], &CrossEntropy, 10, 5.0);
     check::<f64>(&[784, 30, 10], &Quadratic, 7, 0.0);
     check::<f64>(&[20, 16, 8, 3], &CrossEntropy, 100, 1.0);
+    // Chapter 3's toolkit: ReLU, tanh and softmax layers, dropout.
+    use Activation::{Relu, Softmax, Tanh};
+    check_with::<f32>(
+        &[784, 100, 10],
+        &LogLikelihood,
+        10,
+        5.0,
+        Some(&[Relu, Softmax]),
+        Dropout::hidden(0.5).with_input(0.2),
+    );
+    check_with::<f64>(
+        &[20, 16, 8, 3],
+        &Quadratic,
+        9,
+        0.0,
+        Some(&[Tanh, Relu, Tanh]),
+        Dropout::none().with_layer_rates(vec![0.0, 0.3]),
+    );
 }
