@@ -134,16 +134,16 @@ impl Dropout {
     pub(crate) fn rates(&self, sizes: &[usize]) -> Result<Vec<f64>> {
         self.validate()?;
         let hidden = sizes.len().saturating_sub(2);
-        if let Some(rates) = &self.layers {
-            if rates.len() != hidden {
-                return Err(Error::InvalidConfig {
-                    name: "dropout",
-                    reason: format!(
-                        "{} per-layer rates for a network with {hidden} hidden layers (sizes {sizes:?}); give one per hidden layer",
-                        rates.len()
-                    ),
-                });
-            }
+        if let Some(rates) = &self.layers
+            && rates.len() != hidden
+        {
+            return Err(Error::InvalidConfig {
+                name: "dropout",
+                reason: format!(
+                    "{} per-layer rates for a network with {hidden} hidden layers (sizes {sizes:?}); give one per hidden layer",
+                    rates.len()
+                ),
+            });
         }
         Ok(std::iter::once(self.input)
             .chain((1..=hidden).map(|l| self.hidden_rate(l)))

@@ -45,6 +45,10 @@
 //! ([`Quadratic`]; [`CrossEntropy`] from Nielsen's chapter 3), behind the
 //! [`Cost`] trait.
 //!
+//! **Beyond the sigmoid** (Nielsen, chapter 3). Each layer has an
+//! [`Activation`]: tanh or rectified linear hidden layers, a softmax output
+//! layer with the [`LogLikelihood`] cost; [`Dropout`] regularises training.
+//!
 //! **Gradient descent and SGD** (equations (5) to (18)). v → v − η∇C, with
 //! the gradient estimated on shuffled mini-batches, epoch after epoch
 //! ([`Sgd`]); backpropagation computes it ([`Network::backprop`]).
