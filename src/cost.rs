@@ -29,7 +29,7 @@ use crate::{Activation, Error, Real};
 ///
 /// | cost | sigmoid | tanh | ReLU | softmax |
 /// |---|---|---|---|---|
-/// | [`Quadratic`] | (a − y) ⊙ σ′ | (a − y) ⊙ (1 − a²) | (a − y) ⊙ [a > 0] | refused |
+/// | [`Quadratic`] | (a − y) ⊙ σ′ | (a − y) ⊙ (1 − a²) | (a − y) ⊙ 𝟙(a > 0) | refused |
 /// | [`CrossEntropy`] | a − y | refused | refused | refused |
 /// | [`LogLikelihood`] | refused | refused | refused | a − y |
 ///
