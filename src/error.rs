@@ -70,6 +70,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A cost and the output layer's activation do not make sense together
+    /// (the cost's output error δᴸ would be wrong or undefined), e.g. the
+    /// log-likelihood without a softmax output layer, or the cross-entropy
+    /// with ReLU outputs that are not in (0, 1).
+    #[error("the {cost} cost cannot train a {activation} output layer: {reason}")]
+    CostActivation {
+        /// The cost's name (`"cross-entropy"`).
+        cost: &'static str,
+        /// The output layer's activation.
+        activation: crate::Activation,
+        /// Why, and which combination to use instead.
+        reason: &'static str,
+    },
+
     /// Weights or biases handed to a constructor do not fit together.
     #[error("layer {layer}: {what} has shape {got:?}, expected {expected:?}")]
     ShapeMismatch {

@@ -45,6 +45,10 @@
 //! ([`Quadratic`]; [`CrossEntropy`] from Nielsen's chapter 3), behind the
 //! [`Cost`] trait.
 //!
+//! **Beyond the sigmoid** (Nielsen, chapter 3). Each layer has an
+//! [`Activation`]: tanh or rectified linear hidden layers, a softmax output
+//! layer with the [`LogLikelihood`] cost; [`Dropout`] regularises training.
+//!
 //! **Gradient descent and SGD** (equations (5) to (18)). v → v − η∇C, with
 //! the gradient estimated on shuffled mini-batches, epoch after epoch
 //! ([`Sgd`]); backpropagation computes it ([`Network::backprop`]).
@@ -119,6 +123,7 @@ pub mod activation;
 mod aligned;
 mod cost;
 mod dataset;
+mod dropout;
 mod error;
 mod fs;
 mod kernels;
@@ -136,8 +141,10 @@ pub mod tutorial;
 pub use nalgebra;
 pub use rand;
 
-pub use cost::{Cost, CostKind, CrossEntropy, Quadratic};
+pub use activation::Activation;
+pub use cost::{Cost, CostKind, CrossEntropy, LogLikelihood, Quadratic};
 pub use dataset::{Dataset, one_hot};
+pub use dropout::Dropout;
 pub use error::{Error, Result};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{Neuron, Perceptron, SigmoidNeuron};

@@ -20,7 +20,7 @@ use nalgebra::DVector;
 
 use crate::fs::write_atomically;
 pub use crate::fs::{FileLock, check_writable, regular_file_exists};
-use crate::{CostKind, Error, Init, Network, Real, Result};
+use crate::{Activation, CostKind, Error, Init, Network, Real, Result};
 
 const MAGIC: &[u8; 8] = b"NNETBIN\0";
 
@@ -32,8 +32,8 @@ const MAGIC: &[u8; 8] = b"NNETBIN\0";
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct TrainingRecord {
-    /// The cost function (saved as its name, `"quadratic"` or
-    /// `"cross-entropy"`).
+    /// The cost function (saved as its name, `"quadratic"`,
+    /// `"cross-entropy"` or `"log-likelihood"`).
     pub cost: Option<CostKind>,
     /// The initialisation (saved as its name, `"standard-normal"` or
     /// `"scaled-normal"`).
@@ -59,10 +59,11 @@ pub struct TrainingRecord {
 /// | bytes | content |
 /// |---|---|
 /// | 8 | magic `NNETBIN\0` |
-/// | 4 | format version, `u32` (this crate writes and reads [`ModelFormat::VERSION`]) |
+/// | 4 | format version, `u32` (this crate writes [`ModelFormat::VERSION`], 2, and also reads version 1) |
 /// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
 /// | 4 + 4·L | number of layers L, then each layer size, `u32` |
-/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
+/// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax (not in version 1 files, whose layers are all sigmoid) |
+/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
 /// | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
 /// | 8 | FNV-1a 64-bit checksum of everything before it |
 ///
@@ -70,10 +71,14 @@ pub struct TrainingRecord {
 /// and close to what Nielsen's `network2.py` writes:
 ///
 /// ```json
-/// {"format": "neuralnet", "version": 1, "scalar": "f32", "sizes": [784, 30, 10],
+/// {"format": "neuralnet", "version": 2, "scalar": "f32", "sizes": [784, 30, 10],
+///  "activations": ["sigmoid", "sigmoid"],
 ///  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
 ///  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
 /// ```
+///
+/// `"activations"` names each layer's [`Activation`] after the input; a file
+/// without it (as version 1 wrote them) has sigmoid layers only.
 ///
 /// Weights are rows in the lecture's orientation. Values are written as
 /// `f64` decimals, which represent every `f32` exactly, so a round trip is
@@ -82,12 +87,12 @@ pub struct TrainingRecord {
 /// The last field, `"checksum": "fnv1a-64:<16 hex digits>"`, guards against
 /// corruption: FNV-1a (64 bits) over, little-endian, the version (`u32`),
 /// the scalar size (`u8`), the number of layers and each layer size (`u64`),
-/// the training record as the binary format encodes it (56 bytes), then
+/// each activation's name followed by a zero byte (when the file lists
+/// them), the training record as the binary format encodes it (56 bytes), then
 /// per weight layer the weights row by row and the biases, each as the bit
 /// pattern of its `f64` value. A file whose checksum does not match is
 /// refused; a file without the field (written by version 0.1 of this crate,
-/// or edited by hand and the field removed) loads unchecked. The format
-/// version stays 1.
+/// or edited by hand and the field removed) loads unchecked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ModelFormat {
@@ -99,9 +104,14 @@ pub enum ModelFormat {
 }
 
 impl ModelFormat {
-    /// The version of both formats that this crate writes and reads. A file
-    /// of another version is refused with [`Error::UnsupportedVersion`].
-    pub const VERSION: u32 = 1;
+    /// The version of both formats that this crate writes. It reads this
+    /// one and version 1 (written by neuralnet 0.1, before layers had a
+    /// choice of activation: they are all sigmoid); a file of another
+    /// version is refused with [`Error::UnsupportedVersion`].
+    pub const VERSION: u32 = 2;
+
+    /// The oldest version this crate still reads.
+    const OLDEST: u32 = 1;
 
     /// The largest JSON model file [`SavedNetwork::load`] reads: 256 MiB
     /// (about 13 million parameters; the lecture's 784-30-10 network takes
@@ -462,6 +472,7 @@ fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     for &n in net.sizes() {
         out.extend_from_slice(&(n as u32).to_le_bytes());
     }
+    out.extend(net.activations().iter().map(|&a| activation_code(a)));
     encode_record(record, &mut out);
     let (w, b) = net.storage();
     for (w, b) in w.zip(b) {
@@ -488,7 +499,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         pos: MAGIC.len(),
     };
     let version = r.u32().ok_or_else(|| bad("truncated header".into()))?;
-    if version != ModelFormat::VERSION {
+    if !(ModelFormat::OLDEST..=ModelFormat::VERSION).contains(&version) {
         // Every version ends with the checksum of all before it: a version
         // field that breaks it was corrupted, not written by a newer crate.
         let sealed = bytes.len() >= 8 && {
@@ -535,6 +546,15 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     for _ in 0..layers {
         sizes.push(r.u32().ok_or_else(|| bad("truncated header".into()))? as usize);
     }
+    // Version 1 files have no activation codes: all layers are sigmoid.
+    let codes = if version == 1 {
+        vec![1; layers.saturating_sub(1)]
+    } else {
+        let n = layers.saturating_sub(1);
+        r.take(n)
+            .ok_or_else(|| bad("truncated header".into()))?
+            .to_vec()
+    };
     // Codes this version does not know are refused after the checksum, so
     // that a corrupted file is reported as such.
     let record = decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
@@ -555,6 +575,11 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         return Err(bad("checksum mismatch: the file is corrupted".into()));
     }
     let record = record.map_err(bad)?;
+    let activations = codes
+        .iter()
+        .map(|&c| activation_from_code(c))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(bad)?;
     let mut w = Vec::with_capacity(sizes.len() - 1);
     let mut b = Vec::with_capacity(sizes.len() - 1);
     for p in sizes.windows(2) {
@@ -564,7 +589,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         w.push(wl);
         b.push(DVector::from_vec(bl));
     }
-    let network = Network::from_storage(sizes, &w, b);
+    let network = with_activations(Network::from_storage(sizes, &w, b), &activations, name)?;
     check_finite(&network)?;
     Ok(SavedNetwork { network, record })
 }
@@ -577,6 +602,7 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
         version: ModelFormat::VERSION,
         scalar: T::NAME.into(),
         sizes: net.sizes().to_vec(),
+        activations: Some(net.activations().to_vec()),
         training: record.clone(),
         weights: w
             .zip(net.sizes())
@@ -615,7 +641,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         return Err(bad("JSON without \"format\": \"neuralnet\"".into()));
     }
     match header.version {
-        Some(ModelFormat::VERSION) => {}
+        Some(ModelFormat::OLDEST..=ModelFormat::VERSION) => {}
         Some(found) => {
             // A version-1 file whose checksum holds for version 1: only its
             // version field was corrupted.
@@ -704,13 +730,17 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     // Checked once the shapes are known good, before the values are
     // judged: a corrupted number is reported as corruption.
     if let Some(stored) = &file.checksum
-        && *stored != json_checksum(&file, ModelFormat::VERSION)
+        && *stored != json_checksum(&file, file.version)
     {
         return Err(bad(
             "checksum mismatch: the file is corrupted (if you edited it by hand, remove the \"checksum\" field to load it unchecked)".into(),
         ));
     }
     let network = Network::from_storage(sizes, &w, b);
+    let network = match &file.activations {
+        Some(a) => with_activations(network, a, name)?,
+        None => network,
+    };
     check_finite(&network)?;
     Ok(SavedNetwork {
         network,
@@ -726,6 +756,9 @@ struct JsonFile {
     version: u32,
     scalar: String,
     sizes: Vec<usize>,
+    /// Absent in version 1 files: all sigmoid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    activations: Option<Vec<Activation>>,
     #[serde(default)]
     training: TrainingRecord,
     weights: Vec<Vec<Vec<f64>>>,
@@ -743,6 +776,10 @@ fn json_checksum(file: &JsonFile, version: u32) -> String {
     h.write(&(file.sizes.len() as u64).to_le_bytes());
     for &n in &file.sizes {
         h.write(&(n as u64).to_le_bytes());
+    }
+    for a in file.activations.iter().flatten() {
+        h.write(a.name().as_bytes());
+        h.write(&[0]);
     }
     let mut record = Vec::with_capacity(RECORD_BYTES);
     encode_record(&file.training, &mut record);
@@ -814,12 +851,52 @@ impl Reader<'_> {
     }
 }
 
+/// `net` with the activations a file gives, or [`Error::ModelFormat`] if
+/// they do not fit it.
+fn with_activations<T: Real>(
+    net: Network<T>,
+    activations: &[Activation],
+    name: &str,
+) -> Result<Network<T>> {
+    net.with_activations(activations)
+        .map_err(|e| Error::ModelFormat {
+            source_name: name.into(),
+            reason: match e {
+                Error::InvalidConfig { reason, .. } => format!("activations: {reason}"),
+                other => other.to_string(),
+            },
+        })
+}
+
+/// A layer's activation code in the binary format.
+fn activation_code(a: Activation) -> u8 {
+    match a {
+        Activation::Sigmoid => 1,
+        Activation::Tanh => 2,
+        Activation::Relu => 3,
+        Activation::Softmax => 4,
+    }
+}
+
+fn activation_from_code(code: u8) -> std::result::Result<Activation, String> {
+    match code {
+        1 => Ok(Activation::Sigmoid),
+        2 => Ok(Activation::Tanh),
+        3 => Ok(Activation::Relu),
+        4 => Ok(Activation::Softmax),
+        _ => Err(format!(
+            "unknown activation code {code} (this version knows 1 = sigmoid, 2 = tanh, 3 = relu and 4 = softmax); the file may come from a newer version of neuralnet"
+        )),
+    }
+}
+
 /// The record's cost code: 0 = not recorded.
 fn cost_code(cost: Option<CostKind>) -> u8 {
     match cost {
         None => 0,
         Some(CostKind::Quadratic) => 1,
         Some(CostKind::CrossEntropy) => 2,
+        Some(CostKind::LogLikelihood) => 3,
     }
 }
 
@@ -828,8 +905,9 @@ fn cost_from_code(code: u8) -> std::result::Result<Option<CostKind>, String> {
         0 => Ok(None),
         1 => Ok(Some(CostKind::Quadratic)),
         2 => Ok(Some(CostKind::CrossEntropy)),
+        3 => Ok(Some(CostKind::LogLikelihood)),
         _ => Err(format!(
-            "unknown cost code {code} in the training record (this version knows 1 = quadratic and 2 = cross-entropy; 0 = not recorded); the file may come from a newer version of neuralnet"
+            "unknown cost code {code} in the training record (this version knows 1 = quadratic, 2 = cross-entropy and 3 = log-likelihood; 0 = not recorded); the file may come from a newer version of neuralnet"
         )),
     }
 }

@@ -5,7 +5,8 @@
 //! The equation numbers are the notes' own: (1) and (2) are the perceptron
 //! rule, (3) the smoothness of sigmoid neurons, (4) the quadratic cost,
 //! (5) to (12) gradient descent, (13) and (14) its update rules for weights
-//! and biases, and (15) to (18) stochastic gradient descent.
+//! and biases, and (15) to (18) stochastic gradient descent. Sections 10 to
+//! 12 go beyond the notes, into Nielsen's chapters 2 and 3.
 //!
 //! # 1. Perceptrons: the perceptron rule, equations (1) and (2)
 //!
@@ -262,8 +263,76 @@
 //! sgd.validate()?;
 //! // a = 0.9 for y = 1: the cross-entropy output error is just a − y.
 //! let mut delta = [0.0];
-//! CrossEntropy.delta(&[0.9_f64], &[1.0], &mut delta);
+//! CrossEntropy.delta(neuralnet::Activation::Sigmoid, &[0.9_f64], &[1.0], &mut delta);
 //! assert!((delta[0] + 0.1).abs() < 1e-12);
 //! let _ = Init::ScaledNormal;
 //! # Ok::<(), neuralnet::Error>(())
+//! ```
+//!
+//! # 12. Chapter 3: softmax, the log-likelihood, ReLU and dropout
+//!
+//! Nielsen's chapter 3 goes further than the sigmoid everywhere.
+//!
+//! - A **softmax output layer** ([`Activation::Softmax`](crate::Activation::Softmax))
+//!   turns the output layer's weighted inputs into a probability
+//!   distribution over the classes, a_j = e^(z_j)/Σ_k e^(z_k)
+//!   ([`softmax`](crate::activation::softmax)).
+//! - The **log-likelihood cost** ([`LogLikelihood`](crate::LogLikelihood))
+//!   C = −ln a_y is the natural partner of a softmax: together their output
+//!   error is δᴸ = a − y, with no slowing factor. [`Cost::check_output`](crate::Cost::check_output)
+//!   refuses pairs that make no sense (the log-likelihood without a
+//!   softmax, the cross-entropy with outputs outside (0, 1)) before any
+//!   training starts.
+//! - **Rectified linear units** ([`Activation::Relu`](crate::Activation::Relu)),
+//!   max(0, z), and tanh neurons ([`Activation::Tanh`](crate::Activation::Tanh))
+//!   for hidden layers. A ReLU does not saturate for large z: its
+//!   derivative is 1 wherever it is active, so backpropagation's
+//!   δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ f′(zˡ) does not shrink on the way down.
+//! - **Dropout** ([`Dropout`](crate::Dropout), set with [`Sgd::with_dropout`](crate::Sgd::with_dropout))
+//!   removes a random half of the hidden neurons for each mini-batch, which
+//!   keeps the network from relying on any one of them (a regulariser, like
+//!   L2). It is inverted: the kept neurons are scaled by 1/(1 − p) during
+//!   training, so the trained network is used as it is.
+//!
+//! Here a network with a ReLU hidden layer and a softmax output learns
+//! which quadrant of the plane a point lies in, with the log-likelihood
+//! cost and dropout:
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use nalgebra::DMatrix;
+//! use neuralnet::{Activation, Dataset, Dropout, Init, LogLikelihood, Network, Sgd};
+//! use rand::{RngExt, SeedableRng, rngs::StdRng};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut rng = StdRng::seed_from_u64(1);
+//! // 1,000 points of [−1, 1]², labelled 0 to 3 by quadrant.
+//! let x = DMatrix::from_fn(2, 1000, |_, _| rng.random_range(-1.0..1.0));
+//! let labels: Vec<u8> = x
+//!     .column_iter()
+//!     .map(|p| u8::from(p[0] > 0.0) + 2 * u8::from(p[1] > 0.0))
+//!     .collect();
+//! let data = Dataset::from_labels(x, &labels, 4)?;
+//!
+//! let mut net = Network::<f64>::new(&[2, 32, 4], Init::ScaledNormal, &mut rng)?
+//!     .with_hidden(Activation::Relu)?
+//!     .with_output(Activation::Softmax)?;
+//! Sgd::new()
+//!     .with_learning_rate(0.1)
+//!     .with_mini_batch_size(10)
+//!     .with_epochs(30)
+//!     .with_dropout(Dropout::hidden(0.2))
+//!     .train(&mut net, &data, None, &LogLikelihood, &mut rng, |_, _| ControlFlow::Continue(()))?;
+//!
+//! let result = net.evaluate(&data, &LogLikelihood)?;
+//! assert!(result.accuracy() > 0.95, "{result:?}");
+//! // The outputs are probabilities: positive, summing to 1.
+//! let a = net.feedforward(&nalgebra::DVector::from_column_slice(&[0.5, -0.5]))?;
+//! assert!((a.sum() - 1.0).abs() < 1e-12);
+//! assert_eq!(net.predict(&nalgebra::DVector::from_column_slice(&[0.5, -0.5]))?, 1);
+//!
+//! // The sigmoid's cross-entropy cost cannot train a softmax output layer.
+//! let refused = net.evaluate(&data, &neuralnet::CrossEntropy);
+//! assert!(matches!(refused, Err(neuralnet::Error::CostActivation { .. })));
+//! # Ok(())
+//! # }
 //! ```

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
 use neuralnet::{
-    Cost, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real, Schedule,
-    Sgd,
+    Activation, Cost, CrossEntropy, Dataset, Dropout, EpochReport, Init, LogLikelihood, Monitor,
+    Network, Quadratic, Real, Schedule, Sgd,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -52,6 +52,18 @@ fn check<T: Real>(
     lambda: f64,
     options: fn(Sgd) -> Sgd,
 ) {
+    check_with(sizes, cost, m, lambda, None, options);
+}
+
+/// As `check`, with these activations (one per layer after the input).
+fn check_with<T: Real>(
+    sizes: &[usize],
+    cost: &dyn Cost<T>,
+    m: usize,
+    lambda: f64,
+    activations: Option<&[Activation]>,
+    options: fn(Sgd) -> Sgd,
+) {
     let mut rng = StdRng::seed_from_u64(3);
     let n = 1_005; // not a multiple of m: the last mini-batch is smaller
     let (n_in, n_out) = (sizes[0], sizes[sizes.len() - 1]);
@@ -61,6 +73,9 @@ fn check<T: Real>(
     let labels: Vec<u8> = (0..n).map(|j| (j % n_out) as u8).collect();
     let data = Dataset::from_labels(x, &labels, n_out).unwrap();
     let mut net = Network::<T>::new(sizes, Init::StandardNormal, &mut rng).unwrap();
+    if let Some(a) = activations {
+        net = net.with_activations(a).unwrap();
+    }
     let batches = n.div_ceil(m);
     let epochs = 3;
     let mut counts = Counts {
@@ -114,4 +129,31 @@ fn no_allocation_per_mini_batch() {
                 min_rate: 0.0,
             })
     });
+    // ReLU, tanh and softmax layers, dropout, and all of it with the rest
+    // of the toolkit.
+    use Activation::{Relu, Softmax, Tanh};
+    check_with::<f32>(
+        &[784, 100, 10],
+        &LogLikelihood,
+        10,
+        5.0,
+        Some(&[Relu, Softmax]),
+        |sgd| sgd.with_dropout(Dropout::hidden(0.5).with_input(0.2)),
+    );
+    check_with::<f64>(
+        &[20, 16, 8, 3],
+        &Quadratic,
+        9,
+        0.0,
+        Some(&[Tanh, Relu, Tanh]),
+        |sgd| sgd.with_dropout(Dropout::none().with_layer_rates(vec![0.0, 0.3])),
+    );
+    check_with::<f32>(
+        &[784, 100, 10],
+        &LogLikelihood,
+        10,
+        5.0,
+        Some(&[Relu, Softmax]),
+        |sgd| everything(sgd).with_dropout(Dropout::hidden(0.5)),
+    );
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
 use neuralnet::model::{ModelFormat, SavedNetwork, TrainingRecord};
-use neuralnet::{CostKind, Error, Init, Network, Real};
+use neuralnet::{Activation, CostKind, Error, Init, Network, Real};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -76,7 +76,7 @@ fn round_trip<T: Real>() {
     }
     let json = std::fs::read_to_string(dir.join("net.json")).unwrap();
     assert!(
-        json.starts_with("{\"format\":\"neuralnet\",\"version\":1"),
+        json.starts_with("{\"format\":\"neuralnet\",\"version\":2"),
         "{json:.80}"
     );
     assert!(json.contains(&format!("\"scalar\":\"{}\"", std::any::type_name::<T>())));
@@ -158,19 +158,19 @@ fn broken_binary_files_are_errors() {
         Err(Error::ModelFormat { .. })
     ));
     // A corrupted version field is corruption, not a newer file.
-    let mut v2 = good.clone();
-    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
-    let err = Network::<f64>::from_bytes(&v2).unwrap_err();
+    let mut v3 = good.clone();
+    v3[8..12].copy_from_slice(&3u32.to_le_bytes());
+    let err = Network::<f64>::from_bytes(&v3).unwrap_err();
     assert!(
         matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("corrupted")),
         "{err}"
     );
     // An unknown version with a valid checksum: a newer file.
     assert!(matches!(
-        Network::<f64>::from_bytes(&reseal(v2)),
+        Network::<f64>::from_bytes(&reseal(v3)),
         Err(Error::UnsupportedVersion {
-            found: 2,
-            supported: 1,
+            found: 3,
+            supported: 2,
             ..
         })
     ));
@@ -230,14 +230,14 @@ fn broken_json_files_are_errors() {
         parse("{\"format\":\"other\",\"version\":1}"),
         Err(Error::ModelFormat { .. })
     ));
-    // A corrupted version field: the rest is a sound version-1 file.
-    let v9 = good.replacen("\"version\":1", "\"version\":9", 1);
+    // A corrupted version field: the rest is a sound version-2 file.
+    let v9 = good.replacen("\"version\":2", "\"version\":9", 1);
     let err = parse(&v9).unwrap_err();
     assert!(
         matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("version field reads 9")),
         "{err}"
     );
-    // A newer file (its checksum is not version 1's) is a newer file.
+    // A newer file (its checksum is not version 2's) is a newer file.
     assert!(matches!(
         parse(&unsealed(&v9)),
         Err(Error::UnsupportedVersion { found: 9, .. })
@@ -271,7 +271,7 @@ fn broken_json_files_are_errors() {
     );
     let layers = good.replacen("\"sizes\":[2,3,1]", "\"sizes\":[2,3,1,1]", 1);
     assert!(matches!(parse(&layers), Err(Error::ModelFormat { .. })));
-    let extra = good.replacen("\"version\":1", "\"version\":1,\"surprise\":true", 1);
+    let extra = good.replacen("\"version\":2", "\"version\":2,\"surprise\":true", 1);
     assert!(matches!(parse(&extra), Err(Error::ModelFormat { .. })));
     // A value too large for f32 becomes infinite: refused.
     let big = unsealed(&good).replacen("\"biases\":[[", "\"biases\":[[1e300,", 1);
@@ -443,9 +443,9 @@ fn cost_and_init_names_round_trip() {
 }
 
 /// Offset of the record's cost code in a binary file of `layers` layers:
-/// magic, version, scalar size, layer count, sizes.
+/// magic, version, scalar size, layer count, sizes, activations.
 fn cost_code_at(layers: usize) -> usize {
-    8 + 4 + 1 + 4 + 4 * layers
+    8 + 4 + 1 + 4 + 4 * layers + (layers - 1)
 }
 
 #[test]
@@ -457,7 +457,7 @@ fn unknown_cost_and_init_codes_are_refused() {
     // The codes of `record()`: cross-entropy (2), scaled-normal (2).
     assert_eq!(good[at..at + 2], [2, 2]);
     for (offset, code, what) in [
-        (0, 3, "cost code 3"),
+        (0, 4, "cost code 4"),
         (0, 255, "cost code 255"),
         (1, 3, "initialisation code 3"),
     ] {
@@ -541,12 +541,118 @@ fn a_version_1_file_written_by_hand_is_read() {
     );
     assert_eq!(saved.network.weights(), [DMatrix::from_element(1, 1, 0.25)]);
     assert_eq!(saved.network.biases(), [DVector::from_element(1, -1.0)]);
-    // And the crate writes exactly these bytes.
+    assert_eq!(saved.network.activations(), [Activation::Sigmoid]);
+    // The crate writes version 2: the same with one activation code (1 =
+    // sigmoid) after the sizes.
+    let mut v2 = v.clone();
+    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+    v2.insert(8 + 4 + 1 + 4 + 8, 1);
     assert_eq!(
         saved
             .network
             .to_bytes_with_record(ModelFormat::Binary, &saved.record)
             .unwrap(),
-        reseal(v)
+        reseal(v2)
     );
+}
+
+/// A version-2 file written by hand: a 1-2-2 network with a tanh hidden
+/// layer and a softmax output, no record.
+#[test]
+fn a_version_2_file_with_activations_written_by_hand_is_read() {
+    let mut v = b"NNETBIN\0".to_vec();
+    v.extend(2u32.to_le_bytes());
+    v.push(4); // f32
+    v.extend(3u32.to_le_bytes());
+    for n in [1u32, 2, 2] {
+        v.extend(n.to_le_bytes());
+    }
+    v.extend([2, 4]); // tanh, softmax
+    v.extend([0; 2]); // no cost, no init
+    v.extend(f64::NAN.to_le_bytes());
+    v.extend(f64::NAN.to_le_bytes());
+    v.extend(0u64.to_le_bytes());
+    v.extend(u64::MAX.to_le_bytes());
+    v.extend(0u64.to_le_bytes());
+    v.push(0);
+    v.extend(0u64.to_le_bytes());
+    v.extend([0; 5]);
+    for p in [1.0f32, -1.0, 0.0, 0.0, 2.0, 0.0, 0.0, 2.0, 0.0, 0.0] {
+        v.extend(p.to_le_bytes());
+    }
+    v.extend([0; 8]);
+    let v = reseal(v);
+    let net = Network::<f32>::from_bytes(&v).unwrap();
+    assert_eq!(net.activations(), [Activation::Tanh, Activation::Softmax]);
+    let a = net.feedforward(&DVector::from_element(1, 0.5)).unwrap();
+    let t = 0.5f32.tanh();
+    let e = (4.0 * t).exp(); // softmax of (2t, −2t)
+    assert!((a[0] - e / (e + 1.0)).abs() < 1e-6 && (a[1] - 1.0 / (e + 1.0)).abs() < 1e-6);
+    assert_eq!(net.to_bytes(ModelFormat::Binary).unwrap(), v);
+    // Unknown activation codes, and a softmax hidden layer, are refused.
+    for (codes, what) in [([2u8, 9], "activation code 9"), ([4, 1], "softmax")] {
+        let mut bad = v.clone();
+        bad[29..31].copy_from_slice(&codes);
+        let err = Network::<f32>::from_bytes(&reseal(bad)).unwrap_err();
+        assert!(
+            matches!(&err, Error::ModelFormat { reason, .. } if reason.contains(what)),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn activations_round_trip_in_both_formats() {
+    for acts in [
+        [Activation::Relu, Activation::Relu, Activation::Softmax],
+        [Activation::Tanh, Activation::Sigmoid, Activation::Tanh],
+    ] {
+        let original = net::<f64>(&[5, 4, 3, 3], 9)
+            .with_activations(&acts)
+            .unwrap();
+        let x = DMatrix::from_fn(5, 4, |i, j| ((i * 4 + j) as f64).cos());
+        for format in formats() {
+            let bytes = original.to_bytes(format).unwrap();
+            let loaded = Network::<f64>::from_bytes(&bytes).unwrap();
+            assert_eq!(loaded, original);
+            assert_eq!(
+                loaded.feedforward_batch(&x).unwrap(),
+                original.feedforward_batch(&x).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn json_activations_are_named_and_optional() {
+    let net = net::<f32>(&[2, 3, 2], 4)
+        .with_output(Activation::Softmax)
+        .unwrap();
+    let json = String::from_utf8(net.to_bytes(ModelFormat::Json).unwrap()).unwrap();
+    assert!(
+        json.contains("\"activations\":[\"sigmoid\",\"softmax\"]"),
+        "{json:.200}"
+    );
+    // Without the field (as version 1 wrote them): all sigmoid.
+    let v1 = json.replacen("\"version\":2", "\"version\":1", 1).replacen(
+        ",\"activations\":[\"sigmoid\",\"softmax\"]",
+        "",
+        1,
+    );
+    assert!(!v1.contains("activations"));
+    let loaded = Network::<f32>::from_bytes(v1.as_bytes()).unwrap();
+    assert_eq!(loaded.activations(), [Activation::Sigmoid; 2]);
+    assert_eq!(loaded.weights(), net.weights());
+    for bad in [
+        "[\"sigmoid\",\"swish\"]",
+        "[\"softmax\",\"softmax\"]",
+        "[\"relu\"]",
+    ] {
+        let bad = json.replacen("[\"sigmoid\",\"softmax\"]", bad, 1);
+        let err = Network::<f32>::from_bytes(bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, Error::ModelFormat { .. }),
+            "{bad:.120}: {err}"
+        );
+    }
 }

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nalgebra::{DMatrix, DVector};
 use neuralnet::{
-    Cost, CrossEntropy, Dataset, EpochReport, Error, Init, Monitor, Network, Quadratic, Real, Sgd,
+    Activation, Cost, CrossEntropy, Dataset, EpochReport, Error, Init, Monitor, Network, Quadratic,
+    Real, Sgd,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -358,9 +359,12 @@ impl Cost<f64> for PoisonAfter {
     fn cost(&self, a: &[f64], y: &[f64]) -> f64 {
         Quadratic.cost(a, y)
     }
-    fn delta(&self, a: &[f64], y: &[f64], out: &mut [f64]) {
+    fn gradient(&self, a: &[f64], y: &[f64], out: &mut [f64]) {
+        Quadratic.gradient(a, y, out);
+    }
+    fn delta(&self, output: Activation, a: &[f64], y: &[f64], out: &mut [f64]) {
         let calls = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
-        Quadratic.delta(a, y, out);
+        Quadratic.delta(output, a, y, out);
         if calls > self.after {
             out.fill(f64::NAN);
         }
@@ -428,11 +432,14 @@ impl Cost<f64> for OnlyBatch {
     fn cost(&self, a: &[f64], y: &[f64]) -> f64 {
         Quadratic.cost(a, y)
     }
-    fn delta(&self, a: &[f64], y: &[f64], out: &mut [f64]) {
+    fn gradient(&self, a: &[f64], y: &[f64], out: &mut [f64]) {
+        Quadratic.gradient(a, y, out);
+    }
+    fn delta(&self, output: Activation, a: &[f64], y: &[f64], out: &mut [f64]) {
         let mut sizes = self.sizes.lock().unwrap();
         sizes.push(a.len() / 2); // two output neurons
         if sizes.len() == self.only {
-            Quadratic.delta(a, y, out);
+            Quadratic.delta(output, a, y, out);
         } else {
             out.fill(0.0);
         }

@@ -1,6 +1,8 @@
-//! Activation functions on whole vectors: σ for now; tanh or ReLU would
-//! join here, each as a vector function of [`Elem`]'s lanes and an
-//! in-place kernel over a slice.
+//! Activation functions on whole vectors: σ, tanh (through σ) and ReLU,
+//! each an in-place kernel over a slice; the softmax, which works per
+//! example column, is in `crate::activation`.
+
+use std::ops::{Add, Neg};
 
 use pulp::{Simd, WithSimd};
 
@@ -107,4 +109,52 @@ impl<T: Elem> WithSimd for SigmoidInPlace<'_, T> {
 /// [`crate::activation::sigmoid`]).
 pub(crate) fn sigmoid_in_place<T: Elem>(z: &mut [T]) {
     dispatch(SigmoidInPlace(z));
+}
+
+struct TanhInPlace<'a, T>(&'a mut [T]);
+
+impl<T: Elem + Add<Output = T> + Neg<Output = T>> WithSimd for TanhInPlace<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let two = T::splat(simd, T::ONE + T::ONE);
+        let minus_one = T::splat(simd, -T::ONE);
+        // tanh z = 2σ(2z) − 1.
+        let tanh = |z| {
+            T::fma(
+                simd,
+                two,
+                T::sigmoid_v(simd, T::mul(simd, two, z)),
+                minus_one,
+            )
+        };
+        let (head, tail) = T::as_mut_simd::<S>(self.0);
+        for v in head {
+            *v = tanh(*v);
+        }
+        if !tail.is_empty() {
+            let v = tanh(T::load_partial(simd, tail));
+            T::store_partial(simd, tail, v);
+        }
+    }
+}
+
+/// Replaces every weighted input z in `z` by tanh z = 2σ(2z) − 1, with the
+/// vectorised σ above: within a few units of the scalar type's epsilon of
+/// [`crate::activation::tanh`] (an absolute error, so small |z| lose
+/// relative accuracy), and always in [−1, 1].
+pub(crate) fn tanh_in_place<T: Elem + Add<Output = T> + Neg<Output = T>>(z: &mut [T]) {
+    dispatch(TanhInPlace(z));
+}
+
+/// Replaces every weighted input z in `z` by max(0, z) (a NaN stays NaN, so
+/// that divergence is still noticed).
+pub(crate) fn relu_in_place<T: Elem + PartialOrd>(z: &mut [T]) {
+    let zero = T::default();
+    for v in z {
+        if *v < zero {
+            *v = zero;
+        }
+    }
 }

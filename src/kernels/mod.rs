@@ -7,7 +7,7 @@
 //! | `view.rs` | [`MatRef`] and [`MatMut`]: the operands' shapes, checked once |
 //! | `simd.rs` | [`Elem`] (`f32`/`f64` and their vectors), the dot and update blocks, the block shapes |
 //! | `forward.rs` | [`weighted_inputs`]: z = wᵀa + b |
-//! | `activation.rs` | [`sigmoid_in_place`]: the vectorised σ |
+//! | `activation.rs` | [`sigmoid_in_place`], [`tanh_in_place`], [`relu_in_place`]: the vectorised activations |
 //! | `backward.rs` | [`back_propagate`]: (wˡ)ᵀδˡ |
 //! | `update.rs` | [`update_weights`]: w ← β·w + coef·a, the SGD step |
 //! | `tests.rs` | each kernel against a naive loop, at every instruction set |
@@ -60,7 +60,7 @@ mod tests;
 mod update;
 mod view;
 
-pub(crate) use activation::sigmoid_in_place;
+pub(crate) use activation::{relu_in_place, sigmoid_in_place, tanh_in_place};
 pub(crate) use backward::back_propagate;
 pub(crate) use forward::weighted_inputs;
 pub use simd::Elem;

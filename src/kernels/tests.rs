@@ -3,7 +3,10 @@
 use std::cell::Cell;
 
 use super::simd::{WIDE_BLOCK_BYTES, input_part};
-use super::{MatMut, MatRef, back_propagate, sigmoid_in_place, update_weights, weighted_inputs};
+use super::{
+    MatMut, MatRef, back_propagate, relu_in_place, sigmoid_in_place, tanh_in_place, update_weights,
+    weighted_inputs,
+};
 
 /// The instruction sets a test can make the kernels use.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -219,6 +222,37 @@ fn back_propagate_matches_naive() {
                     assert!((out[j * n_in + k] - s).abs() < 1e-12, "{level:?}");
                 }
             }
+        }
+    });
+}
+
+#[test]
+fn vector_tanh_and_relu_match_the_scalar_ones() {
+    let zs: Vec<f64> = (-400..=400)
+        .map(|i| f64::from(i) * 0.05)
+        .chain([-1e30, -1000.0, -45.0, 45.0, 1000.0, 1e30, 0.0, -0.0])
+        .collect();
+    at_every_level(|level| {
+        let mut v64 = zs.clone();
+        tanh_in_place(&mut v64);
+        let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
+        tanh_in_place(&mut v32);
+        for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
+            assert!((-1.0..=1.0).contains(&a64) && (-1.0..=1.0).contains(&a32));
+            assert!(
+                (a64 - z.tanh()).abs() <= 4e-16,
+                "{level:?} f64 tanh({z}) = {a64}"
+            );
+            let exact32 = (z as f32).tanh();
+            assert!(
+                (a32 - exact32).abs() <= 4e-7,
+                "{level:?} f32 tanh({z}) = {a32}"
+            );
+        }
+        let mut r = zs.clone();
+        relu_in_place(&mut r);
+        for (&z, &a) in zs.iter().zip(&r) {
+            assert_eq!(a, z.max(0.0), "{level:?} relu({z})");
         }
     });
 }

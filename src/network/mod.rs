@@ -1,5 +1,5 @@
-//! `Network`: layers of sigmoid neurons, feedforward, backpropagation and
-//! evaluation.
+//! `Network`: layers of neurons (sigmoid by default), feedforward,
+//! backpropagation and evaluation.
 //!
 //! One type, its impls split by concern: this file builds the network and
 //! answers questions about it; `workspace.rs` holds the buffers and the
@@ -20,7 +20,7 @@ use crate::aligned::try_vec;
 use crate::dataset::check_finite;
 pub(crate) use crate::dataset::class_of;
 use crate::threads;
-use crate::{Cost, Dataset, Error, Real, Result};
+use crate::{Activation, Cost, Dataset, Error, Real, Result};
 
 pub use evaluation::{ConfusionMatrix, Evaluation};
 pub use gradient::Gradient;
@@ -98,7 +98,8 @@ impl<'de> serde::Deserialize<'de> for Init {
     }
 }
 
-/// A feedforward network of sigmoid neurons, fully connected layer to layer.
+/// A feedforward network of sigmoid neurons (or tanh, ReLU and softmax
+/// layers), fully connected layer to layer.
 ///
 /// Built from its layer sizes, input layer first: `[784, 30, 10]` is the
 /// lecture's digit network, with 784 input neurons (28 × 28 pixels), a
@@ -108,6 +109,12 @@ impl<'de> serde::Deserialize<'de> for Init {
 /// Each layer l after the input has a weight matrix wˡ, whose entry wˡ_jk is
 /// the weight from neuron k of layer l−1 to neuron j of layer l, and a bias
 /// vector bˡ. Its activations are aˡ = σ(wˡ aˡ⁻¹ + bˡ).
+///
+/// Every layer is of sigmoid neurons unless set otherwise: each layer after
+/// the input has an [`Activation`] f, and aˡ = f(wˡ aˡ⁻¹ + bˡ).
+/// [`Network::with_hidden`], [`Network::with_output`] and
+/// [`Network::with_activations`] set them (Nielsen, chapter 3: tanh or
+/// rectified linear hidden layers, a softmax output layer).
 ///
 /// Internally each neuron's weight vector is stored contiguously (the
 /// transpose of the lecture's wˡ), which makes the training loop fast;
@@ -134,6 +141,8 @@ pub struct Network<T: Real> {
     /// (neuron-major), starting on a cache line for the kernels.
     w: Vec<Aligned<T>>,
     b: Vec<DVector<T>>,
+    /// Per layer after the input: its activation function.
+    activations: Vec<Activation>,
 }
 
 /// Checks layer sizes for a network; returns its number of parameters
@@ -199,6 +208,7 @@ impl<T: Real> Network<T> {
             sizes: sizes.to_vec(),
             w,
             b,
+            activations: vec![Activation::Sigmoid; sizes.len() - 1],
         })
     }
 
@@ -254,8 +264,103 @@ impl<T: Real> Network<T> {
         Ok(Network {
             sizes,
             w,
+            activations: vec![Activation::Sigmoid; biases.len()],
             b: biases,
         })
+    }
+
+    /// The same network with the activation of every layer after the input
+    /// given: `activations[l]` for layer l + 1 (the first hidden layer
+    /// first, the output layer last). The weights and biases are unchanged.
+    ///
+    /// # Examples
+    /// ```
+    /// use neuralnet::{Activation, Init, Network};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// let net = Network::<f32>::new(&[784, 100, 10], Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?
+    ///     .with_activations(&[Activation::Relu, Activation::Softmax])?;
+    /// assert_eq!(net.output_activation(), Activation::Softmax);
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] (named `"activations"`) if there is not one
+    /// activation per layer after the input, or a softmax is anywhere but
+    /// the output layer (it has no element-wise derivative to pass errors
+    /// back through).
+    pub fn with_activations(mut self, activations: &[Activation]) -> Result<Self> {
+        if activations.len() != self.activations.len() {
+            return Err(Error::InvalidConfig {
+                name: "activations",
+                reason: format!(
+                    "{} activations for a network of {} layers; give one per layer after the input ({})",
+                    activations.len(),
+                    self.sizes.len(),
+                    self.activations.len()
+                ),
+            });
+        }
+        let last = activations.len() - 1;
+        if let Some(l) = activations[..last].iter().position(|a| !a.is_elementwise()) {
+            return Err(Error::InvalidConfig {
+                name: "activations",
+                reason: format!(
+                    "layer {} is a hidden layer; a {} layer is allowed only as the output layer",
+                    l + 1,
+                    activations[l]
+                ),
+            });
+        }
+        self.activations.copy_from_slice(activations);
+        Ok(self)
+    }
+
+    /// The same network with every hidden layer (every layer between the
+    /// input and the output layer) of activation `hidden`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a softmax, which is allowed only as the
+    /// output layer.
+    pub fn with_hidden(self, hidden: Activation) -> Result<Self> {
+        let mut all = self.activations.clone();
+        let last = all.len() - 1;
+        all[..last].fill(hidden);
+        self.with_activations(&all)
+    }
+
+    /// The same network with an output layer of activation `output`, e.g.
+    /// [`Activation::Softmax`] for the log-likelihood cost.
+    ///
+    /// # Examples
+    /// ```
+    /// use neuralnet::{Activation, Init, Network};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// let net = Network::<f64>::new(&[4, 8, 3], Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?
+    ///     .with_hidden(Activation::Tanh)?
+    ///     .with_output(Activation::Softmax)?;
+    /// assert_eq!(net.activations(), &[Activation::Tanh, Activation::Softmax]);
+    /// let a = net.feedforward(&nalgebra::DVector::from_element(4, 0.5))?;
+    /// assert!((a.sum() - 1.0).abs() < 1e-12); // a softmax layer's outputs sum to 1
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// None today; a `Result` like the other activation setters.
+    pub fn with_output(self, output: Activation) -> Result<Self> {
+        let mut all = self.activations.clone();
+        let last = all.len() - 1;
+        all[last] = output;
+        self.with_activations(&all)
+    }
+
+    /// The activation of each layer after the input, the output layer last.
+    pub fn activations(&self) -> &[Activation] {
+        &self.activations
+    }
+
+    /// The output layer's activation.
+    pub fn output_activation(&self) -> Activation {
+        self.activations[self.activations.len() - 1]
     }
 
     /// The layer sizes, input layer first.
@@ -339,6 +444,7 @@ impl<T: Real> Network<T> {
                 .map(|w| Aligned::from_slice(&w.iter().map(|&v| conv(v)).collect::<Vec<U>>()))
                 .collect(),
             b: self.b.iter().map(|b| b.map(conv)).collect(),
+            activations: self.activations.clone(),
         }
     }
 
@@ -370,7 +476,8 @@ impl<T: Real> Network<T> {
         Ok(())
     }
 
-    /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ).
+    /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ)
+    /// (aˡ = f(wˡ aˡ⁻¹ + bˡ) with the layer's activation f).
     ///
     /// # Errors
     /// [`Error::InputSize`] if `x` does not have one value per input neuron;
@@ -463,6 +570,10 @@ impl<T: Real> Network<T> {
     /// ∂C/∂wˡ_jk = aˡ⁻¹_k δˡ_j
     /// ```
     ///
+    /// With other activations f, σ′ becomes f′ (written through the stored
+    /// activations, [`Activation::chain`]), and the cost combines with the
+    /// output activation as [`Cost::delta`] says.
+    ///
     /// # Shapes
     /// `x`: n_in × m, `y`: n_out × m, m ≥ 1.
     ///
@@ -470,6 +581,8 @@ impl<T: Real> Network<T> {
     /// [`Error::InputSize`], [`Error::TargetSize`] or [`Error::ExampleCount`]
     /// if the shapes do not fit the network; [`Error::EmptyData`] if m = 0;
     /// [`Error::NonFiniteInput`] for a NaN or infinite value.
+    /// [`Error::CostActivation`] if the cost cannot train the output layer
+    /// ([`Cost::check_output`]).
     pub fn backprop<C: Cost<T> + ?Sized>(
         &self,
         x: &DMatrix<T>,
@@ -495,6 +608,7 @@ impl<T: Real> Network<T> {
         }
         check_finite("input", x.nrows(), x.as_slice())?;
         check_finite("target", y.nrows(), y.as_slice())?;
+        cost.check_output(self.output_activation())?;
         let mut ws = Workspace::new(&self.sizes, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);
@@ -518,9 +632,12 @@ impl<T: Real> Network<T> {
     /// # Errors
     /// [`Error::InputSize`] or [`Error::TargetSize`] if the data does not fit
     /// the network; [`Error::EmptyData`] if it has no examples (there is no
-    /// accuracy of nothing). [`Dataset::new`] has already refused NaN.
+    /// accuracy of nothing); [`Error::CostActivation`] if the cost makes no
+    /// sense for the output layer ([`Cost::check_output`]). [`Dataset::new`]
+    /// has already refused NaN.
     pub fn evaluate<C: Cost<T> + ?Sized>(&self, data: &Dataset<T>, cost: &C) -> Result<Evaluation> {
         self.check_data(data)?;
+        cost.check_output(self.output_activation())?;
         if data.is_empty() {
             return Err(Error::EmptyData {
                 what: "evaluation data",
@@ -582,9 +699,16 @@ impl<T: Real> Network<T> {
     /// A network from neuron-major weights (n_in × n_out per layer,
     /// column-major: neuron after neuron) that the caller has checked against
     /// `sizes`.
+    /// All its layers are sigmoid (see [`Network::with_activations`]).
     pub(crate) fn from_storage(sizes: Vec<usize>, w: &[Vec<T>], b: Vec<DVector<T>>) -> Self {
         let w = w.iter().map(|w| Aligned::from_slice(w)).collect();
-        Network { sizes, w, b }
+        let activations = vec![Activation::Sigmoid; sizes.len() - 1];
+        Network {
+            sizes,
+            w,
+            b,
+            activations,
+        }
     }
 
     /// The neuron-major weights (neuron after neuron) and the biases.

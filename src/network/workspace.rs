@@ -8,7 +8,9 @@
 //! through four methods that say what they do:
 //!
 //! 1. [`Workspace::gather`] copies the examples of a mini-batch in;
-//! 2. [`Workspace::feedforward_batch`] computes aˡ = σ(wˡ aˡ⁻¹ + bˡ);
+//! 2. [`Workspace::feedforward_batch`] computes aˡ = f(wˡ aˡ⁻¹ + bˡ) with
+//!    each layer's activation f (after [`Workspace::draw_masks`], with
+//!    dropout's masks on the layers that feed another);
 //! 3. [`Workspace::backpropagate_batch`] computes δᴸ from the cost and the
 //!    errors of the layers below, handing each layer's share to a
 //!    [`Backward`] sink (the SGD update, or a stored gradient);
@@ -17,9 +19,11 @@
 
 use std::ops::Range;
 
+use rand::Rng;
+
 use crate::aligned::{Aligned, try_vec};
 use crate::kernels;
-use crate::{Cost, Dataset, Network, Real, Result};
+use crate::{Activation, Cost, Dataset, Network, Real, Result};
 
 /// Where [`Workspace::backpropagate_batch`] sends each layer's share: into
 /// the weights themselves (the SGD step) or into a gradient
@@ -51,6 +55,41 @@ pub(crate) struct Workspace<T: Real> {
     coef: Vec<T>,
     /// Σ_t δ[i, t] of one layer (n_l): the bias update.
     sums: Vec<T>,
+    /// The activation of each layer 1..L, as of the last
+    /// [`Workspace::feedforward_batch`].
+    activations: Vec<Activation>,
+    /// Dropout's masks, when training with dropout.
+    dropout: Option<Masks<T>>,
+}
+
+/// Inverted dropout's masks for the layers that feed another (k = 0 the
+/// input, k ≥ 1 hidden layer k), drawn per mini-batch into buffers sized
+/// once.
+#[derive(Debug)]
+struct Masks<T: Real> {
+    /// Per feeding layer: the probability 1 − p of keeping a neuron, as a
+    /// threshold on 32 random bits (keep when bits < threshold), and the
+    /// scale 1/(1 − p); `None` where p = 0 (nothing drawn or applied).
+    keep: Vec<Option<(u64, T)>>,
+    /// Per feeding layer: rˡ/(1 − p) ∈ {0, 1/(1 − p)}, n_k × capacity
+    /// (empty where p = 0).
+    mask: Vec<Vec<T>>,
+    /// Per feeding layer: the dropped activations ãˡ = aˡ ⊙ mask, what the
+    /// next layer sees (empty where p = 0).
+    dropped: Vec<Aligned<T>>,
+}
+
+impl<T: Real> Masks<T> {
+    /// `Some(dropped)` after writing ã = a ⊙ mask for feeding layer `k`
+    /// (`a` n_k × m), `None` if layer `k` drops nothing.
+    fn apply(&mut self, k: usize, a: &[T]) -> Option<&[T]> {
+        self.keep[k]?;
+        let out = &mut self.dropped[k][..a.len()];
+        for ((o, &a), &r) in out.iter_mut().zip(a).zip(&self.mask[k]) {
+            *o = a * r;
+        }
+        Some(out)
+    }
 }
 
 impl<T: Real> Workspace<T> {
@@ -78,7 +117,73 @@ impl<T: Real> Workspace<T> {
             delta: per_layer()?,
             coef: try_vec(len(widest), WHAT)?,
             sums: try_vec(widest, WHAT)?,
+            activations: vec![Activation::Sigmoid; sizes.len() - 1],
+            dropout: None,
         })
+    }
+
+    /// Turns dropout on for training: `rates[k]` is the fraction p dropped
+    /// of feeding layer k (0 = the input, then each hidden layer; one per
+    /// layer but the output). Allocates the masks once; with every rate 0
+    /// it turns dropout off, so that training is exactly as without.
+    pub(crate) fn set_dropout(&mut self, sizes: &[usize], rates: &[f64]) -> Result<()> {
+        debug_assert_eq!(rates.len(), sizes.len() - 1);
+        const WHAT: &str = "the dropout masks";
+        if rates.iter().all(|&p| p == 0.0) {
+            self.dropout = None;
+            return Ok(());
+        }
+        let cap = self.capacity;
+        let on = |p: f64| p > 0.0;
+        self.dropout = Some(Masks {
+            keep: rates
+                .iter()
+                .map(|&p| {
+                    // P(bits < threshold) = threshold/2³² ≈ 1 − p.
+                    let threshold = ((1.0 - p) * 4_294_967_296.0).round() as u64;
+                    let scale = T::one() / nalgebra::convert::<f64, T>(1.0 - p);
+                    on(p).then_some((threshold, scale))
+                })
+                .collect(),
+            mask: rates
+                .iter()
+                .zip(sizes)
+                .map(|(&p, &n)| try_vec(if on(p) { n.saturating_mul(cap) } else { 0 }, WHAT))
+                .collect::<Result<_>>()?,
+            dropped: rates
+                .iter()
+                .zip(sizes)
+                .map(|(&p, &n)| {
+                    Aligned::try_zeroed(if on(p) { n.saturating_mul(cap) } else { 0 }, WHAT)
+                })
+                .collect::<Result<_>>()?,
+        });
+        Ok(())
+    }
+
+    /// Draws new dropout masks for a mini-batch of `m` examples from `rng`
+    /// (nothing without dropout): for each feeding layer with p > 0, each
+    /// neuron and example in turn, from 32 random bits.
+    pub(crate) fn draw_masks<R: Rng + ?Sized>(&mut self, rng: &mut R, m: usize) {
+        let Some(d) = &mut self.dropout else {
+            return;
+        };
+        for (keep, mask) in d.keep.iter().zip(&mut d.mask) {
+            let Some((threshold, scale)) = *keep else {
+                continue;
+            };
+            let len = mask.len() / self.capacity * m;
+            let draw = |bits: u64| if bits < threshold { scale } else { T::zero() };
+            let mut pairs = mask[..len].chunks_exact_mut(2);
+            for pair in &mut pairs {
+                let bits = rng.next_u64();
+                pair[0] = draw(bits & 0xffff_ffff);
+                pair[1] = draw(bits >> 32);
+            }
+            if let [last] = pairs.into_remainder() {
+                *last = draw(rng.next_u64() & 0xffff_ffff);
+            }
+        }
     }
 
     /// Copies the examples `batch` (indices into `data`, at most `capacity`
@@ -102,15 +207,17 @@ impl<T: Real> Workspace<T> {
         debug_assert!(m <= self.capacity);
     }
 
-    /// Feedforward of the `m` gathered examples through `net`.
+    /// Feedforward of the `m` gathered examples through `net`, with the
+    /// dropout masks of the last [`Workspace::draw_masks`] if dropout is on.
     pub(crate) fn feedforward_batch(&mut self, net: &Network<T>, m: usize) {
-        feedforward(&mut self.a, net, &self.x, m);
+        self.activations.copy_from_slice(net.activations());
+        feedforward(&mut self.a, net, &self.x, m, self.dropout.as_mut());
     }
 
     /// Feedforward of `m` examples `x` (n_0 × m, not gathered) through
     /// `net`; returns the output activations, n_L × m.
     pub(crate) fn feedforward(&mut self, net: &Network<T>, x: &[T], m: usize) -> &[T] {
-        feedforward(&mut self.a, net, x, m);
+        feedforward(&mut self.a, net, x, m, None);
         self.output(m)
     }
 
@@ -124,11 +231,13 @@ impl<T: Real> Workspace<T> {
     }
 
     /// Backpropagation after [`Workspace::feedforward_batch`]: δᴸ from the
-    /// cost and the gathered targets, then for each weight layer `l` from
-    /// the last to the first, δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) with layer `l`'s
+    /// cost, the output activation and the gathered targets, then for each
+    /// weight layer `l` from the last to the first,
+    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ f′(zˡ⁻¹) (⊙ the dropout mask) with layer `l`'s
     /// weights as `sink` has them *before* it is given the layer; `sink`
     /// then receives the layer's coefficients `scale · δᵀ`, the activations
-    /// that fed the layer (the gathered inputs for the first) and
+    /// that fed the layer (the gathered inputs for the first; after
+    /// dropout, if on) and
     /// Σ_t δˡ[·, t]. The one place that fixes this order, for both the SGD
     /// step and [`Network::backprop`].
     pub(crate) fn backpropagate_batch<C, S>(&mut self, cost: &C, sink: &mut S, m: usize, scale: T)
@@ -152,10 +261,10 @@ impl<T: Real> Workspace<T> {
                 }
                 self.sums[i] = sum;
             }
-            let a_prev = if l == 0 {
-                &self.x[..]
-            } else {
-                &self.a[l - 1][..]
+            let a_prev = match &self.dropout {
+                Some(d) if d.keep[l].is_some() => &d.dropped[l][..],
+                _ if l == 0 => &self.x[..],
+                _ => &self.a[l - 1][..],
             };
             sink.layer(l, &self.coef[..n_out * m], a_prev, &self.sums[..n_out], m);
         }
@@ -166,13 +275,16 @@ impl<T: Real> Workspace<T> {
         let last = self.a.len() - 1;
         let n = self.a[last].len() / self.capacity;
         cost.delta(
+            self.activations[last],
             &self.a[last][..n * m],
             &self.y[..n * m],
             &mut self.delta[last][..n * m],
         );
     }
 
-    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ σ′(zˡ⁻¹) for weight layer `l` > 0 with weights `w`.
+    /// δˡ⁻¹ = ((wˡ)ᵀ δˡ) ⊙ f′(zˡ⁻¹) for weight layer `l` > 0 with weights
+    /// `w`, f′ written through the stored activations aˡ⁻¹, times the
+    /// dropout mask of layer l − 1 if it has one.
     fn hidden_error(&mut self, w: &[T], l: usize, m: usize) {
         let (lower, upper) = self.delta.split_at_mut(l);
         let n_in = lower[l - 1].len() / self.capacity;
@@ -183,8 +295,26 @@ impl<T: Real> Workspace<T> {
             kernels::MatRef::new(&upper[0][..n_out * m], n_out, m),
             kernels::MatMut::new(out, n_in, m),
         );
-        for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
-            *d = *d * a * (T::one() - a);
+        match self.activations[l - 1] {
+            // The lecture's σ′ = a(1 − a), exactly as before activations
+            // became a choice.
+            Activation::Sigmoid => {
+                for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
+                    *d = *d * a * (T::one() - a);
+                }
+            }
+            f => {
+                for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
+                    *d = f.chain(*d, a);
+                }
+            }
+        }
+        if let Some(d) = &self.dropout
+            && d.keep[l].is_some()
+        {
+            for (o, &r) in out.iter_mut().zip(&d.mask[l]) {
+                *o *= r;
+            }
         }
     }
 
@@ -242,17 +372,82 @@ impl<T: Real> Workspace<T> {
 }
 
 /// Feedforward of `m` examples from `x` (n_0 × m), filling the activations
-/// `a` of layers 1..L.
-fn feedforward<T: Real>(a: &mut [Aligned<T>], net: &Network<T>, x: &[T], m: usize) {
+/// `a` of layers 1..L; with `dropout`, each layer that feeds another is
+/// masked on the way (its stored aˡ stays unmasked, for f′).
+fn feedforward<T: Real>(
+    a: &mut [Aligned<T>],
+    net: &Network<T>,
+    x: &[T],
+    m: usize,
+    mut dropout: Option<&mut Masks<T>>,
+) {
     for l in 0..a.len() {
         let (n_in, n_out) = (net.sizes()[l], net.sizes()[l + 1]);
         let (done, rest) = a.split_at_mut(l);
-        let input = if l == 0 { x } else { &done[l - 1][..] };
+        let mut input = if l == 0 { x } else { &done[l - 1][..] };
+        input = &input[..n_in * m];
+        if let Some(masked) = dropout.as_deref_mut().and_then(|d| d.apply(l, input)) {
+            input = masked;
+        }
         let z = &mut rest[0][..n_out * m];
         let (w, b) = net.layer(l);
         let w = kernels::MatRef::new(w, n_in, n_out);
-        let input = kernels::MatRef::new(&input[..n_in * m], n_in, m);
+        let input = kernels::MatRef::new(input, n_in, m);
         kernels::weighted_inputs(w, b, input, kernels::MatMut::new(z, n_out, m));
-        kernels::sigmoid_in_place(z);
+        match net.activations()[l] {
+            Activation::Sigmoid => kernels::sigmoid_in_place(z),
+            Activation::Tanh => kernels::tanh_in_place(z),
+            Activation::Relu => kernels::relu_in_place(z),
+            // One example per column: the softmax of each.
+            Activation::Softmax => z
+                .chunks_exact_mut(n_out)
+                .for_each(crate::activation::softmax_in_place),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    #[test]
+    fn masks_drop_about_p_and_scale_the_rest_by_one_over_one_minus_p() {
+        let sizes = [100, 200, 50, 10];
+        let mut ws = Workspace::<f64>::new(&sizes, 20).unwrap();
+        ws.set_dropout(&sizes, &[0.2, 0.5, 0.0]).unwrap();
+        let m = 17;
+        ws.draw_masks(&mut StdRng::seed_from_u64(1), m);
+        let d = ws.dropout.as_ref().expect("dropout is on");
+        for (k, p, n) in [(0, 0.2, 100), (1, 0.5, 200)] {
+            let mask = &d.mask[k][..n * m];
+            let zeros = mask.iter().filter(|&&r| r == 0.0).count();
+            let fraction = zeros as f64 / mask.len() as f64;
+            // 1,700 and 3,400 draws: a standard deviation of about 0.01.
+            assert!((fraction - p).abs() < 0.04, "layer {k}: {fraction} dropped");
+            assert!(mask.iter().all(|&r| r == 0.0 || r == 1.0 / (1.0 - p)));
+            // Only the batch's columns were drawn.
+            assert!(d.mask[k][n * m..].iter().all(|&r| r == 0.0));
+        }
+        assert!(d.keep[2].is_none() && d.mask[2].is_empty());
+        // Every rate 0: dropout off.
+        ws.set_dropout(&sizes, &[0.0; 3]).unwrap();
+        assert!(ws.dropout.is_none());
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_masks() {
+        let sizes = [7, 9, 3];
+        let draw = |seed| {
+            let mut ws = Workspace::<f32>::new(&sizes, 5).unwrap();
+            ws.set_dropout(&sizes, &[0.3, 0.6]).unwrap();
+            ws.draw_masks(&mut StdRng::seed_from_u64(seed), 5);
+            let d = ws.dropout.expect("dropout is on");
+            d.mask
+        };
+        assert_eq!(draw(1), draw(1));
+        assert_ne!(draw(1), draw(2));
     }
 }

@@ -16,7 +16,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::network::Workspace;
-use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result};
+use crate::{Cost, Dataset, Dropout, Error, Evaluation, Network, Real, Result};
 
 mod schedule;
 mod state;
@@ -87,6 +87,7 @@ pub struct Sgd {
     l2_lambda: f64,
     monitor_training_cost: bool,
     starting_epoch: usize,
+    dropout: Dropout,
     momentum: f64,
     nesterov: bool,
     schedule: Schedule,
@@ -105,6 +106,7 @@ impl Default for Sgd {
             l2_lambda: 0.0,
             monitor_training_cost: false,
             starting_epoch: 0,
+            dropout: Dropout::none(),
             momentum: 0.0,
             nesterov: false,
             schedule: Schedule::Constant,
@@ -150,6 +152,18 @@ impl Sgd {
     pub fn with_starting_epoch(mut self, done: usize) -> Self {
         self.starting_epoch = done;
         self
+    }
+
+    /// Sets dropout: which fraction of the hidden (and input) neurons each
+    /// mini-batch drops (see [`Dropout`]; none by default).
+    pub fn with_dropout(mut self, dropout: Dropout) -> Self {
+        self.dropout = dropout;
+        self
+    }
+
+    /// The dropout settings.
+    pub fn dropout(&self) -> &Dropout {
+        &self.dropout
     }
 
     /// Whether each [`EpochReport`] includes the cost and accuracy on the
@@ -335,7 +349,7 @@ impl Sgd {
                 ),
             });
         }
-        Ok(())
+        self.dropout.validate()
     }
 
     /// The settings that need evaluation data, for the error without it.
@@ -370,6 +384,8 @@ impl Sgd {
     /// - [`Error::EmptyData`] if `training` or `evaluation` is empty;
     /// - [`Error::InputSize`] / [`Error::TargetSize`] if a data set does not
     ///   fit the network;
+    /// - [`Error::CostActivation`] if the cost cannot train the network's
+    ///   output layer ([`Cost::check_output`]);
     /// - [`Error::Diverged`] if a weight, a bias or a reported cost becomes
     ///   NaN or infinite. The network is then restored to the state it had at
     ///   the end of the last good epoch.
@@ -514,7 +530,10 @@ impl Sgd {
         }
         let keep_best = self.early_stopping.is_some();
 
+        cost.check_output(net.output_activation())?;
+        let dropout_rates = self.dropout.rates(net.sizes())?;
         let mut ws = Workspace::new(net.sizes(), m)?;
+        ws.set_dropout(net.sizes(), &dropout_rates)?;
         let mut order: Vec<usize> = (0..n).collect();
         // Reports grow as epochs run: "train until a Monitor stops it" is
         // `with_epochs(usize::MAX)`, and nothing is reserved for it.
@@ -548,6 +567,7 @@ impl Sgd {
                 } else {
                     None
                 };
+                ws.draw_masks(rng, batch.len());
                 sgd_step(net, velocity, &mut ws, training, batch, cost, rule);
                 done += batch.len();
                 monitor.on_batch(done, n);
