@@ -117,6 +117,7 @@
 
 pub mod activation;
 mod aligned;
+pub mod augment;
 mod cost;
 mod dataset;
 mod error;
