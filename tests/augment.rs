@@ -276,6 +276,11 @@ fn odd_shapes_work() {
         let out = augmented(&augmenter, &data, 1);
         assert_eq!(out.inputs().shape(), data.inputs().shape());
         assert!(out.inputs().iter().all(|v| v.is_finite() && *v >= 0.0));
+        // The largest α throws every pixel far off the image.
+        let wild = augmenter.clone().with_elastic(1e6, 0.5);
+        let out = augmented(&wild, &data, 1);
+        assert_eq!(out.inputs().shape(), data.inputs().shape());
+        assert!(out.inputs().iter().all(|v| v.is_finite() && *v >= 0.0));
     }
     // An empty data set gives an empty copy.
     let none = noise::<f32>(0, 784, 1);
@@ -356,6 +361,7 @@ fn invalid_settings_are_errors() {
         (base().with_max_scaling(-0.1), "max_scaling"),
         (base().with_elastic(-1.0, 4.0), "elastic_alpha"),
         (base().with_elastic(f64::INFINITY, 4.0), "elastic_alpha"),
+        (base().with_elastic(2e6, 4.0), "elastic_alpha"),
         (base().with_elastic(34.0, 0.0), "elastic_sigma"),
         (base().with_elastic(34.0, f64::NAN), "elastic_sigma"),
     ];

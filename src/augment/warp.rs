@@ -108,16 +108,21 @@ impl Affine {
 
 /// Buffers for one example's displacement field, allocated once per
 /// [`Scratch::new`] and reused for every example.
+///
+/// The field is kept as (d_x, d_y) pairs, pixel after pixel (2 w h
+/// values), so that both components are blurred in one pass over rows
+/// twice as long.
 #[derive(Debug, Clone)]
 pub(super) struct Scratch {
-    /// The normalised Gaussian kernel g, 2r + 1 taps.
-    kernel: Vec<f32>,
-    /// The field's x and y components, w × h row-major.
-    pub(super) dx: Vec<f32>,
-    pub(super) dy: Vec<f32>,
-    /// The field after the horizontal pass of the blur.
+    /// Half of the normalised Gaussian kernel g, centre first: g(0), g(1),
+    /// …, g(r) (the kernel is symmetric).
+    half_kernel: Vec<f32>,
+    /// The field: (d_x, d_y) of pixel p at 2p and 2p + 1.
+    pub(super) field: Vec<f32>,
+    /// The field after the horizontal pass, with r rows of zeros above
+    /// and below.
     tmp: Vec<f32>,
-    /// One row with r zeros on either side.
+    /// One row of the field with r pairs of zeros on either side.
     padded: Vec<f32>,
 }
 
@@ -129,63 +134,70 @@ impl Scratch {
         let reach = width.max(height).saturating_sub(1);
         // Finite and > 0 (validated); the cast saturates for huge σ.
         let radius = ((3.0 * sigma).ceil() as usize).min(reach);
-        let taps = (0..=2 * radius).map(|k| {
-            let d = k as f64 - radius as f64;
-            (-d * d / (2.0 * sigma * sigma)).exp()
-        });
-        let total: f64 = taps.clone().sum();
-        let pixels = width * height;
+        let taps: Vec<f64> = (0..=radius)
+            .map(|k| (-((k * k) as f64) / (2.0 * sigma * sigma)).exp())
+            .collect();
+        let total = 2.0 * taps.iter().sum::<f64>() - taps[0];
+        let row = 2 * width;
         Scratch {
-            kernel: taps.map(|g| (g / total) as f32).collect(),
-            dx: vec![0.0; pixels],
-            dy: vec![0.0; pixels],
-            tmp: vec![0.0; pixels],
-            padded: vec![0.0; width + 2 * radius],
+            half_kernel: taps.iter().map(|g| (g / total) as f32).collect(),
+            field: vec![0.0; row * height],
+            tmp: vec![0.0; row * (height + 2 * radius)],
+            padded: vec![0.0; row + 4 * radius],
         }
+    }
+
+    /// The kernel's radius r (it has 2r + 1 taps).
+    fn radius(&self) -> usize {
+        self.half_kernel.len() - 1
     }
 
     /// The displacement field of Simard et al.: uniform noise in [−1, 1)
     /// for each pixel and axis, smoothed by the Gaussian and scaled by α.
-    /// Leaves it in `self.dx` and `self.dy`.
+    /// Leaves it in `self.field`.
     pub(super) fn elastic_field(&mut self, rng: &mut SplitMix64, ranges: &Ranges) {
-        let (w, h) = (ranges.width, ranges.height);
-        for (x, y) in self.dx.iter_mut().zip(self.dy.iter_mut()) {
-            *x = rng.symmetric();
-            *y = rng.symmetric();
+        for u in &mut self.field {
+            *u = rng.symmetric();
         }
-        let mut field = std::mem::take(&mut self.dx);
-        self.blur(&mut field, w, h, ranges.alpha);
-        self.dx = field;
-        let mut field = std::mem::take(&mut self.dy);
-        self.blur(&mut field, w, h, ranges.alpha);
-        self.dy = field;
+        self.blur(ranges.width, ranges.alpha);
     }
 
     /// `field` ← `scale` · (g ∗ field), the Gaussian blur as two 1-D
-    /// passes (rows, then columns), with zeros outside the image. Both
-    /// passes are sums of shifted rows times a tap, which vectorise.
-    fn blur(&mut self, field: &mut [f32], w: usize, h: usize, scale: f32) {
-        let radius = self.kernel.len() / 2;
-        // Horizontal: tmp[y][x] = Σ_k g[k] field[y][x + k − r].
-        for (row, out) in field.chunks_exact(w).zip(self.tmp.chunks_exact_mut(w)) {
-            self.padded[radius..radius + w].copy_from_slice(row);
-            out.fill(0.0);
-            for (k, &g) in self.kernel.iter().enumerate() {
-                for (o, &v) in out.iter_mut().zip(&self.padded[k..k + w]) {
-                    *o += g * v;
+    /// passes (rows, then columns), with zeros outside the image. Each
+    /// pass adds rows shifted by ±k times g(k) (one product for the two
+    /// symmetric taps), loops that vectorise.
+    fn blur(&mut self, w: usize, scale: f32) {
+        let (r, row) = (self.radius(), 2 * w);
+        let g = &self.half_kernel;
+        // Horizontal: tmp[y][x] = Σ_k g(k) (field[y][x − k] + field[y][x + k]),
+        // into the rows of `tmp` below its r rows of zeros.
+        let rows = self.field.chunks_exact(row);
+        for (source, out) in rows.zip(self.tmp[r * row..].chunks_exact_mut(row)) {
+            let centre = 2 * r;
+            self.padded[centre..centre + row].copy_from_slice(source);
+            for (o, &v) in out.iter_mut().zip(source) {
+                *o = g[0] * v;
+            }
+            for (k, &gk) in g.iter().enumerate().skip(1) {
+                let left = &self.padded[centre - 2 * k..][..row];
+                let right = &self.padded[centre + 2 * k..][..row];
+                for ((o, &a), &b) in out.iter_mut().zip(left).zip(right) {
+                    *o += gk * (a + b);
                 }
             }
         }
-        // Vertical: field[y][x] = scale · Σ_k g[k] tmp[y + k − r][x].
-        for (y, out) in field.chunks_exact_mut(w).enumerate() {
-            out.fill(0.0);
-            let first = radius.saturating_sub(y);
-            let last = (radius + h - 1 - y).min(2 * radius);
-            for k in first..=last {
-                let g = self.kernel[k];
-                let source = &self.tmp[(y + k - radius) * w..][..w];
-                for (o, &v) in out.iter_mut().zip(source) {
-                    *o += g * v;
+        // Vertical: field[y][x] = scale · Σ_k g(k) (tmp[y − k][x] + tmp[y + k][x]).
+        let tmp = &self.tmp;
+        for (y, out) in self.field.chunks_exact_mut(row).enumerate() {
+            let centre = (y + r) * row;
+            for (o, &v) in out.iter_mut().zip(&tmp[centre..centre + row]) {
+                *o = g[0] * v;
+            }
+            for (k, &gk) in g.iter().enumerate().skip(1) {
+                let above = &tmp[centre - k * row..][..row];
+                let below = &tmp[centre + k * row..][..row];
+                for ((o, &a), &b) in out.iter_mut().zip(above).zip(below) {
+                    *o += gk * (a + b);
                 }
             }
             for o in out.iter_mut() {
@@ -209,48 +221,71 @@ pub(super) fn draw_affine(rng: &mut SplitMix64, ranges: &Ranges) -> Affine {
     }
 }
 
+/// ⌊s⌋ and s − ⌊s⌋, for s clamped to [−2, `limit`] first (a point
+/// further out reads only background either way, and the integers stay
+/// small). Avoids the library call `f32::floor` makes on x86-64 without
+/// SSE4.1.
+fn floor(s: f32, limit: f32) -> (i64, f32) {
+    let s = s.clamp(-2.0, limit);
+    let t = s as i64;
+    let t = if (t as f32) > s { t - 1 } else { t };
+    (t, s - t as f32)
+}
+
 /// Resamples `source` (channel planes of w × h, row-major) into `out`:
 /// output pixel p = (x, y) takes the bilinear interpolation of the source
-/// at T⁻¹(p) + d(p), with d the field in `field` (if any), and 0 for
-/// pixels outside the image. The same map is used for every channel.
+/// at T⁻¹(p) + d(p), with d the (d_x, d_y) pairs of `field` (if any), and
+/// 0 for pixels outside the image. The same map is used for every channel.
 pub(super) fn resample<T: Real>(
     source: &[T],
     out: &mut [T],
     ranges: &Ranges,
     affine: &Affine,
-    field: Option<(&[f32], &[f32])>,
+    field: Option<&[f32]>,
 ) {
     let (w, h) = (ranges.width, ranges.height);
     let centre = ((w as f32 - 1.0) / 2.0, (h as f32 - 1.0) / 2.0);
     let (m, offset) = affine.inverse(centre);
     let plane = w * h;
+    let (wi, hi) = (w as i64, h as i64);
+    let t = |v: f32| from_f64::<T>(f64::from(v));
     for y in 0..h {
+        let py = y as f32;
+        let (row_x, row_y) = (m[0][1] * py + offset.0, m[1][1] * py + offset.1);
         for x in 0..w {
             let p = y * w + x;
-            let (px, py) = (x as f32, y as f32);
-            let mut sx = m[0][0] * px + m[0][1] * py + offset.0;
-            let mut sy = m[1][0] * px + m[1][1] * py + offset.1;
-            if let Some((dx, dy)) = field {
-                sx += dx[p];
-                sy += dy[p];
+            let px = x as f32;
+            let mut sx = m[0][0] * px + row_x;
+            let mut sy = m[1][0] * px + row_y;
+            if let Some(d) = field {
+                sx += d[2 * p];
+                sy += d[2 * p + 1];
             }
-            let (x0, y0) = (sx.floor(), sy.floor());
-            let (fx, fy) = (sx - x0, sy - y0);
-            // Saturating casts: far-off coordinates stay far off.
-            let (x0, y0) = (x0 as i64, y0 as i64);
+            let ((x0, fx), (y0, fy)) = (floor(sx, w as f32 + 1.0), floor(sy, h as f32 + 1.0));
             let weights = [
-                (x0, y0, (1.0 - fx) * (1.0 - fy)),
-                (x0 + 1, y0, fx * (1.0 - fy)),
-                (x0, y0 + 1, (1.0 - fx) * fy),
-                (x0 + 1, y0 + 1, fx * fy),
+                (1.0 - fx) * (1.0 - fy),
+                fx * (1.0 - fy),
+                (1.0 - fx) * fy,
+                fx * fy,
             ];
+            if (0..wi - 1).contains(&x0) && (0..hi - 1).contains(&y0) {
+                // All four neighbours inside: no checks.
+                let q = y0 as usize * w + x0 as usize;
+                let [w00, w10, w01, w11] = weights.map(t);
+                for c in 0..ranges.channels {
+                    let src = &source[c * plane..][..plane];
+                    out[c * plane + p] =
+                        src[q] * w00 + src[q + 1] * w10 + src[q + w] * w01 + src[q + w + 1] * w11;
+                }
+                continue;
+            }
+            let corners = [(x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1)];
             for c in 0..ranges.channels {
                 let src = &source[c * plane..][..plane];
                 let mut value = T::zero();
-                for &(i, j, weight) in &weights {
-                    if weight != 0.0 && (0..w as i64).contains(&i) && (0..h as i64).contains(&j) {
-                        let q = j as usize * w + i as usize;
-                        value += src[q] * from_f64::<T>(f64::from(weight));
+                for (&(i, j), &weight) in corners.iter().zip(&weights) {
+                    if weight != 0.0 && (0..wi).contains(&i) && (0..hi).contains(&j) {
+                        value += src[j as usize * w + i as usize] * t(weight);
                     }
                 }
                 out[c * plane + p] = value;
@@ -389,13 +424,15 @@ mod tests {
     #[test]
     fn the_kernel_is_a_normalised_gaussian() {
         let s = Scratch::new(28, 28, 4.0);
-        assert_eq!(s.kernel.len(), 25);
-        let total: f32 = s.kernel.iter().sum();
+        assert_eq!(s.radius(), 12);
+        let g = &s.half_kernel;
+        let total: f32 = 2.0 * g.iter().sum::<f32>() - g[0];
         assert!((total - 1.0).abs() < 1e-6);
-        assert!(s.kernel.windows(2).take(12).all(|p| p[0] < p[1]));
-        assert_eq!(s.kernel[11], s.kernel[13]);
+        assert!(g.windows(2).all(|p| p[0] > p[1]));
+        // g(σ)/g(0) = e^(−1/2).
+        assert!((g[4] / g[0] - (-0.5f32).exp()).abs() < 1e-6);
         // Truncated at the image's size for a wide Gaussian.
-        assert_eq!(Scratch::new(3, 2, 100.0).kernel.len(), 5);
+        assert_eq!(Scratch::new(3, 2, 100.0).radius(), 2);
     }
 
     /// Mean and correlation of neighbouring displacements over many fields.
@@ -409,7 +446,7 @@ mod tests {
             // Interior pixels only, away from the zero padding's fall-off.
             for y in 8..20 {
                 for x in 8..20 {
-                    let (a, b) = (s.dx[y * w + x], s.dx[y * w + x + 1]);
+                    let (a, b) = (s.field[2 * (y * w + x)], s.field[2 * (y * w + x + 1)]);
                     sq += f64::from(a * a);
                     cross += f64::from(a * b);
                     count += 1;
