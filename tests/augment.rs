@@ -539,3 +539,81 @@ fn training_on_augmented_data_stops_resumes_and_checks() {
         .unwrap_err();
     assert!(matches!(err, Error::EmptyData { .. }));
 }
+
+#[test]
+fn training_on_augmented_data_carries_momentum_and_early_stopping_across_epochs() {
+    let data = bars(30, 3);
+    let augmenter = ImageAugmenter::new(8, 8, 1)
+        .with_max_shift(1)
+        .with_elastic(3.0, 2.0);
+    let sgd = Sgd::new()
+        .with_learning_rate(0.2)
+        .with_momentum(0.7)
+        .with_early_stopping(3)
+        .with_epochs(8);
+    let start = || {
+        let mut rng = StdRng::seed_from_u64(5);
+        let net = Network::<f32>::new(&[64, 6, 2], Init::ScaledNormal, &mut rng).unwrap();
+        (net, rng)
+    };
+    let (mut net, mut rng) = start();
+    let reports = sgd
+        .train_augmented(
+            &mut net,
+            &data,
+            &augmenter,
+            Some(&data),
+            &CrossEntropy,
+            &mut rng,
+            |_, _| ControlFlow::Continue(()),
+        )
+        .unwrap();
+
+    // The same by hand: the run's seed first, then one epoch per call on
+    // that epoch's copy, with one TrainingState throughout.
+    let (mut by_hand, mut rng) = start();
+    let seed = rand::Rng::next_u64(&mut rng);
+    let mut state = neuralnet::TrainingState::new();
+    let mut copy = data.clone();
+    let mut expected = Vec::new();
+    for epoch in 1..=8 {
+        augmenter
+            .augment_into(&data, epoch_seed(seed, epoch), &mut copy)
+            .unwrap();
+        let one = sgd
+            .clone()
+            .with_starting_epoch(epoch - 1)
+            .with_epochs(epoch);
+        expected.extend(
+            one.train_with_state(
+                &mut by_hand,
+                &mut state,
+                &copy,
+                Some(&data),
+                &CrossEntropy,
+                &mut rng,
+                &mut Quiet,
+            )
+            .unwrap(),
+        );
+        if state.stopped().is_some() {
+            break;
+        }
+    }
+    state.restore_best(&mut by_hand);
+    assert_eq!(net, by_hand);
+    let key = |r: &EpochReport| (r.epoch, r.evaluation, r.learning_rate, r.best_epoch);
+    assert_eq!(
+        reports.iter().map(key).collect::<Vec<_>>(),
+        expected.iter().map(key).collect::<Vec<_>>()
+    );
+}
+
+/// A monitor that watches nothing.
+struct Quiet;
+
+impl neuralnet::Monitor<f32> for Quiet {
+    fn on_epoch(&mut self, _: &EpochReport, _: &Network<f32>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
