@@ -121,6 +121,7 @@
 
 pub mod activation;
 mod aligned;
+pub mod augment;
 mod cost;
 mod dataset;
 mod dropout;

@@ -642,6 +642,135 @@ impl Sgd {
         }
         Ok(reports)
     }
+
+    /// Trains `net` like [`Sgd::train`], but each epoch on a freshly
+    /// distorted copy of `training`, made by `augmenter` (shifts, rotations,
+    /// scalings, elastic distortions; see [`augment`](crate::augment)).
+    /// `training` itself is not changed.
+    ///
+    /// A second thread prepares the next epoch's copy while the current one
+    /// trains ([`ImageAugmenter::prefetch`](crate::augment::ImageAugmenter::prefetch)), so on a machine with two cores
+    /// training waits for augmentation only at the first epoch. The run's
+    /// augmentation seed is the first number drawn from `rng`, and epoch e
+    /// is distorted with [`epoch_seed`](crate::augment::epoch_seed)`(seed,
+    /// e)`: the same `rng` seed gives the same run, and with
+    /// [`Sgd::with_starting_epoch`] a resumed run sees the same distorted
+    /// images for each epoch as an uninterrupted one. Momentum, schedules and
+    /// early stopping work as in [`Sgd::train`] (one [`TrainingState`]
+    /// carries them from epoch to epoch, and with early stopping the run
+    /// ends on the best epoch's weights). The reports are those of
+    /// [`Sgd::train`]; a report's `training` evaluation (with
+    /// [`Sgd::with_monitor_training_cost`]) is on that epoch's distorted
+    /// copy, and its `training_time` leaves out any wait for it.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use neuralnet::augment::ImageAugmenter;
+    /// use neuralnet::nalgebra::DMatrix;
+    /// use neuralnet::{CrossEntropy, Dataset, Init, Network, Sgd};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// # fn main() -> Result<(), neuralnet::Error> {
+    /// // 6 × 6 images of a vertical bar in the left (class 0) or right
+    /// // (class 1) half; shifted by a pixel, it stays in its half.
+    /// let images = DMatrix::from_fn(36, 40, |p, j| {
+    ///     let column = if j % 2 == 0 { 1 } else { 4 };
+    ///     f64::from(u8::from(p % 6 == column && p / 6 != j % 6))
+    /// });
+    /// let labels: Vec<u8> = (0..40).map(|j| (j % 2) as u8).collect();
+    /// let data = Dataset::from_labels(images, &labels, 2)?;
+    ///
+    /// let augmenter = ImageAugmenter::new(6, 6, 1).with_max_shift(1);
+    /// let mut rng = StdRng::seed_from_u64(1);
+    /// let mut net = Network::new(&[36, 10, 2], Init::ScaledNormal, &mut rng)?;
+    /// let reports = Sgd::new().with_learning_rate(0.5).with_epochs(20).train_augmented(
+    ///     &mut net, &data, &augmenter, Some(&data), &CrossEntropy, &mut rng,
+    ///     |_, _| ControlFlow::Continue(()),
+    /// )?;
+    /// assert_eq!(reports.len(), 20);
+    /// assert_eq!(net.evaluate(&data, &CrossEntropy)?.correct, 40);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sgd::train`], and [`Error::InvalidConfig`] if the augmenter's
+    /// settings are invalid or its image shape does not match the inputs.
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_augmented<T, C, R, F>(
+        &self,
+        net: &mut Network<T>,
+        training: &Dataset<T>,
+        augmenter: &crate::augment::ImageAugmenter,
+        evaluation: Option<&Dataset<T>>,
+        cost: &C,
+        rng: &mut R,
+        mut on_epoch: F,
+    ) -> Result<Vec<EpochReport>>
+    where
+        T: Real,
+        C: Cost<T> + ?Sized,
+        R: Rng + ?Sized,
+        F: FnMut(&EpochReport, &Network<T>) -> ControlFlow<()>,
+    {
+        // Every check before the augmentation thread starts.
+        self.validate()?;
+        if training.is_empty() {
+            return Err(Error::EmptyData {
+                what: "training data",
+            });
+        }
+        net.check_data(training)?;
+        if let Some(eval) = evaluation {
+            net.check_data(eval)?;
+        }
+        let seed = rng.next_u64();
+        let Some(first) = self.starting_epoch.checked_add(1) else {
+            return Ok(Vec::new());
+        };
+        let mut state = TrainingState::new();
+        let reports = augmenter.prefetch(training, seed, first..=self.epochs, |prefetcher| {
+            let mut reports = Vec::new();
+            for epoch in first..=self.epochs {
+                // One epoch on this epoch's copy, with the state (momentum,
+                // schedule, best epoch) carried over, reported as an epoch of
+                // the whole run.
+                let one = self
+                    .clone()
+                    .with_starting_epoch(epoch - 1)
+                    .with_epochs(epoch);
+                let mut flow = ControlFlow::Continue(());
+                let mut monitor = EpochFn(|report: &EpochReport, net: &Network<T>| {
+                    let report = EpochReport {
+                        epochs: self.epochs,
+                        ..report.clone()
+                    };
+                    flow = on_epoch(&report, net);
+                    flow
+                });
+                let data = prefetcher.epoch(epoch);
+                for mut report in one.train_with_state(
+                    net,
+                    &mut state,
+                    data,
+                    evaluation,
+                    cost,
+                    rng,
+                    &mut monitor,
+                )? {
+                    report.epochs = self.epochs;
+                    reports.push(report);
+                }
+                if flow.is_break() || state.stopped().is_some() {
+                    break;
+                }
+            }
+            Ok::<_, Error>(reports)
+        })??;
+        // With early stopping, the run ends on its best epoch's weights.
+        state.restore_best(net);
+        Ok(reports)
+    }
 }
 
 /// Watches training: told of every mini-batch and every epoch (see
