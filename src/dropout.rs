@@ -31,7 +31,8 @@ use crate::{Error, Result};
 ///
 /// # Examples
 /// ```
-/// use neuralnet::{Dropout, Sgd};
+/// use neuralnet::{Sgd};
+/// use neuralnet::sgd::Dropout;
 /// // Half of every hidden layer, a fifth of the input pixels.
 /// let sgd = Sgd::new().with_dropout(Dropout::hidden(0.5).with_input(0.2));
 /// sgd.validate()?;

@@ -47,7 +47,7 @@
 //!
 //! **Beyond the sigmoid** (Nielsen, chapter 3). Each layer has an
 //! [`Activation`]: tanh or rectified linear hidden layers, a softmax output
-//! layer with the [`LogLikelihood`] cost; [`Dropout`] regularises training.
+//! layer with the [`LogLikelihood`] cost; [`Dropout`](sgd::Dropout) regularises training.
 //!
 //! **Gradient descent and SGD** (equations (5) to (18)). v → v − η∇C, with
 //! the gradient estimated on shuffled mini-batches, epoch after epoch
@@ -83,19 +83,22 @@
 //!
 //! # Crate layout
 //!
-//! The core items are at the crate root: [`Network`] (with [`Init`]),
-//! [`Dataset`], [`Sgd`] (with [`Monitor`] and [`EpochReport`]), what
-//! evaluation and backpropagation return ([`Evaluation`],
-//! [`ConfusionMatrix`], [`Gradient`]), the [`Cost`] trait and its costs, the
-//! lecture's [`Perceptron`], [`SigmoidNeuron`] and [`Neuron`], the one
-//! error enum [`Error`] and the scalar trait [`Real`] (`f32` or `f64`).
+//! The core items are at the crate root: [`Network`] (with [`Init`] and
+//! [`Activation`]), [`Dataset`], [`Sgd`] (with [`Monitor`] and
+//! [`EpochReport`]), what evaluation and backpropagation return
+//! ([`Evaluation`], [`ConfusionMatrix`], [`Gradient`]), the [`Cost`] trait
+//! and its costs, the lecture's [`Perceptron`], [`SigmoidNeuron`] and
+//! [`Neuron`], the one error enum [`Error`] and the scalar trait [`Real`]
+//! (`f32` or `f64`).
 //! The rest is in modules:
 //!
 //! | module | what |
 //! |---|---|
 //! | [`mnist`] | the MNIST data set and its IDX files ([`mnist::Mnist::load`], [`mnist::read_images`]) |
 //! | [`model`] | saved networks: [`Network::save`], [`Network::load`], and [`model::SavedNetwork`] with its [`model::TrainingRecord`] |
-//! | [`activation`] | σ and σ′ as functions |
+//! | [`sgd`] | chapter 3's training toolkit: [`sgd::Dropout`], [`sgd::Schedule`], early stopping and momentum state ([`sgd::TrainingState`]) |
+//! | [`augment`] | distorted copies of training images, made on the other core while an epoch trains |
+//! | [`activation`] | σ, tanh, ReLU and softmax as functions |
 //! | [`neuron`] | single neurons and networks of perceptrons ([`neuron::BitAdder`]) |
 //! | [`threads`] | how many cores evaluation and large kernel calls may use |
 //! | [`tutorial`] | the lecture step by step, documentation only |
@@ -133,7 +136,7 @@ pub mod model;
 mod network;
 pub mod neuron;
 mod scalar;
-mod sgd;
+pub mod sgd;
 pub mod threads;
 pub mod tutorial;
 
@@ -145,12 +148,11 @@ pub use rand;
 pub use activation::Activation;
 pub use cost::{Cost, CostKind, CrossEntropy, LogLikelihood, Quadratic};
 pub use dataset::{Dataset, one_hot};
-pub use dropout::Dropout;
 pub use error::{Error, Result};
 pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
 pub use neuron::{Neuron, Perceptron, SigmoidNeuron};
 pub use scalar::Real;
-pub use sgd::{BestNetwork, EpochReport, Monitor, Schedule, Sgd, Stall, StopReason, TrainingState};
+pub use sgd::{EpochReport, Monitor, Sgd};
 
 // Compile and run the README's code blocks as doctests, so they cannot drift.
 #[cfg(doctest)]

@@ -288,7 +288,7 @@
 //!   for hidden layers. A ReLU does not saturate for large z: its
 //!   derivative is 1 wherever it is active, so backpropagation's
 //!   δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ f′(zˡ) does not shrink on the way down.
-//! - **Dropout** ([`Dropout`](crate::Dropout), set with [`Sgd::with_dropout`](crate::Sgd::with_dropout))
+//! - **Dropout** ([`Dropout`](crate::sgd::Dropout), set with [`Sgd::with_dropout`](crate::Sgd::with_dropout))
 //!   removes a random half of the hidden neurons for each mini-batch, which
 //!   keeps the network from relying on any one of them (a regulariser, like
 //!   L2). It is inverted: the kept neurons are scaled by 1/(1 − p) during
@@ -301,7 +301,8 @@
 //! ```
 //! use std::ops::ControlFlow;
 //! use nalgebra::DMatrix;
-//! use neuralnet::{Activation, Dataset, Dropout, Init, LogLikelihood, Network, Sgd};
+//! use neuralnet::{Activation, Dataset, Init, LogLikelihood, Network, Sgd};
+//! use neuralnet::sgd::Dropout;
 //! use rand::{RngExt, SeedableRng, rngs::StdRng};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut rng = StdRng::seed_from_u64(1);

@@ -4,9 +4,10 @@
 use std::ops::ControlFlow;
 
 use nalgebra::{DMatrix, DVector};
+use neuralnet::sgd::Dropout;
 use neuralnet::{
-    Activation, Cost, CostKind, CrossEntropy, Dataset, Dropout, Error, Init, LogLikelihood,
-    Network, Quadratic, Sgd,
+    Activation, Cost, CostKind, CrossEntropy, Dataset, Error, Init, LogLikelihood, Network,
+    Quadratic, Sgd,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};

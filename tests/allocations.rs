@@ -7,9 +7,10 @@ use std::alloc::System;
 use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
+use neuralnet::sgd::{Dropout, Schedule};
 use neuralnet::{
-    Activation, Cost, CrossEntropy, Dataset, Dropout, EpochReport, Init, LogLikelihood, Monitor,
-    Network, Quadratic, Real, Schedule, Sgd,
+    Activation, Cost, CrossEntropy, Dataset, EpochReport, Init, LogLikelihood, Monitor, Network,
+    Quadratic, Real, Sgd,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};

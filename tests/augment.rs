@@ -573,7 +573,7 @@ fn training_on_augmented_data_carries_momentum_and_early_stopping_across_epochs(
     // that epoch's copy, with one TrainingState throughout.
     let (mut by_hand, mut rng) = start();
     let seed = rand::Rng::next_u64(&mut rng);
-    let mut state = neuralnet::TrainingState::new();
+    let mut state = neuralnet::sgd::TrainingState::new();
     let mut copy = data.clone();
     let mut expected = Vec::new();
     for epoch in 1..=8 {

@@ -80,10 +80,8 @@ use std::ops::ControlFlow;
 use neuralnet::nalgebra::{DMatrix, DVector};
 use neuralnet::rand::SeedableRng;
 use neuralnet::rand::rngs::StdRng;
-use neuralnet::{
-    BestNetwork, CrossEntropy, Dataset, EpochReport, Error, Init, Monitor, Network, Schedule, Sgd,
-    StopReason, TrainingState,
-};
+use neuralnet::sgd::{BestNetwork, Schedule, StopReason, TrainingState};
+use neuralnet::{CrossEntropy, Dataset, EpochReport, Error, Init, Monitor, Network, Sgd};
 
 /// A monitor that watches nothing.
 struct Quiet;

@@ -8,6 +8,10 @@
 //! | `step.rs` | one fused step on a mini-batch: plain, momentum, Nesterov, max-norm |
 //! | `schedule.rs` | [`Schedule`]: η per epoch |
 //! | `state.rs` | [`TrainingState`] (velocities, schedule, best epoch), [`BestNetwork`] |
+//!
+//! [`Sgd`], [`Monitor`] and [`EpochReport`] are also at the crate root;
+//! [`Dropout`] (defined with the network's workspace, which applies it) is
+//! re-exported here with the other settings of training.
 
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -16,12 +20,13 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::network::Workspace;
-use crate::{Cost, Dataset, Dropout, Error, Evaluation, Network, Real, Result};
+use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result};
 
 mod schedule;
 mod state;
 mod step;
 
+pub use crate::dropout::Dropout;
 pub use schedule::Schedule;
 pub use state::{BestNetwork, StopReason, TrainingState};
 use step::{Rule, sgd_step};

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 ///
 /// # Examples
 /// ```
-/// use neuralnet::Schedule;
+/// use neuralnet::sgd::Schedule;
 /// let step = Schedule::Step { every: 10, factor: 0.1 };
 /// assert_eq!(step.rate(0.5, 1), 0.5);
 /// assert_eq!(step.rate(0.5, 11), 0.5 * 0.1);

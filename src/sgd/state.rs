@@ -14,14 +14,14 @@ pub enum StopReason {
     /// Early stopping: the evaluation accuracy had not improved for the
     /// configured patience (see [`Sgd::with_early_stopping`](crate::Sgd::with_early_stopping)).
     NoImprovement,
-    /// [`Schedule::NoImprovementHalving`](crate::Schedule::NoImprovementHalving)
+    /// [`Schedule::NoImprovementHalving`](crate::sgd::Schedule::NoImprovementHalving)
     /// halved η down to its floor η₀·min_fraction.
     LearningRateFloor,
 }
 
 /// The state of a training run between epochs, besides the network itself:
 /// the velocities v of momentum, the learning rate of
-/// [`Schedule::NoImprovementHalving`](crate::Schedule::NoImprovementHalving),
+/// [`Schedule::NoImprovementHalving`](crate::sgd::Schedule::NoImprovementHalving),
 /// the best epoch on the evaluation data and (with early stopping) its
 /// weights, and whether training has stopped.
 ///
@@ -84,7 +84,7 @@ impl<T: Real> TrainingState<T> {
     }
 
     /// The learning rate set by
-    /// [`Schedule::NoImprovementHalving`](crate::Schedule::NoImprovementHalving)
+    /// [`Schedule::NoImprovementHalving`](crate::sgd::Schedule::NoImprovementHalving)
     /// for the next epoch, or `None` before it first halved η.
     pub fn halved_learning_rate(&self) -> Option<f64> {
         self.learning_rate
@@ -232,7 +232,8 @@ fn improves(new: &Evaluation, best: &Evaluation) -> bool {
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::ops::ControlFlow;
-/// use neuralnet::{BestNetwork, CrossEntropy, Dataset, Init, Network, Sgd};
+/// use neuralnet::{CrossEntropy, Dataset, Init, Network, Sgd};
+/// use neuralnet::sgd::BestNetwork;
 /// use neuralnet::nalgebra::DMatrix;
 /// use neuralnet::rand::{SeedableRng, rngs::StdRng};
 ///
