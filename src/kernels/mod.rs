@@ -54,6 +54,7 @@ use pulp::{Arch, WithSimd};
 mod activation;
 mod backward;
 mod forward;
+mod gemm;
 mod simd;
 #[cfg(test)]
 mod tests;
