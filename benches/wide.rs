@@ -6,7 +6,7 @@
 //!   examples (a tenth of the MNIST epoch: multiply the time by 10 for a
 //!   50,000-image epoch; 19.4 GFLOP of work, 6 FLOP per weight and example);
 //! - `feedforward/C-.../batch-10000/f32/t{1,2}`: the outputs of 10,000
-//!   examples (the size of the MNIST test set) in one call, 7.9 GFLOP.
+//!   examples (the size of the MNIST test set) in one call, 12.9 GFLOP.
 //!
 //! `cargo bench --bench wide`; `cargo bench --bench wide -- m100` for a
 //! subset. Throughput is in examples per second.

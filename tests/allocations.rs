@@ -83,4 +83,8 @@ fn no_allocation_per_mini_batch() {
     check::<f32>(&[784, 100, 10], &CrossEntropy, 10, 5.0);
     check::<f64>(&[784, 30, 10], &Quadratic, 7, 0.0);
     check::<f64>(&[20, 16, 8, 3], &CrossEntropy, 100, 1.0);
+    // Workload C's shape: every product on the packed path, whose
+    // per-thread buffers are allocated in the first mini-batch only.
+    check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 100, 5.0);
+    check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 10, 5.0);
 }
