@@ -157,4 +157,8 @@ fn no_allocation_per_mini_batch() {
         Some(&[Relu, Softmax]),
         |sgd| everything(sgd).with_dropout(Dropout::hidden(0.5)),
     );
+    // Workload C's shape: every product on the packed path, whose
+    // per-thread buffers are allocated in the first mini-batch only.
+    check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 100, 5.0, plain);
+    check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 10, 5.0, plain);
 }

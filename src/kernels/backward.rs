@@ -5,8 +5,10 @@
 use pulp::{Simd, WithSimd};
 
 use super::dispatch;
+use super::gemm::{Gemm, Num, Start, packed_backward};
 use super::simd::Elem;
 use super::view::{MatMut, MatRef};
+use crate::threads::{split_across_threads, threads_for};
 
 struct BackPropagate<'a, T> {
     w: &'a [T],
@@ -65,15 +67,45 @@ impl<T: Elem> WithSimd for BackPropagate<'_, T> {
 ///
 /// # Panics
 /// If the shapes disagree (an internal invariant).
-pub(crate) fn back_propagate<T: Elem>(w: MatRef<'_, T>, delta: MatRef<'_, T>, out: MatMut<'_, T>) {
+pub(crate) fn back_propagate<T: Num>(w: MatRef<'_, T>, delta: MatRef<'_, T>, out: MatMut<'_, T>) {
     let (n_in, n_out, m) = (w.rows(), w.cols(), delta.cols());
     assert!(delta.rows() == n_out && out.rows() == n_in && out.cols() == m);
-    dispatch(BackPropagate {
-        w: w.as_slice(),
-        delta: delta.as_slice(),
-        n_in,
-        n_out,
-        m,
-        out: out.into_slice(),
-    });
+    if !packed_backward(n_in, n_out, m) {
+        dispatch(BackPropagate {
+            w: w.as_slice(),
+            delta: delta.as_slice(),
+            n_in,
+            n_out,
+            m,
+            out: out.into_slice(),
+        });
+        return;
+    }
+    let threads = threads_for(n_in * n_out * m, m);
+    let run = |delta: MatRef<'_, T>, out: &mut [T]| {
+        // out = w·δ, w read in place (its columns are contiguous).
+        Gemm {
+            m: n_in,
+            n: delta.cols(),
+            k: n_out,
+            a: w.as_slice(),
+            rsa: 1,
+            csa: n_in,
+            b: delta.as_slice(),
+            csb: n_out,
+            c: out,
+            rsc: 1,
+            csc: n_in,
+            start: Start::Zero,
+        }
+        .compute();
+    };
+    if threads > 1 {
+        // Split the examples: each thread writes its own columns of out.
+        split_across_threads(threads, m, n_in, out.into_slice(), |j, ot| {
+            run(delta.columns(j), ot);
+        });
+    } else {
+        run(delta, out.into_slice());
+    }
 }

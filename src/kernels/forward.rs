@@ -9,6 +9,7 @@
 use pulp::{Simd, WithSimd};
 
 use super::dispatch;
+use super::gemm::{Gemm, Num, Start, packed_forward};
 use super::simd::{Elem, dot_2x4, dot_2x5, dot_2x10, dot_block, input_part, wide_block};
 use super::view::{MatMut, MatRef};
 use crate::threads::{split_across_threads, threads_for};
@@ -174,7 +175,7 @@ impl<T: Elem + std::ops::Add<Output = T>> WithSimd for WeightedInputs<'_, T> {
 ///
 /// # Panics
 /// If the shapes disagree (an internal invariant).
-pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
+pub(crate) fn weighted_inputs<T: Num>(
     w: MatRef<'_, T>,
     b: &[T],
     a: MatRef<'_, T>,
@@ -183,16 +184,49 @@ pub(crate) fn weighted_inputs<T: Elem + std::ops::Add<Output = T>>(
     let (n_in, n_out, m) = (w.rows(), w.cols(), a.cols());
     assert!(a.rows() == n_in && b.len() == n_out);
     assert!(z.rows() == n_out && z.cols() == m);
+    // The path is chosen for the whole batch, before any split.
+    let packed = packed_forward(n_in, n_out, m);
     let threads = threads_for(n_in * n_out * m, m.div_ceil(4));
     if threads > 1 {
         // Split the examples: each thread writes its own columns of z.
         split_across_threads(threads, m, n_out, z.into_slice(), |j, zt| {
             let zt = MatMut::new(zt, n_out, j.len());
-            weighted_inputs(w, b, a.columns(j), zt);
+            weighted_inputs_on(packed, w, b, a.columns(j), zt);
         });
         return;
     }
+    weighted_inputs_on(packed, w, b, a, z);
+}
+
+/// [`weighted_inputs`] on this thread, on the packed path or the blocks.
+fn weighted_inputs_on<T: Num>(
+    packed: bool,
+    w: MatRef<'_, T>,
+    b: &[T],
+    a: MatRef<'_, T>,
+    z: MatMut<'_, T>,
+) {
+    let (n_in, n_out, m) = (w.rows(), w.cols(), a.cols());
     let (w, a, z) = (w.as_slice(), a.as_slice(), z.into_slice());
+    if packed {
+        // z = wᵀ·a + b, wᵀ packed (neuron-major w read across).
+        Gemm {
+            m: n_out,
+            n: m,
+            k: n_in,
+            a: w,
+            rsa: n_in,
+            csa: 1,
+            b: a,
+            csb: n_in,
+            c: z,
+            rsc: 1,
+            csc: n_out,
+            start: Start::Bias(b),
+        }
+        .compute();
+        return;
+    }
     let mut op = WeightedInputs {
         w,
         b,

@@ -10,6 +10,7 @@
 //! | `activation.rs` | [`sigmoid_in_place`], [`tanh_in_place`], [`relu_in_place`]: the vectorised activations |
 //! | `backward.rs` | [`back_propagate`]: (wˡ)ᵀδˡ |
 //! | `update.rs` | [`update_weights`]: w ← β·w + coef·a, the SGD step |
+//! | `gemm.rs` | the packed, register-tiled path all three take for wide layers |
 //! | `tests.rs` | each kernel against a naive loop, at every instruction set |
 //!
 //! The thread policy that splits large calls is [`crate::threads`]; the
@@ -45,6 +46,13 @@
 //! Each block's summation order is fixed by its shape alone, and the shapes
 //! chosen depend only on the layer sizes, the batch size and the
 //! instruction set, so results do not depend on the number of threads.
+//!
+//! Layers of 128 neurons or more (and, for the forward pass and the
+//! update, batches of 32 to 1024 examples) take the packed path of
+//! `gemm.rs` instead (the BLIS/GotoBLAS scheme: packed panels, a 3 × 8
+//! register tile of vectors). The lecture's networks never do, so their
+//! results are unchanged; the choice is made per layer before any split
+//! across threads.
 
 #[cfg(test)]
 use std::cell::Cell;
@@ -54,6 +62,7 @@ use pulp::{Arch, WithSimd};
 mod activation;
 mod backward;
 mod forward;
+mod gemm;
 mod simd;
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,8 @@ pub trait Elem: Copy + Default + Send + Sync + 'static {
     fn splat<S: Simd>(simd: S, x: Self) -> Self::V<S>;
     /// `a·b + c`, fused where the CPU can.
     fn fma<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
+    /// `a + b`.
+    fn add<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
     /// `a·b`.
     fn mul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
     /// The sum of the lanes.
@@ -49,7 +51,7 @@ pub trait Elem: Copy + Default + Send + Sync + 'static {
 }
 
 macro_rules! impl_elem {
-    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $mul:ident, $sum:ident, $load:ident, $store:ident, $sigmoid:ident) => {
+    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $add:ident, $mul:ident, $sum:ident, $load:ident, $store:ident, $sigmoid:ident) => {
         impl Elem for $t {
             type V<S: Simd> = S::$v;
             #[inline(always)]
@@ -67,6 +69,10 @@ macro_rules! impl_elem {
             #[inline(always)]
             fn fma<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S> {
                 simd.$fma(a, b, c)
+            }
+            #[inline(always)]
+            fn add<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
+                simd.$add(a, b)
             }
             #[inline(always)]
             fn mul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
@@ -100,6 +106,7 @@ impl_elem!(
     as_mut_simd_f32s,
     splat_f32s,
     mul_add_e_f32s,
+    add_f32s,
     mul_f32s,
     reduce_sum_f32s,
     partial_load_f32s,
@@ -113,6 +120,7 @@ impl_elem!(
     as_mut_simd_f64s,
     splat_f64s,
     mul_add_e_f64s,
+    add_f64s,
     mul_f64s,
     reduce_sum_f64s,
     partial_load_f64s,

@@ -256,3 +256,171 @@ fn vector_tanh_and_relu_match_the_scalar_ones() {
         }
     });
 }
+
+/// The three products on shapes that take the packed path (see
+/// `gemm::packed_forward` and its siblings), against naive loops, at every
+/// level and in both scalar types: depths of one and of several blocks,
+/// rows and columns that leave partial panels and slivers.
+#[test]
+fn packed_products_match_naive() {
+    use super::gemm::{packed_backward, packed_forward, packed_update};
+    // (n_in, n_out, m): a depth split in blocks (300 in f32 and f64), odd
+    // sizes everywhere, one and eleven examples for the backward pass.
+    let shapes = [
+        (130, 129, 33),
+        (300, 150, 41),
+        (129, 257, 11),
+        (200, 131, 1),
+    ];
+    let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
+    at_every_level(|level| {
+        for &(n_in, n_out, m) in &shapes {
+            let w = seq(n_in * n_out, 0.01);
+            let a = seq(n_in * m, 0.02);
+            let b = seq(n_out, 0.1);
+            let (w32, a32) = (f32s(&w), f32s(&a));
+            let close = |x: f64, y: f64, tol: f64, what: &str| {
+                assert!(
+                    (x - y).abs() <= tol * (1.0 + y.abs()),
+                    "{level:?} {what} {n_in}x{n_out}x{m}: {x} vs {y}"
+                );
+            };
+            if packed_forward(n_in, n_out, m) {
+                let expect = naive_z(&w, &b, &a, n_in, n_out, m);
+                let mut z = vec![7.0; n_out * m];
+                weighted_inputs(
+                    MatRef::new(&w, n_in, n_out),
+                    &b,
+                    MatRef::new(&a, n_in, m),
+                    MatMut::new(&mut z, n_out, m),
+                );
+                let mut z32 = vec![7.0f32; n_out * m];
+                weighted_inputs(
+                    MatRef::new(&w32, n_in, n_out),
+                    &f32s(&b),
+                    MatRef::new(&a32, n_in, m),
+                    MatMut::new(&mut z32, n_out, m),
+                );
+                for ((&x, &x32), &y) in z.iter().zip(&z32).zip(&expect) {
+                    close(x, y, 1e-12, "forward f64");
+                    close(f64::from(x32), y, 1e-4, "forward f32");
+                }
+            }
+            if packed_backward(n_in, n_out, m) {
+                let d = seq(n_out * m, 0.3);
+                let mut out = vec![7.0; n_in * m];
+                back_propagate(
+                    MatRef::new(&w, n_in, n_out),
+                    MatRef::new(&d, n_out, m),
+                    MatMut::new(&mut out, n_in, m),
+                );
+                let mut out32 = vec![7.0f32; n_in * m];
+                back_propagate(
+                    MatRef::new(&w32, n_in, n_out),
+                    MatRef::new(&f32s(&d), n_out, m),
+                    MatMut::new(&mut out32, n_in, m),
+                );
+                for j in 0..m {
+                    for k in 0..n_in {
+                        let s: f64 = (0..n_out).map(|i| d[j * n_out + i] * w[i * n_in + k]).sum();
+                        close(out[j * n_in + k], s, 1e-12, "backward f64");
+                        close(f64::from(out32[j * n_in + k]), s, 1e-4, "backward f32");
+                    }
+                }
+            }
+            if packed_update(n_in, n_out, m) {
+                let coef = seq(m * n_out, 0.05);
+                let mut w2 = w.clone();
+                update_weights(
+                    MatMut::new(&mut w2, n_in, n_out),
+                    0.9,
+                    MatRef::new(&coef, m, n_out),
+                    MatRef::new(&a, n_in, m),
+                );
+                let mut w2_32 = w32.clone();
+                update_weights(
+                    MatMut::new(&mut w2_32, n_in, n_out),
+                    0.9,
+                    MatRef::new(&f32s(&coef), m, n_out),
+                    MatRef::new(&a32, n_in, m),
+                );
+                for i in 0..n_out {
+                    for k in 0..n_in {
+                        let mut s = 0.9 * w[i * n_in + k];
+                        for t in 0..m {
+                            s += coef[i * m + t] * a[t * n_in + k];
+                        }
+                        close(w2[i * n_in + k], s, 1e-12, "update f64");
+                        close(f64::from(w2_32[i * n_in + k]), s, 1e-4, "update f32");
+                    }
+                }
+            }
+        }
+    });
+    // Every product of the list is checked somewhere.
+    assert!(shapes.iter().all(|&(i, o, m)| packed_backward(i, o, m)));
+    assert!(
+        shapes
+            .iter()
+            .filter(|&&(i, o, m)| packed_forward(i, o, m))
+            .count()
+            >= 2
+    );
+}
+
+/// The packed path splits rows or columns across threads, never a sum: the
+/// results are bit for bit those of one thread.
+#[test]
+fn packed_products_are_bit_identical_on_two_threads() {
+    let (n_in, n_out, m) = (784, 500, 100);
+    let w: Vec<f32> = seq(n_in * n_out, 0.001).iter().map(|&x| x as f32).collect();
+    let a: Vec<f32> = seq(n_in * m, 0.01).iter().map(|&x| x as f32).collect();
+    let b: Vec<f32> = seq(n_out, 0.1).iter().map(|&x| x as f32).collect();
+    let d: Vec<f32> = seq(n_out * m, 0.03).iter().map(|&x| x as f32).collect();
+    let run = || {
+        let mut z = vec![0.0f32; n_out * m];
+        weighted_inputs(
+            MatRef::new(&w, n_in, n_out),
+            &b,
+            MatRef::new(&a, n_in, m),
+            MatMut::new(&mut z, n_out, m),
+        );
+        let mut back = vec![0.0f32; n_out * m];
+        let w2 = &w[..n_out * n_out];
+        back_propagate(
+            MatRef::new(w2, n_out, n_out),
+            MatRef::new(&d, n_out, m),
+            MatMut::new(&mut back, n_out, m),
+        );
+        let mut w3 = w.clone();
+        update_weights(
+            MatMut::new(&mut w3, n_in, n_out),
+            0.999,
+            MatRef::new(&d, m, n_out),
+            MatRef::new(&a, n_in, m),
+        );
+        (z, back, w3)
+    };
+    let one = run();
+    crate::threads::set_num_threads(2);
+    let two = run();
+    crate::threads::set_num_threads(1);
+    assert!(
+        one.0
+            .iter()
+            .zip(&two.0)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    assert!(
+        one.1
+            .iter()
+            .zip(&two.1)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    assert!(
+        one.2
+            .iter()
+            .zip(&two.2)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+}

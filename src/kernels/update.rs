@@ -10,6 +10,7 @@
 use pulp::{Simd, WithSimd};
 
 use super::dispatch;
+use super::gemm::{Gemm, Num, Start, packed_update};
 use super::simd::{
     Elem, input_part, update_2x4, update_2x5, update_2x10, update_block, wide_block,
 };
@@ -205,7 +206,7 @@ impl<T: Elem> WithSimd for UpdateWeights<'_, T> {
 ///
 /// # Panics
 /// If the shapes disagree or m = 0 (an internal invariant).
-pub(crate) fn update_weights<T: Elem>(
+pub(crate) fn update_weights<T: Num>(
     w: MatMut<'_, T>,
     beta: T,
     coef: MatRef<'_, T>,
@@ -213,13 +214,46 @@ pub(crate) fn update_weights<T: Elem>(
 ) {
     let (n_in, n_out, m) = (w.rows(), w.cols(), a.cols());
     assert!(m >= 1 && a.rows() == n_in && coef.rows() == m && coef.cols() == n_out);
+    // The path is chosen for the whole layer, before any split.
+    let packed = packed_update(n_in, n_out, m);
     let threads = threads_for(n_in * n_out * m, n_out.div_ceil(2));
     if threads > 1 {
         // Split the neurons: each thread updates its own weight vectors.
         split_across_threads(threads, n_out, n_in, w.into_slice(), |i, wt| {
             let wt = MatMut::new(wt, n_in, i.len());
-            update_weights(wt, beta, coef.columns(i), a);
+            update_weights_on(packed, wt, beta, coef.columns(i), a);
         });
+        return;
+    }
+    update_weights_on(packed, w, beta, coef, a);
+}
+
+/// [`update_weights`] on this thread, on the packed path or the blocks.
+fn update_weights_on<T: Num>(
+    packed: bool,
+    w: MatMut<'_, T>,
+    beta: T,
+    coef: MatRef<'_, T>,
+    a: MatRef<'_, T>,
+) {
+    let (n_in, n_out, m) = (w.rows(), w.cols(), a.cols());
+    if packed {
+        // w = β·w + a·coef, a read in place (its columns are contiguous).
+        Gemm {
+            m: n_in,
+            n: n_out,
+            k: m,
+            a: a.as_slice(),
+            rsa: 1,
+            csa: n_in,
+            b: coef.as_slice(),
+            csb: m,
+            c: w.into_slice(),
+            rsc: 1,
+            csc: n_in,
+            start: Start::Scale(beta),
+        }
+        .compute();
         return;
     }
     let mut op = UpdateWeights {
