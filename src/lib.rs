@@ -108,6 +108,7 @@ mod mnist;
 mod model_file;
 mod network;
 mod neuron;
+mod preprocess;
 mod sgd;
 pub mod tutorial;
 
@@ -127,6 +128,9 @@ pub use model_file::{
 };
 pub use network::{Evaluation, Gradient, Init, Network};
 pub use neuron::{BitAdder, Neuron, Perceptron, SigmoidNeuron, WeightedInput};
+pub use preprocess::{
+    ImageView, InkBox, MAX_IMAGE_PIXELS, MNIST_BOX, MNIST_SIDE, PreparedDigit, preprocess_digit,
+};
 pub use sgd::{EpochReport, Monitor, Sgd};
 
 /// Floating-point type usable by this crate: `f32` or `f64`.
