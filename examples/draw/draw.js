@@ -147,8 +147,7 @@ function show(ok, answer) {
   const a = answer.activations;
   digit.textContent = String(answer.digit);
   digit.dataset.state = "answered";
-  const total = a.reduce((s, v) => s + v, 0);
-  confidence.textContent = `activation ${a[answer.digit].toFixed(3)} (${Math.round((100 * a[answer.digit]) / total)} % of the total)`;
+  confidence.textContent = `output activation ${a[answer.digit].toFixed(3)}`;
   statusLine.textContent = "Keep drawing, or clear for another digit.";
   rows.forEach((r, d) => {
     r.fill.style.width = `${Math.max(0, Math.min(1, a[d])) * 100}%`;
