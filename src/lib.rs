@@ -83,7 +83,9 @@
 //! [`tutorial`], which is documentation only. Scalars are [`Real`] (`f32` or
 //! `f64`); errors are one enum, [`Error`]. MNIST's IDX files are read by
 //! [`read_idx_images`] and [`Mnist::load`]; trained networks are kept with
-//! [`Network::save`] and [`Network::load`].
+//! [`Network::save`] and [`Network::load`]. [`preprocess_digit`] turns a
+//! photo, scan or drawing of a digit into an MNIST-like input, as MNIST
+//! itself was made.
 //!
 //! # Speed
 //!

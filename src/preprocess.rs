@@ -1,35 +1,5 @@
 //! Turning a picture of a handwritten digit into what an MNIST network saw
-//! in training.
-//!
-//! A network trained on MNIST has only ever seen digits made in one way
-//! (LeCun, Cortes and Burges describe it on the MNIST page): light ink on a
-//! black field, the digit *size-normalised to fit a 20 × 20 box* keeping its
-//! aspect ratio, anti-aliased, and then *centred by its centre of mass* in a
-//! 28 × 28 field. A photo, a scan or a drawing on a web page looks nothing
-//! like that, and resampling the whole picture to 28 × 28 does not make it
-//! so: a digit that fills the picture becomes larger than any digit the
-//! network knows. [`preprocess_digit`] repeats MNIST's making on any image:
-//!
-//! 1. **grey**: colour becomes luminance, Y = 0.299 R + 0.587 G + 0.114 B;
-//! 2. **polarity**: the paper's level is the median of the image's border;
-//!    when the ink is darker than the paper (the usual pen on paper) the
-//!    image is inverted, so that ink is bright as in MNIST;
-//! 3. **levelling**: paper is not pure white and ink not pure black. The
-//!    paper's level plus its noise (read off the border) becomes 0, the
-//!    ink's level (a high percentile of what stands out from the paper)
-//!    becomes 1, and everything is stretched linearly in between;
-//! 4. **crop** to the ink's bounding box (ignoring the faintest 0.25 % of
-//!    the ink's mass on each side, so that a speck of dust far away does not
-//!    count);
-//! 5. **scale** with anti-aliasing (each output pixel averages the area of
-//!    input it covers) so that the longer side is 20 pixels;
-//! 6. **centre**: place the result in a 28 × 28 field so that its centre of
-//!    mass falls on pixel (14, 14), where MNIST's digits have theirs on
-//!    average.
-//!
-//! The result's 784 values are in [0, 1], row after row, in the order of
-//! [`Mnist`](crate::Mnist)'s input columns: they go straight into
-//! [`Network::feedforward`](crate::Network::feedforward).
+//! in training, as MNIST itself was made: [`preprocess_digit`].
 
 use nalgebra::DVector;
 
@@ -276,11 +246,37 @@ impl PreparedDigit {
 }
 
 /// Turns a picture of one handwritten digit into the 28 × 28 input of an
-/// MNIST network, the way MNIST itself was made (see the
-/// [module docs](self)): invert dark ink on light paper, level the paper to
-/// 0 and the ink to 1, crop to the ink, scale with anti-aliasing to fit
-/// 20 × 20 keeping the aspect ratio, and centre by the centre of mass in
-/// 28 × 28.
+/// MNIST network, the way MNIST itself was made.
+///
+/// A network trained on MNIST has only ever seen digits made in one way
+/// (LeCun, Cortes and Burges describe it on the MNIST page): light ink on a
+/// black field, the digit *size-normalised to fit a 20 × 20 box* keeping its
+/// aspect ratio, anti-aliased, and then *centred by its centre of mass* in a
+/// 28 × 28 field. A photo, a scan or a drawing on a web page looks nothing
+/// like that, and resampling the whole picture to 28 × 28 does not make it
+/// so. This function repeats MNIST's making:
+///
+///
+/// 1. **grey**: colour becomes luminance, Y = 0.299 R + 0.587 G + 0.114 B;
+/// 2. **polarity**: the paper's level is the median of the image's border;
+///    when the ink is darker than the paper (the usual pen on paper) the
+///    image is inverted, so that ink is bright as in MNIST;
+/// 3. **levelling**: paper is not pure white and ink not pure black. The
+///    paper's level plus its noise (read off the border) becomes 0, the
+///    ink's level (a high percentile of what stands out from the paper)
+///    becomes 1, and everything is stretched linearly in between;
+/// 4. **crop** to the ink's bounding box (ignoring the faintest 0.25 % of
+///    the ink's mass on each side, so that a speck of dust far away does not
+///    count);
+/// 5. **scale** with anti-aliasing (each output pixel averages the area of
+///    input it covers) so that the longer side is 20 pixels;
+/// 6. **centre**: place the result in a 28 × 28 field so that its centre of
+///    mass falls on pixel (14, 14), where MNIST's digits have theirs on
+///    average.
+///
+/// The result's 784 values are in [0, 1], row after row, in the order of
+/// [`Mnist`](crate::Mnist)'s input columns: they go straight into
+/// [`Network::feedforward`](crate::Network::feedforward).
 ///
 /// Any size from 1 × 1 to [`MAX_IMAGE_PIXELS`] is accepted; the digit may
 /// fill the picture or sit anywhere in it, dark on light or light on dark.

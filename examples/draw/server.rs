@@ -1,5 +1,5 @@
 //! The page's server: a small synchronous HTTP server on 127.0.0.1
-//! (`tiny_http`), answering one request at a time.
+//! (`tiny_http`) with four worker threads.
 //!
 //! | request | answer |
 //! |---|---|
@@ -53,13 +53,20 @@ impl Bound {
         self.address
     }
 
-    /// Answers requests until the process ends.
+    /// Answers requests until the process ends, on four threads, so that
+    /// a client that is slow to send its body holds up no one else.
     pub fn serve(&self, net: &Network<f32>) {
-        for request in self.server.incoming_requests() {
-            let parts = request_parts(&request);
-            // A browser that went away before the answer is no concern.
-            let _ = answer(&parts, request, net, self.address.port());
-        }
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for request in self.server.incoming_requests() {
+                        let parts = request_parts(&request);
+                        // A browser that went away before the answer is no concern.
+                        let _ = answer(&parts, request, net, self.address.port());
+                    }
+                });
+            }
+        });
     }
 }
 
