@@ -140,6 +140,14 @@ fn read_image(path: &Path) -> Result<Decoded, BoxError> {
     if head[..n].starts_with(b"\x89PNG") {
         read_png(path)
     } else if head[..n].starts_with(b"P5") {
+        // The header takes a few bytes: a larger file holds too many pixels.
+        let len = std::fs::metadata(path)?.len();
+        if len > (MAX_IMAGE_PIXELS + 4096) as u64 {
+            return Err(format!(
+                "a PGM of {len} bytes holds more than the {MAX_IMAGE_PIXELS} pixels (16 Mpixel) accepted; scale the picture down"
+            )
+            .into());
+        }
         read_pgm(&std::fs::read(path)?)
     } else {
         Err("not a PNG or binary PGM (P5) image".into())
