@@ -7,66 +7,91 @@
 //! ```
 //!
 //! The image may be a PNG (any colour type) or a binary PGM (P5), of any
-//! size. It is turned into what the network saw in training: 28 × 28 grey
-//! values in [0, 1] with the digit light on a dark background. A dark digit
-//! on light paper (the usual photo or scan) is recognised by its light border
-//! and inverted; other sizes are resampled by averaging. MNIST digits are
-//! also centred in a 20 × 20 box; draw yours large and in the middle.
+//! size up to 16 Mpixel (larger ones are refused before they are decoded).
+//! It is turned into what the network saw in training by
+//! [`neuralnet::mnist::preprocess_digit`], the way MNIST itself was made: dark ink
+//! on light paper is inverted, paper and ink are levelled, the digit is
+//! cropped, scaled to fit a 20 × 20 box and centred by its centre of mass in
+//! 28 × 28. `--help` says how to draw.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use nalgebra::DVector;
 use neuralnet::Network;
+use neuralnet::mnist::{ImageView, MAX_IMAGE_PIXELS, PreparedDigit, preprocess_digit};
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// A greyscale image, 0 = black, 255 = white, row-major.
-struct Grey {
+const USAGE: &str = "usage: classify MODEL IMAGE
+  MODEL: a network saved by `cargo run --release --example mnist -- --save MODEL`
+  IMAGE: a PNG or binary PGM (P5) of one handwritten digit";
+
+const HELP: &str = "
+How to draw:
+  - One digit per image.
+  - Dark ink on light paper (a pen on white or grey paper, a photo or a scan)
+    or light on dark (chalk on a board); colour is fine.
+  - Any size up to 16 Mpixel, anywhere in the picture: the digit is found,
+    cropped, scaled to MNIST's 20 x 20 box and centred as MNIST's were. It
+    may fill most of the picture; leave a little paper around it.
+  - A firm, even stroke, about a tenth of the digit's height thick, as a
+    felt-tip pen makes. Keep other marks (a ruled line, a shadow, the edge of
+    the sheet) out of the picture.
+  - Write the digits as the American writers of MNIST did: a 1 as a single
+    stroke (a small flag at the top is fine), a 7 without a bar across.
+
+The program prints the 28 x 28 image the network sees, its answer and the
+ten output activations.";
+
+/// A decoded image: 8-bit samples, 1 to 4 per pixel (grey, grey + alpha,
+/// RGB, RGBA), row-major.
+struct Decoded {
     width: usize,
     height: usize,
-    pixels: Vec<u8>,
+    channels: usize,
+    samples: Vec<u8>,
 }
 
-fn read_png(path: &Path) -> Result<Grey, BoxError> {
+fn too_large(width: usize, height: usize) -> BoxError {
+    format!(
+        "{width} × {height} pixels is more than the {MAX_IMAGE_PIXELS} pixels (16 Mpixel) accepted; scale the picture down"
+    )
+    .into()
+}
+
+fn read_png(path: &Path) -> Result<Decoded, BoxError> {
     let file = std::io::BufReader::new(std::fs::File::open(path)?);
-    let mut decoder = png::Decoder::new(file);
+    // The decoder may allocate no more than the largest accepted image
+    // needs, so that a small file that would unpack to gigabytes (a
+    // decompression bomb) is refused before it is unpacked.
+    let limits = png::Limits {
+        bytes: MAX_IMAGE_PIXELS * 8,
+    };
+    let mut decoder = png::Decoder::new_with_limits(file, limits);
+    let header = decoder.read_header_info()?;
+    let (width, height) = (header.width as usize, header.height as usize);
+    if width.saturating_mul(height) > MAX_IMAGE_PIXELS {
+        return Err(too_large(width, height));
+    }
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info()?;
+    let mut reader = decoder.read_info().map_err(|e| match e {
+        png::DecodingError::LimitsExceeded => too_large(width, height),
+        e => e.into(),
+    })?;
     let mut buf = vec![0; reader.output_buffer_size().ok_or("PNG too large")?];
     let info = reader.next_frame(&mut buf)?;
-    let channels = info.color_type.samples();
-    let (width, height) = (info.width as usize, info.height as usize);
-    let pixels = buf[..info.buffer_size()]
-        .chunks_exact(channels)
-        .map(|p| {
-            // Luminance, composited on white paper when there is alpha.
-            let (grey, alpha) = match p.len() {
-                1 => (f64::from(p[0]), 255.0),
-                2 => (f64::from(p[0]), f64::from(p[1])),
-                3 => (
-                    0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]),
-                    255.0,
-                ),
-                _ => (
-                    0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]),
-                    f64::from(p[3]),
-                ),
-            };
-            let a = alpha / 255.0;
-            (grey * a + 255.0 * (1.0 - a)).round() as u8
-        })
-        .collect();
-    Ok(Grey {
-        width,
-        height,
-        pixels,
+    buf.truncate(info.buffer_size());
+    Ok(Decoded {
+        width: info.width as usize,
+        height: info.height as usize,
+        channels: info.color_type.samples(),
+        samples: buf,
     })
 }
 
 /// A binary PGM (P5) with 8-bit values.
-fn read_pgm(bytes: &[u8]) -> Result<Grey, BoxError> {
+fn read_pgm(bytes: &[u8]) -> Result<Decoded, BoxError> {
     let mut fields = Vec::new();
     let mut i = 2;
     while fields.len() < 3 {
@@ -90,79 +115,65 @@ fn read_pgm(bytes: &[u8]) -> Result<Grey, BoxError> {
     if max == 0 || max > 255 {
         return Err("only 8-bit PGM files (maximum value 1 to 255) are supported".into());
     }
+    if width.saturating_mul(height) > MAX_IMAGE_PIXELS {
+        return Err(too_large(width, height));
+    }
     let data = bytes.get(i + 1..).unwrap_or_default();
-    let n = width.checked_mul(height).ok_or("PGM too large")?;
+    let n = width * height;
     if data.len() < n {
         return Err(format!("PGM of {width} × {height} holds only {} pixels", data.len()).into());
     }
-    let pixels = data[..n]
+    let samples = data[..n]
         .iter()
         .map(|&v| (usize::from(v) * 255 / max) as u8)
         .collect();
-    Ok(Grey {
+    Ok(Decoded {
         width,
         height,
-        pixels,
+        channels: 1,
+        samples,
     })
 }
 
-fn read_image(path: &Path) -> Result<Grey, BoxError> {
-    let bytes = std::fs::read(path)?;
-    let image = if bytes.starts_with(b"\x89PNG") {
-        read_png(path)?
-    } else if bytes.starts_with(b"P5") {
-        read_pgm(&bytes)?
+fn read_image(path: &Path) -> Result<Decoded, BoxError> {
+    let mut head = [0u8; 8];
+    let n = std::io::Read::read(&mut std::fs::File::open(path)?, &mut head)?;
+    if head[..n].starts_with(b"\x89PNG") {
+        read_png(path)
+    } else if head[..n].starts_with(b"P5") {
+        // The header takes a few bytes: a larger file holds too many pixels.
+        let len = std::fs::metadata(path)?.len();
+        if len > (MAX_IMAGE_PIXELS + 4096) as u64 {
+            return Err(format!(
+                "a PGM of {len} bytes holds more than the {MAX_IMAGE_PIXELS} pixels (16 Mpixel) accepted; scale the picture down"
+            )
+            .into());
+        }
+        read_pgm(&std::fs::read(path)?)
     } else {
-        return Err("not a PNG or binary PGM (P5) image".into());
-    };
-    if image.width == 0 || image.height == 0 {
-        return Err("the image is empty".into());
+        Err("not a PNG or binary PGM (P5) image".into())
     }
-    Ok(image)
 }
 
-/// The network's input: 28 × 28 values in [0, 1], 1 = ink.
-fn to_input(image: &Grey) -> (DVector<f32>, bool) {
-    // Light border = dark ink on light paper: invert so the ink is bright.
-    let (w, h) = (image.width, image.height);
-    let border: Vec<u8> = (0..w)
-        .flat_map(|x| [image.pixels[x], image.pixels[(h - 1) * w + x]])
-        .chain((0..h).flat_map(|y| [image.pixels[y * w], image.pixels[y * w + w - 1]]))
-        .collect();
-    let mean_border = border.iter().map(|&v| f64::from(v)).sum::<f64>() / border.len() as f64;
-    let invert = mean_border > 127.0;
-    let mut input = DVector::zeros(784);
-    for ty in 0..28 {
-        for tx in 0..28 {
-            // Average the source pixels that fall into this target pixel.
-            let (y0, y1) = (
-                ty * h / 28,
-                ((ty + 1) * h).div_ceil(28).max(ty * h / 28 + 1),
-            );
-            let (x0, x1) = (
-                tx * w / 28,
-                ((tx + 1) * w).div_ceil(28).max(tx * w / 28 + 1),
-            );
-            let mut sum = 0.0;
-            let mut count = 0.0;
-            for y in y0..y1.min(h) {
-                for x in x0..x1.min(w) {
-                    sum += f64::from(image.pixels[y * w + x]);
-                    count += 1.0;
-                }
-            }
-            let grey = sum / count / 255.0;
-            input[ty * 28 + tx] = (if invert { 1.0 - grey } else { grey }) as f32;
-        }
-    }
-    (input, invert)
+/// The 28 × 28 input as text, darker characters for more ink.
+fn ascii_art(digit: &PreparedDigit) -> String {
+    const SHADES: [char; 5] = [' ', '.', ':', '+', '#'];
+    digit
+        .pixels()
+        .chunks_exact(28)
+        .map(|row| {
+            let line: String = row
+                .iter()
+                .map(|&v| SHADES[((v * 4.0).round() as usize).min(4)])
+                .collect();
+            format!("  |{line}|\n")
+        })
+        .collect()
 }
 
 fn run(model: &Path, image_path: &Path) -> Result<(), BoxError> {
     let net = Network::<f32>::load(model).or_else(|e| match e {
-        neuralnet::Error::ScalarMismatch { .. } => {
-            Network::<f64>::load(model).map(|n| n.cast::<f32>())
-        }
+        neuralnet::Error::ScalarMismatch { .. } => Network::<f64>::load(model)?.cast::<f32>(),
         e => Err(e),
     })?;
     if net.input_size() != 784 || net.output_size() != 10 {
@@ -174,23 +185,32 @@ fn run(model: &Path, image_path: &Path) -> Result<(), BoxError> {
         .into());
     }
     let image = read_image(image_path).map_err(|e| format!("{}: {e}", image_path.display()))?;
-    let (x, inverted) = to_input(&image);
+    let view = ImageView::new(image.width, image.height, image.channels, &image.samples)?;
+    let prepared = preprocess_digit(&view).map_err(|e| format!("{}: {e}", image_path.display()))?;
+    let x = prepared.to_vector::<f32>();
     let out = net.feedforward(&x)?;
     let digit = net.predict(&x)?;
+    let ink = prepared.ink_box();
     // Written through a handle so that a closed pipe is an error, not a panic.
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,
-        "{}: {} × {} pixels{}",
+        "{}: {} × {} pixels, {}; the digit is {} × {} pixels at ({}, {})",
         image_path.display(),
         image.width,
         image.height,
-        if inverted {
-            ", dark on light: inverted"
+        if prepared.inverted() {
+            "dark on light: inverted"
         } else {
-            ""
-        }
+            "light on dark"
+        },
+        ink.width,
+        ink.height,
+        ink.x,
+        ink.y,
     )?;
+    writeln!(stdout, "What the network sees (28 × 28):")?;
+    write!(stdout, "{}", ascii_art(&prepared))?;
     writeln!(stdout, "The network says: {digit}")?;
     writeln!(stdout, "Output activations:")?;
     for (d, a) in out.iter().enumerate() {
@@ -202,10 +222,12 @@ fn run(model: &Path, image_path: &Path) -> Result<(), BoxError> {
 
 fn main() -> ExitCode {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}\n{HELP}");
+        return ExitCode::SUCCESS;
+    }
     let [model, image] = args.as_slice() else {
-        eprintln!(
-            "usage: classify MODEL IMAGE\n  MODEL: a network saved by `cargo run --release --example mnist -- --save MODEL`\n  IMAGE: a PNG or binary PGM of one handwritten digit"
-        );
+        eprintln!("{USAGE}\n(classify --help says how to draw)");
         return ExitCode::from(2);
     };
     match run(model, image) {

@@ -337,6 +337,49 @@ pub enum Error {
         value: f64,
     },
 
+    /// An image's sizes cannot describe a picture of a digit.
+    #[error("image of {width} × {height} pixels, {channels} channels: {reason}")]
+    ImageDimensions {
+        /// Width in pixels, as given.
+        width: usize,
+        /// Height in pixels, as given.
+        height: usize,
+        /// Samples per pixel, as given.
+        channels: usize,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+
+    /// An image's sample buffer does not match its sizes.
+    #[error(
+        "image of {width} × {height} pixels, {channels} channels needs {expected} samples (one byte each), but the buffer holds {got}; give width, height and channels that match the buffer"
+    )]
+    ImageBuffer {
+        /// Width in pixels.
+        width: usize,
+        /// Height in pixels.
+        height: usize,
+        /// Samples per pixel.
+        channels: usize,
+        /// width × height × channels.
+        expected: usize,
+        /// Samples in the buffer.
+        got: usize,
+    },
+
+    /// Nothing in an image stands out from the paper.
+    #[error(
+        "no ink found: the paper's grey level is {paper} and the image only spans {darkest} to {lightest}; draw the digit with more contrast (dark ink on light paper, or light on dark)"
+    )]
+    NoInk {
+        /// The paper's grey level, 0 to 255 (the median of the border).
+        paper: u8,
+        /// The darkest grey level in the image.
+        darkest: u8,
+        /// The lightest grey level in the image.
+        lightest: u8,
+    },
+
     /// An I/O error while reading or writing a file.
     #[error("{path}: {source}")]
     File {

@@ -94,7 +94,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`mnist`] | the MNIST data set and its IDX files ([`mnist::Mnist::load`], [`mnist::read_images`]) |
+//! | [`mnist`] | the MNIST data set and its IDX files ([`mnist::Mnist::load`], [`mnist::read_images`]); [`mnist::preprocess_digit`] turns a photo, scan or drawing of a digit into an MNIST-like input |
 //! | [`model`] | saved networks: [`Network::save`], [`Network::load`], and [`model::SavedNetwork`] with its [`model::TrainingRecord`] |
 //! | [`sgd`] | chapter 3's training toolkit: [`sgd::Dropout`], [`sgd::Schedule`], early stopping and momentum state ([`sgd::TrainingState`]) |
 //! | [`augment`] | distorted copies of training images, made on the other core while an epoch trains |

@@ -282,7 +282,7 @@ impl<T: Real> Network<T> {
         format: ModelFormat,
         record: &TrainingRecord,
     ) -> Result<Vec<u8>> {
-        check_finite(self)?;
+        self.check_finite()?;
         match format {
             ModelFormat::Binary => Ok(to_binary(self, record)),
             #[cfg(feature = "serde")]
@@ -444,25 +444,6 @@ fn decode_unnamed<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> 
 }
 
 /// [`Error::NonFinite`] naming the first NaN or infinite parameter.
-fn check_finite<T: Real>(net: &Network<T>) -> Result<()> {
-    let (w, b) = net.storage();
-    for (layer, (w, b)) in w.zip(b).enumerate() {
-        if !w.iter().all(|v| v.is_finite()) {
-            return Err(Error::NonFinite {
-                layer,
-                what: "weight",
-            });
-        }
-        if !b.iter().all(|v| v.is_finite()) {
-            return Err(Error::NonFinite {
-                layer,
-                what: "bias",
-            });
-        }
-    }
-    Ok(())
-}
-
 fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + net.num_parameters() * T::BYTES);
     out.extend_from_slice(MAGIC);
@@ -590,7 +571,7 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         b.push(DVector::from_vec(bl));
     }
     let network = with_activations(Network::from_storage(sizes, &w, b), &activations, name)?;
-    check_finite(&network)?;
+    network.check_finite()?;
     Ok(SavedNetwork { network, record })
 }
 
@@ -741,7 +722,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         Some(a) => with_activations(network, a, name)?,
         None => network,
     };
-    check_finite(&network)?;
+    network.check_finite()?;
     Ok(SavedNetwork {
         network,
         record: file.training,

@@ -121,7 +121,7 @@ fn softmax_outputs_sum_to_one_and_stay_finite_for_huge_inputs() {
     }
     let a = n.feedforward(&DVector::from_element(1, 1.0)).unwrap();
     assert_eq!(a.as_slice(), [0.0, 0.0, 1.0]);
-    let n32 = n.cast::<f32>();
+    let n32 = n.cast::<f32>().unwrap();
     let a = n32.feedforward(&DVector::from_element(1, -1.0f32)).unwrap();
     assert_eq!(a.as_slice(), [0.0, 1.0, 0.0]);
 }

@@ -82,6 +82,19 @@ fn gouda_festival_prints_the_lecture_decisions() {
 /// training images (the last 10,000 are the validation split) and `test` test
 /// images. Digit d is a bright bar in row 2d, so it is learnable.
 fn synthetic_mnist(name: &str, train: usize, test: usize) -> PathBuf {
+    synthetic_mnist_of(name, train, test, |d, img| {
+        img[(2 * d + 4) * 28..(2 * d + 5) * 28].fill(255);
+    })
+}
+
+/// As [`synthetic_mnist`], with digit d drawn into a blank 28 × 28 image by
+/// `draw(d, image)`.
+fn synthetic_mnist_of(
+    name: &str,
+    train: usize,
+    test: usize,
+    draw: fn(usize, &mut [u8; 784]),
+) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("examples")
         .join(name);
@@ -95,7 +108,7 @@ fn synthetic_mnist(name: &str, train: usize, test: usize) -> PathBuf {
         images.extend(28u32.to_be_bytes());
         for &d in &labels {
             let mut img = [0u8; 784];
-            img[(2 * d as usize + 4) * 28..(2 * d as usize + 5) * 28].fill(255);
+            draw(usize::from(d), &mut img);
             images.extend(img);
         }
         let mut lab = vec![0, 0, 8, 1];
@@ -354,37 +367,54 @@ fn mnist_loads_a_saved_network_to_evaluate_or_train_on() {
     assert!(String::from_utf8_lossy(&wrong_type.stderr).contains("saved as f32: add --dtype f32"));
 }
 
-/// A dark bar on white paper, `scale` times the 28 × 28 size: how the
-/// synthetic digit `d` would look photographed.
-fn photographed_bar(d: usize, scale: usize) -> (usize, Vec<u8>) {
-    let side = 28 * scale;
+/// Digit d as MNIST would frame it: a block 20 pixels tall and 2d + 2 wide,
+/// centred on pixel (14, 14). Unlike the bars, it survives `classify`'s
+/// cropping and centring.
+fn framed_block(d: usize, img: &mut [u8; 784]) {
+    let half = d + 1;
+    for row in img[4 * 28..24 * 28].chunks_exact_mut(28) {
+        row[14 - half..14 + half].fill(255);
+    }
+}
+
+/// Digit d of [`framed_block`] photographed: dark ink on white paper,
+/// `scale` times the 28 × 28 size, off-centre on a larger page.
+fn photographed_block(d: usize, scale: usize) -> (usize, Vec<u8>) {
+    let side = 40 * scale;
     let mut px = vec![255u8; side * side];
-    let row = 2 * d + 4;
-    for y in row * scale..(row + 1) * scale {
-        px[y * side..(y + 1) * side].fill(0);
+    let half = (d + 1) * scale;
+    for y in 2 * scale..22 * scale {
+        px[y * side + 12 * scale - half..y * side + 12 * scale + half].fill(0);
     }
     (side, px)
 }
 
 #[test]
 fn classify_reads_png_and_pgm_and_names_the_digit() {
-    let dir = synthetic_mnist("classify", 300, 30);
-    let model = dir.join("bars.nnet");
+    let dir = synthetic_mnist_of("classify", 300, 30, framed_block);
+    let model = dir.join("blocks.nnet");
     stdout(
         &example("mnist")
-            .args(["--epochs", "8", "--hidden", "16", "--no-pictures", "--save"])
+            .args([
+                "--epochs",
+                "30",
+                "--hidden",
+                "30",
+                "--no-pictures",
+                "--save",
+            ])
             .arg(&model)
             .arg("--data")
             .arg(&dir)
             .output()
             .unwrap(),
     );
-    let (side, px) = photographed_bar(3, 3);
+    let (side, px) = photographed_block(3, 3);
     let pgm = dir.join("three.pgm");
     let mut bytes = format!("P5\n# a three\n{side} {side}\n255\n").into_bytes();
     bytes.extend(&px);
     std::fs::write(&pgm, bytes).unwrap();
-    let (side, px) = photographed_bar(6, 2);
+    let (side, px) = photographed_block(6, 2);
     let png_path = dir.join("six.png");
     let mut encoder = png::Encoder::new(
         std::fs::File::create(&png_path).unwrap(),
@@ -416,7 +446,7 @@ fn classify_reads_png_and_pgm_and_names_the_digit() {
     }
     let not_an_image = example("classify")
         .arg(&model)
-        .arg(dir.join("bars.nnet"))
+        .arg(dir.join("blocks.nnet"))
         .output()
         .unwrap();
     assert!(!not_an_image.status.success());
@@ -426,6 +456,33 @@ fn classify_reads_png_and_pgm_and_names_the_digit() {
         !usage.status.success()
             && String::from_utf8_lossy(&usage.stderr).contains("usage: classify")
     );
+    let help = stdout(&example("classify").arg("--help").output().unwrap());
+    assert!(
+        help.contains("How to draw") && help.contains("light on dark"),
+        "{help}"
+    );
+    // A blank page and a decompression bomb get errors, not a panic.
+    let blank = dir.join("blank.pgm");
+    let mut bytes = b"P5 40 30 255\n".to_vec();
+    bytes.extend([230u8; 1200]);
+    std::fs::write(&blank, bytes).unwrap();
+    let bomb = dir.join("bomb.png");
+    let mut encoder = png::Encoder::new(std::fs::File::create(&bomb).unwrap(), 20_000, 20_000);
+    encoder.set_color(png::ColorType::Grayscale);
+    let mut writer = encoder
+        .write_header()
+        .unwrap()
+        .into_stream_writer()
+        .unwrap();
+    // 400 MB of white compress to a few hundred kB; write only some rows.
+    std::io::Write::write_all(&mut writer, &vec![255u8; 20_000 * 8]).unwrap();
+    drop(writer);
+    for (file, message) in [(&blank, "no ink found"), (&bomb, "16 Mpixel")] {
+        let run = example("classify").arg(&model).arg(file).output().unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success() && err.contains(message), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }
 
 /// The `key=value` fields of the `RESULT` lines of an example's output.

@@ -101,8 +101,8 @@ fn the_scalar_type_is_checked_and_cast_explicitly() {
         );
         assert!(err.to_string().contains("Network::cast::<f64>()"), "{err}");
     }
-    let widened: Network<f64> = n32.cast();
-    assert_eq!(widened.cast::<f32>(), n32);
+    let widened: Network<f64> = n32.cast().unwrap();
+    assert_eq!(widened.cast::<f32>().unwrap(), n32);
 }
 
 /// A JSON model without its checksum field (as 0.1 wrote them).

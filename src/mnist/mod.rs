@@ -50,6 +50,7 @@
 #[cfg(feature = "download")]
 mod download;
 mod idx;
+mod preprocess;
 
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,9 @@ pub use download::{MIRRORS, REMOTE_FILES, RemoteFile, download_files};
 pub use idx::{
     Images, MAX_DATA_BYTES, MAX_MATRIX_BYTES, read_images, read_images_file, read_labels,
     read_labels_file,
+};
+pub use preprocess::{
+    DIGIT_BOX, ImageView, InkBox, MAX_IMAGE_PIXELS, PreparedDigit, SIDE, preprocess_digit,
 };
 
 /// The four MNIST file names, without the optional `.gz`: training images,

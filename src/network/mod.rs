@@ -430,13 +430,17 @@ impl<T: Real> Network<T> {
     /// use neuralnet::{Init, Network};
     /// use rand::{SeedableRng, rngs::StdRng};
     /// let n32 = Network::<f32>::new(&[3, 2], Init::StandardNormal, &mut StdRng::seed_from_u64(1))?;
-    /// let n64: Network<f64> = n32.cast();
-    /// assert_eq!(n64.cast::<f32>(), n32); // every f32 is an f64
+    /// let n64: Network<f64> = n32.cast()?;
+    /// assert_eq!(n64.cast::<f32>()?, n32); // every f32 is an f64
     /// # Ok::<(), neuralnet::Error>(())
     /// ```
-    pub fn cast<U: Real>(&self) -> Network<U> {
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] if a weight or bias does not fit the new type
+    /// (an `f64` above 3.4·10³⁸ becomes an infinite `f32`).
+    pub fn cast<U: Real>(&self) -> Result<Network<U>> {
         let conv = |v: T| crate::scalar::from_f64::<U>(to_f64(v));
-        Network {
+        let net = Network {
             sizes: self.sizes.clone(),
             w: self
                 .w
@@ -445,7 +449,29 @@ impl<T: Real> Network<T> {
                 .collect(),
             b: self.b.iter().map(|b| b.map(conv)).collect(),
             activations: self.activations.clone(),
+        };
+        net.check_finite()?;
+        Ok(net)
+    }
+
+    /// [`Error::NonFinite`] naming the first layer that holds a NaN or
+    /// infinite weight or bias.
+    pub(crate) fn check_finite(&self) -> Result<()> {
+        for (layer, (w, b)) in self.w.iter().zip(&self.b).enumerate() {
+            if !w.iter().all(|v| v.is_finite()) {
+                return Err(Error::NonFinite {
+                    layer,
+                    what: "weight",
+                });
+            }
+            if !b.iter().all(|v| v.is_finite()) {
+                return Err(Error::NonFinite {
+                    layer,
+                    what: "bias",
+                });
+            }
         }
+        Ok(())
     }
 
     /// Whether every weight and bias is finite.
@@ -736,6 +762,21 @@ pub(crate) use crate::scalar::to_f64;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cast_that_overflows_is_an_error() {
+        let w = DMatrix::from_row_slice(1, 2, &[1e300_f64, 0.5]);
+        let big = Network::from_parameters(vec![w], vec![DVector::from_element(1, 0.0)]).unwrap();
+        assert!(matches!(
+            big.cast::<f32>(),
+            Err(Error::NonFinite {
+                layer: 0,
+                what: "weight"
+            })
+        ));
+        let small = big.cast::<f64>().unwrap();
+        assert_eq!(small, big);
+    }
 
     #[test]
     fn class_of_takes_the_first_largest_and_thresholds_one_output() {

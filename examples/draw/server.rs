@@ -1,0 +1,230 @@
+//! The page's server: a small synchronous HTTP server on 127.0.0.1
+//! (`tiny_http`) with four worker threads.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /`, `/style.css`, `/draw.js` | the page, built into the program |
+//! | `POST /predict?width=W&height=H[&channels=C]` with W·H·C bytes | JSON: `digit`, `activations` (10), `input` (784 bytes, the 28 × 28 image the network saw) |
+//!
+//! Every failure is an answer with a 4xx status and a JSON `error` that says
+//! what was wrong: bodies over 1 MiB (413), sizes that do not match the body
+//! (400), a page without ink (422), unknown paths (404), other methods
+//! (405), and requests for another host name (421, against DNS rebinding).
+//! Nothing a browser sends can make it panic.
+
+use std::io::Read;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+
+use neuralnet::Network;
+use neuralnet::mnist::{ImageView, preprocess_digit};
+use tiny_http::{Header, Method, Request, Response, Server};
+
+/// The largest request body accepted: 1 MiB (the page sends 400 × 400
+/// grey bytes, 160 kB).
+pub const MAX_BODY: usize = 1 << 20;
+
+const INDEX_HTML: &str = include_str!("index.html");
+const STYLE_CSS: &str = include_str!("style.css");
+const DRAW_JS: &str = include_str!("draw.js");
+
+/// A bound server, not yet serving.
+pub struct Bound {
+    server: Server,
+    address: SocketAddr,
+}
+
+/// Binds 127.0.0.1:`port`; without a port, `default` or, when that is taken,
+/// a port the system picks.
+pub fn bind(port: Option<u16>, default: u16) -> Result<Bound, Box<dyn std::error::Error>> {
+    let listener = match port {
+        Some(p) => TcpListener::bind((Ipv4Addr::LOCALHOST, p)).map_err(|e| {
+            format!("cannot listen on 127.0.0.1:{p}: {e}; try another --port, or --port 0")
+        })?,
+        None => TcpListener::bind((Ipv4Addr::LOCALHOST, default))
+            .or_else(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))?,
+    };
+    let address = listener.local_addr()?;
+    let server = Server::from_listener(listener, None).map_err(|e| e.to_string())?;
+    Ok(Bound { server, address })
+}
+
+impl Bound {
+    /// The address served.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Answers requests until the process ends, on four threads, so that
+    /// a client that is slow to send its body holds up no one else.
+    pub fn serve(&self, net: &Network<f32>) {
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for request in self.server.incoming_requests() {
+                        let parts = request_parts(&request);
+                        // A browser that went away before the answer is no concern.
+                        let _ = answer(&parts, request, net, self.address.port());
+                    }
+                });
+            }
+        });
+    }
+}
+
+struct Parts {
+    method: Method,
+    url: String,
+    host: Option<String>,
+    length: Option<usize>,
+}
+
+fn request_parts(request: &Request) -> Parts {
+    Parts {
+        method: request.method().clone(),
+        url: request.url().to_string(),
+        host: request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str().to_ascii_lowercase()),
+        length: request.body_length(),
+    }
+}
+
+/// A reply: status, content type, body.
+struct Reply(u16, &'static str, Vec<u8>);
+
+fn error(status: u16, message: &str) -> Reply {
+    Reply(
+        status,
+        "application/json",
+        format!("{{\"error\":\"{}\"}}", json_escape(message)).into_bytes(),
+    )
+}
+
+fn json_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| match c {
+            '"' => "\\\"".chars().collect::<Vec<_>>(),
+            '\\' => "\\\\".chars().collect(),
+            c if (c as u32) < 0x20 => format!("\\u{:04x}", c as u32).chars().collect(),
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// Routes a request, reads its body (at most [`MAX_BODY`]) and responds.
+fn answer(
+    parts: &Parts,
+    mut request: Request,
+    net: &Network<f32>,
+    port: u16,
+) -> std::io::Result<()> {
+    let reply = route(parts, &mut request, net, port);
+    let Reply(status, content_type, body) = reply;
+    let mut response = Response::from_data(body).with_status_code(status);
+    for (field, value) in [
+        ("Content-Type", content_type),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+    ] {
+        if let Ok(h) = Header::from_bytes(field.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    }
+    request.respond(response)
+}
+
+fn route(parts: &Parts, request: &mut Request, net: &Network<f32>, port: u16) -> Reply {
+    let allowed = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    if !parts.host.as_ref().is_some_and(|h| allowed.contains(h)) {
+        return error(421, "this server answers only to 127.0.0.1 and localhost");
+    }
+    let (path, query) = parts.url.split_once('?').unwrap_or((&parts.url, ""));
+    let page = |content_type, text: &str| Reply(200, content_type, text.as_bytes().to_vec());
+    match (&parts.method, path) {
+        (Method::Get, "/" | "/index.html") => page("text/html; charset=utf-8", INDEX_HTML),
+        (Method::Get, "/style.css") => page("text/css; charset=utf-8", STYLE_CSS),
+        (Method::Get, "/draw.js") => page("text/javascript; charset=utf-8", DRAW_JS),
+        (Method::Post, "/predict") => match read_body(parts, request) {
+            Ok(body) => predict(query, &body, net),
+            Err(reply) => reply,
+        },
+        (_, "/" | "/index.html" | "/style.css" | "/draw.js" | "/predict") => {
+            error(405, "method not allowed: GET the page, POST to /predict")
+        }
+        _ => error(404, "not found: the page is at /"),
+    }
+}
+
+fn read_body(parts: &Parts, request: &mut Request) -> Result<Vec<u8>, Reply> {
+    let too_large = || {
+        error(
+            413,
+            &format!("the body is larger than {MAX_BODY} bytes; send a smaller image"),
+        )
+    };
+    if parts.length.is_some_and(|n| n > MAX_BODY) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(parts.length.unwrap_or(0));
+    request
+        .as_reader()
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| error(400, &format!("could not read the body: {e}")))?;
+    if body.len() > MAX_BODY {
+        return Err(too_large());
+    }
+    Ok(body)
+}
+
+/// The query's `name=value` as a number.
+fn param(query: &str, name: &str) -> Option<Result<usize, String>> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| {
+            v.parse()
+                .map_err(|_| format!("{name}={v} is not a whole number"))
+        })
+}
+
+fn predict(query: &str, body: &[u8], net: &Network<f32>) -> Reply {
+    let size = |name| match param(query, name) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(e),
+        None => Err(format!(
+            "missing {name}: POST /predict?width=W&height=H with W × H grey bytes (add &channels=C for C bytes a pixel)"
+        )),
+    };
+    let (width, height) = match (size("width"), size("height")) {
+        (Ok(w), Ok(h)) => (w, h),
+        (Err(e), _) | (_, Err(e)) => return error(400, &e),
+    };
+    let channels = match param(query, "channels").unwrap_or(Ok(1)) {
+        Ok(c) => c,
+        Err(e) => return error(400, &e),
+    };
+    let prepared = ImageView::new(width, height, channels, body).and_then(|v| preprocess_digit(&v));
+    let digit = match prepared {
+        Ok(d) => d,
+        Err(e @ neuralnet::Error::NoInk { .. }) => return error(422, &e.to_string()),
+        Err(e) => return error(400, &e.to_string()),
+    };
+    let x = digit.to_vector::<f32>();
+    let (out, best) = match (net.feedforward(&x), net.predict(&x)) {
+        (Ok(out), Ok(best)) => (out, best),
+        (Err(e), _) | (_, Err(e)) => return error(500, &e.to_string()),
+    };
+    let activations: Vec<String> = out.iter().map(|a| format!("{a:.5}")).collect();
+    let input: Vec<String> = digit.to_bytes().iter().map(u8::to_string).collect();
+    let json = format!(
+        "{{\"digit\":{best},\"activations\":[{}],\"inverted\":{},\"input\":[{}]}}",
+        activations.join(","),
+        digit.inverted(),
+        input.join(",")
+    );
+    Reply(200, "application/json", json.into_bytes())
+}

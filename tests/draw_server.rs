@@ -1,0 +1,196 @@
+//! The `draw` example's server, spoken to as a browser (or anything else on
+//! this machine) might: it answers the page, predictions, and every bad
+//! request with a 4xx status and a message, and keeps running.
+//!
+//! The network is untrained (its answers are arbitrary): this is about the
+//! server, not the digits; `tests/browser.rs` checks the digits.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use neuralnet::{Init, Network};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start() -> (Running, String) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("draw-server");
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("untrained.nnet");
+    let mut rng = StdRng::seed_from_u64(5);
+    Network::<f32>::new(&[784, 12, 10], Init::ScaledNormal, &mut rng)
+        .unwrap()
+        .save(&model)
+        .unwrap();
+    let mut exe = std::env::current_exe().unwrap();
+    exe.pop();
+    if exe.ends_with("deps") {
+        exe.pop();
+    }
+    let exe = exe.join("examples").join("draw");
+    assert!(
+        exe.exists(),
+        "{} not built; run through `cargo test`",
+        exe.display()
+    );
+    let mut child = Command::new(exe)
+        .args(["--port", "0", "--model"])
+        .arg(&model)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Running(child);
+    let line = BufReader::new(stdout)
+        .lines()
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("Open http://"))
+        .expect("the address");
+    let address = line["Open http://".len()..]
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    (child, address)
+}
+
+/// Sends raw bytes, returns (status, body).
+fn raw(address: &str, request: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    // A server may answer (and close) before reading all of a refused body.
+    let _ = stream.write_all(request);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|b| b.1)
+        .unwrap_or("")
+        .to_string();
+    (status, body)
+}
+
+fn request(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    let mut bytes = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(body);
+    raw(address, &bytes)
+}
+
+#[test]
+fn the_server_answers_the_page_predictions_and_bad_requests() {
+    let (_server, address) = start();
+    let (status, page) = request(&address, "GET", "/", b"");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<canvas id=\"pad\"") && page.contains("draw.js"),
+        "{page}"
+    );
+    for asset in ["/draw.js", "/style.css"] {
+        assert_eq!(request(&address, "GET", asset, b"").0, 200, "{asset}");
+    }
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "nothing from elsewhere"
+    );
+
+    // A dark stroke on white, as the page sends it: one grey byte a pixel.
+    let (w, h) = (100, 100);
+    let mut grey = vec![255u8; w * h];
+    for y in 15..85 {
+        grey[y * w + 45..y * w + 55].fill(0);
+    }
+    let (status, json) = request(&address, "POST", "/predict?width=100&height=100", &grey);
+    assert_eq!(status, 200, "{json}");
+    let digit = json
+        .split("\"digit\":")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|d| d.parse::<u8>().ok());
+    assert!(digit.is_some_and(|d| d < 10), "{json}");
+    let input = json.split("\"input\":[").nth(1).unwrap();
+    assert_eq!(input.split(',').count(), 784, "{json}");
+    assert!(json.contains("\"inverted\":true"), "{json}");
+
+    let big = vec![0u8; 1_100_000];
+    let cases: [(&str, &str, &[u8], u16, &str); 8] = [
+        ("GET", "/secret", b"", 404, "not found"),
+        ("DELETE", "/predict", b"", 405, "POST"),
+        ("POST", "/predict", &grey, 400, "missing width"),
+        (
+            "POST",
+            "/predict?width=10&height=x",
+            b"",
+            400,
+            "not a whole number",
+        ),
+        (
+            "POST",
+            "/predict?width=100&height=99",
+            &grey,
+            400,
+            "buffer holds 10000",
+        ),
+        ("POST", "/predict?width=0&height=0", b"", 400, "empty"),
+        (
+            "POST",
+            "/predict?width=100&height=100",
+            &[255; 10_000],
+            422,
+            "no ink found",
+        ),
+        (
+            "POST",
+            "/predict?width=1100&height=1000",
+            &big,
+            413,
+            "larger than 1048576 bytes",
+        ),
+    ];
+    for (method, path, body, expected, message) in cases {
+        let (status, text) = request(&address, method, path, body);
+        assert_eq!(status, expected, "{method} {path}: {text}");
+        assert!(
+            text.starts_with("{\"error\":") && text.contains(message),
+            "{method} {path}: {text}"
+        );
+    }
+
+    // Another host name (DNS rebinding), garbage, and a body that lies
+    // about its length.
+    let foreign = format!(
+        "GET / HTTP/1.1\r\nHost: attacker.example:{}\r\n\r\n",
+        &address[10..]
+    );
+    assert_eq!(raw(&address, foreign.as_bytes()).0, 421);
+    let _ = raw(&address, b"\x00\xff garbage\r\n\r\n");
+    let _ = raw(
+        &address,
+        format!("POST /predict?width=100&height=100 HTTP/1.1\r\nHost: {address}\r\nContent-Length: 10000\r\n\r\nshort").as_bytes(),
+    );
+    // Still serving.
+    assert_eq!(request(&address, "GET", "/", b"").0, 200);
+}
