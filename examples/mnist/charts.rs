@@ -180,7 +180,7 @@ pub fn training_curve(
         .map(|e| e as f64)
         .collect();
     render((820, 640), |root| {
-        let area = root.titled(title, (FONT, 18))?;
+        let area = root.titled(title, (FONT, 22))?;
         let (top, bottom) = area.split_vertically(300);
         let accuracy = |s: &Series<'_>| s.accuracy.to_vec();
         let cost = |s: &Series<'_>| s.cost.to_vec();
@@ -218,8 +218,8 @@ pub fn training_curve(
                 .bold_line_style(GRID)
                 .x_desc("epoch")
                 .y_desc(y_desc)
-                .label_style((FONT, 14))
-                .axis_desc_style((FONT, 15))
+                .label_style((FONT, 17))
+                .axis_desc_style((FONT, 18))
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| format!("{y:.decimals$}"))
                 .draw()?;
@@ -236,7 +236,7 @@ pub fn training_curve(
                     .configure_series_labels()
                     .position(legend_at)
                     .margin(12)
-                    .label_font((FONT, 14))
+                    .label_font((FONT, 17))
                     .background_style(WHITE.mix(0.85))
                     .border_style(GREY)
                     .draw()?;
@@ -269,7 +269,7 @@ pub fn confusion_matrix(counts: &[usize], classes: usize, title: &str) -> String
         .max(1);
     let ticks: Vec<f64> = (0..classes).map(|i| i as f64 + 0.5).collect();
     render((640, 640), |root| {
-        let area = root.titled(title, (FONT, 17))?;
+        let area = root.titled(title, (FONT, 20))?;
         let mut chart = ChartBuilder::on(&area)
             .margin(14)
             .margin_right(30)
@@ -283,8 +283,8 @@ pub fn confusion_matrix(counts: &[usize], classes: usize, title: &str) -> String
             .disable_mesh()
             .x_desc("predicted digit")
             .y_desc("true digit")
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
+            .label_style((FONT, 18))
+            .axis_desc_style((FONT, 19))
             .x_label_formatter(&|x| format!("{}", x - 0.5))
             .y_label_formatter(&row_label)
             .draw()?;
@@ -324,7 +324,7 @@ pub fn confusion_matrix(counts: &[usize], classes: usize, title: &str) -> String
             } else {
                 BLACK
             };
-            let style = TextStyle::from((FONT, 13).into_font())
+            let style = TextStyle::from((FONT, 16).into_font())
                 .color(&color)
                 .pos(Pos::new(HPos::Center, VPos::Center));
             let at = (col as f64 + 0.5, (classes - 1 - row) as f64 + 0.5);
@@ -368,7 +368,7 @@ fn image_grid(
     let rows = count.div_ceil(columns).max(1);
     let (left, top) = (12, 56);
     let size = (
-        (left * 2 + columns as i32 * cw) as u32,
+        (left * 2 + columns as i32 * cw).max(640) as u32,
         (top + rows as i32 * ch + 10) as u32,
     );
     let corners = (0..count)
@@ -386,7 +386,8 @@ fn image_grid(
 /// neuron looks for": red where a bright input pixel raises its weighted
 /// input z, blue where it lowers it, white for weight 0. `weights` holds one
 /// neuron after another, `side²` weights each (row by row, as the image's
-/// pixels); each image is scaled to its own largest |w|, written under it.
+/// pixels); each image has its own colour scale ±s, s its 99th percentile
+/// of |w|, written under it.
 pub fn weight_images(weights: &[f32], side: usize, columns: usize, title: &str) -> String {
     let per = side * side;
     let neurons: Vec<&[f32]> = weights.chunks_exact(per.max(1)).collect();
@@ -394,26 +395,32 @@ pub fn weight_images(weights: &[f32], side: usize, columns: usize, title: &str) 
     let (size, corners) = image_grid(neurons.len(), side, scale, columns);
     let mut images = String::new();
     let svg = render(size, |root| {
-        let header = TextStyle::from((FONT, 17).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        let note = TextStyle::from((FONT, 13).into_font())
+        let header = TextStyle::from((FONT, 20).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        let note = TextStyle::from((FONT, 16).into_font())
             .color(&GREY)
             .pos(Pos::new(HPos::Center, VPos::Top));
         let mid = size.0 as i32 / 2;
         text(root, title, &header, (mid, 8))?;
         text(
             root,
-            "blue: weight < 0, white: 0, red: > 0; each image scaled to its largest |w|",
+            "blue: weight < 0, white: 0, red: > 0; full colour at ±s (each image's 99th percentile of |w|, under it)",
             &note,
             (mid, 32),
         )?;
         let caption =
-            TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+            TextStyle::from((FONT, 14).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
         let cell = (side * scale) as i32;
         for (k, (w, &(x, y))) in neurons.iter().zip(&corners).enumerate() {
-            let max = w.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let max = robust_scale(w);
             let rgb: Vec<u8> = w
                 .iter()
-                .flat_map(|&v| diverging(if max > 0.0 { (v / max) as f64 } else { 0.0 }))
+                .flat_map(|&v| {
+                    diverging(if max > 0.0 {
+                        (v / max).clamp(-1.0, 1.0) as f64
+                    } else {
+                        0.0
+                    })
+                })
                 .collect();
             push_image(&mut images, (x, y), cell, side, &rgb);
             root.draw(&Rectangle::new(
@@ -432,6 +439,19 @@ pub fn weight_images(weights: &[f32], side: usize, columns: usize, title: &str) 
     with_images(svg, &images)
 }
 
+/// The 99th percentile of |w|: the scale of a weight image, so that a few
+/// large weights do not wash out the rest (larger ones show at full colour).
+fn robust_scale(w: &[f32]) -> f32 {
+    let mut magnitudes: Vec<f32> = w
+        .iter()
+        .map(|v| v.abs())
+        .filter(|v| v.is_finite())
+        .collect();
+    magnitudes.sort_by(f32::total_cmp);
+    let k = (magnitudes.len() * 99 / 100).min(magnitudes.len().saturating_sub(1));
+    magnitudes.get(k).copied().unwrap_or(0.0)
+}
+
 /// A grid of `side × side` grey digits (`pixels`: 0 white … 255 black ink),
 /// each captioned "true → predicted", ten to a row.
 pub fn digit_grid(digits: &[(&[u8], usize, usize)], side: usize, title: &str) -> String {
@@ -439,12 +459,12 @@ pub fn digit_grid(digits: &[(&[u8], usize, usize)], side: usize, title: &str) ->
     let (size, corners) = image_grid(digits.len(), side, scale, 10);
     let mut images = String::new();
     let svg = render(size, |root| {
-        let header = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        let header = TextStyle::from((FONT, 19).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
         text(root, title, &header, (size.0 as i32 / 2, 12))?;
         let cell = (side * scale) as i32;
         let truth_style =
-            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Top));
-        let guess_style = TextStyle::from((FONT, 13).into_font())
+            TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Right, VPos::Top));
+        let guess_style = TextStyle::from((FONT, 16).into_font())
             .color(&RED)
             .pos(Pos::new(HPos::Left, VPos::Top));
         for ((pixels, truth, predicted), &(x, y)) in digits.iter().zip(&corners) {
@@ -594,7 +614,7 @@ pub fn contour_chart(panels: &[Surface]) -> String {
             let (_, _, x_ticks, xd) = nice_axis(x0, x1, 8);
             let (_, _, y_ticks, yd) = nice_axis(y0, y1, 8);
             let mut chart = ChartBuilder::on(&plot)
-                .caption(surface.title, (FONT, 16))
+                .caption(surface.title, (FONT, 19))
                 .margin(12)
                 .margin_right(30)
                 .x_label_area_size(44)
@@ -605,8 +625,8 @@ pub fn contour_chart(panels: &[Surface]) -> String {
                 .bold_line_style(GRID.mix(0.6))
                 .x_desc("v₁")
                 .y_desc("v₂")
-                .label_style((FONT, 13))
-                .axis_desc_style((FONT, 15))
+                .label_style((FONT, 16))
+                .axis_desc_style((FONT, 18))
                 .x_label_formatter(&|v| format!("{v:.xd$}"))
                 .y_label_formatter(&|v| format!("{v:.yd$}"))
                 .draw()?;
@@ -662,7 +682,7 @@ pub fn contour_chart(panels: &[Surface]) -> String {
                 chart.draw_series([Circle::new((mx, my), 4, BLACK.filled())])?;
             }
             let body =
-                TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+                TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
             let note = body.color(&GREY);
             let levels: Vec<String> = surface.levels.iter().map(|l| format!("{l}")).collect();
             text(
