@@ -232,9 +232,13 @@ fn picture(panels: &[Panel]) -> String {
                     let rgb = |k: usize| u8::from_str_radix(&color[k..k + 2], 16).unwrap_or(0);
                     charts::Trail {
                         label: format!(
-                            "η = {eta}: C {:.3} → {:.3e} in {} steps{}",
+                            "η = {eta}: C {:.3} → {} in {} steps{}",
                             run.costs[0],
-                            end,
+                            if (1e-3..1e4).contains(&end) {
+                                format!("{end:.3}")
+                            } else {
+                                format!("{end:.2e}")
+                            },
                             run.path.len() - 1,
                             if run.diverged { ", diverges" } else { "" }
                         ),

@@ -600,7 +600,7 @@ pub struct Trail<'a> {
 /// a legend under each panel.
 pub fn contour_chart(panels: &[Surface]) -> String {
     let (pw, legend_h) = (
-        470u32,
+        500u32,
         24 * panels.iter().map(|p| p.paths.len()).max().unwrap_or(0) as u32 + 36,
     );
     let size = (pw * panels.len().max(1) as u32, 450 + legend_h);
@@ -689,16 +689,16 @@ pub fn contour_chart(panels: &[Surface]) -> String {
                 &legend,
                 &format!("contours at C = {}", levels.join(", ")),
                 &note,
-                (66, 8),
+                (52, 8),
             )?;
             for (k, trail) in surface.paths.iter().enumerate() {
                 let (r, g, b) = trail.color;
                 let y = 32 + 22 * k as i32;
                 legend.draw(&PathElement::new(
-                    vec![(66, y), (92, y)],
+                    vec![(52, y), (78, y)],
                     RGBColor(r, g, b).stroke_width(2),
                 ))?;
-                text(&legend, &trail.label, &body, (100, y))?;
+                text(&legend, &trail.label, &body, (86, y))?;
             }
         }
         Ok(())
