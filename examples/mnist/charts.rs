@@ -70,7 +70,7 @@ fn text(
 fn nice_step(span: f64, target: usize) -> f64 {
     let raw = span / target.max(1) as f64;
     let magnitude = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
+    [1.0, 2.0, 5.0, 10.0]
         .into_iter()
         .map(|m| m * magnitude)
         .find(|&s| s >= raw * (1.0 - 1e-9))
@@ -96,7 +96,7 @@ fn nice_axis(lo: f64, hi: f64, target: usize) -> (f64, f64, Vec<f64>, usize) {
     let ticks: Vec<f64> = (0..=(last - first) as i64)
         .map(|k| (first + k as f64) * step)
         .collect();
-    // The fewest decimals that write the step exactly (2.5 needs one).
+    // The fewest decimals that write the step exactly (0.05 needs two).
     let decimals = (0..10)
         .find(|&d| {
             let scaled = step * 10f64.powi(d);
