@@ -182,23 +182,17 @@ pub fn training_curve(
     render((820, 640), |root| {
         let area = root.titled(title, (FONT, 22))?;
         let (top, bottom) = area.split_vertically(300);
-        let accuracy = |s: &Series<'_>| s.accuracy.to_vec();
-        let cost = |s: &Series<'_>| s.cost.to_vec();
-        let panels: [(_, _, &dyn Fn(&Series<'_>) -> Vec<f64>, _); 2] = [
-            (
-                &top,
-                "accuracy (%)",
-                &accuracy,
-                SeriesLabelPosition::LowerRight,
-            ),
+        let panels = [
+            (&top, "accuracy (%)", true, SeriesLabelPosition::LowerRight),
             (
                 &bottom,
                 "average cost",
-                &cost,
+                false,
                 SeriesLabelPosition::UpperRight,
             ),
         ];
-        for (panel, y_desc, values, legend_at) in panels {
+        for (panel, y_desc, accuracy, legend_at) in panels {
+            let values = |s: &Series<'_>| (if accuracy { s.accuracy } else { s.cost }).to_vec();
             let all = curves.iter().flat_map(|(_, _, s)| values(s));
             let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
@@ -309,9 +303,8 @@ pub fn confusion_matrix(counts: &[usize], classes: usize, title: &str) -> String
                 PathElement::new(vec![(0.0, v), (n, v)], GRID),
             ]
         }))?;
-        for k in 0..classes * classes {
+        for (k, &count) in counts.iter().enumerate() {
             let (row, col) = (k / classes, k % classes);
-            let count = counts[k];
             let dark = if row == col {
                 count as f64 / max_right as f64 > 0.3
             } else {
