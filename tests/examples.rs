@@ -134,17 +134,150 @@ fn mnist_trains_reports_and_draws() {
         "the bars are easy: {text}"
     );
     assert!(text.contains("validation accuracy: "), "{text}");
-    for picture in ["training-curve.svg", "misclassified.svg"] {
-        let svg = std::fs::read_to_string(out.join(picture)).unwrap();
-        assert!(
-            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
-            "{picture}"
-        );
+    let pictures = [
+        "training-curve.svg",
+        "misclassified.svg",
+        "confusion-matrix.svg",
+        "hidden-neurons.svg",
+    ];
+    for picture in pictures {
         assert!(
             text.contains(&out.join(picture).display().to_string()),
             "{text}"
         );
     }
+    let read = |picture: &str| {
+        svg(
+            &std::fs::read_to_string(out.join(picture)).unwrap(),
+            picture,
+        )
+    };
+
+    // Two panels (accuracy, cost), each with a validation and a test curve,
+    // on round ticks.
+    let curve = read("training-curve.svg");
+    for label in ["epoch", "accuracy (%)", "average cost"] {
+        assert!(curve.texts.iter().any(|t| t == label), "{label}");
+    }
+    assert_eq!(curve.texts.iter().filter(|t| *t == "validation").count(), 2);
+    assert_eq!(curve.texts.iter().filter(|t| *t == "test").count(), 2);
+    for tick in curve.texts.iter().filter(|t| t.parse::<f64>().is_ok()) {
+        let decimals = tick.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 2, "round ticks, not {tick}");
+    }
+
+    // Ten rows and ten columns of counts that add up to the 50 test digits,
+    // all on the diagonal (the bars are easy), besides the axes' 0 to 9.
+    let confusion = read("confusion-matrix.svg");
+    let numbers: Vec<usize> = confusion
+        .texts
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 2 * 10 + 100, "{numbers:?}");
+    assert_eq!(numbers.iter().sum::<usize>(), 2 * 45 + 50);
+    assert_eq!(numbers.iter().filter(|&&n| n == 5).count(), 2 + 10);
+    for label in ["true digit", "predicted digit"] {
+        assert!(confusion.texts.iter().any(|t| t == label), "{label}");
+    }
+
+    // One 28 × 28 image per hidden neuron, each captioned.
+    let neurons = read("hidden-neurons.svg");
+    assert_eq!(neurons.images, 20);
+    assert_eq!(
+        neurons
+            .texts
+            .iter()
+            .filter(|t| t
+                .split_once(" ±")
+                .is_some_and(|(n, _)| n.parse::<usize>().is_ok()))
+            .count(),
+        20
+    );
+    // No test digit is wrong, so no digit is shown.
+    assert_eq!(read("misclassified.svg").images, 0);
+}
+
+/// What the tests look at in an SVG picture.
+struct Svg {
+    /// The contents of the `<text>` elements, trimmed.
+    texts: Vec<String>,
+    /// The number of `<image>` elements.
+    images: usize,
+    /// The points of every `<polyline>`.
+    points: Vec<(f64, f64)>,
+    /// `(width, height)` of the picture.
+    size: (f64, f64),
+}
+
+/// Checks that `text` is a well-formed SVG document (one `<svg>` root,
+/// every element closed in order) and picks out what the tests look at.
+fn svg(text: &str, name: &str) -> Svg {
+    let mut open: Vec<&str> = Vec::new();
+    let mut found = Svg {
+        texts: Vec::new(),
+        images: 0,
+        points: Vec::new(),
+        size: (0.0, 0.0),
+    };
+    let mut rest = text.trim();
+    assert!(rest.starts_with("<svg"), "{name}: starts with <svg");
+    while let Some(start) = rest.find('<') {
+        let end = start
+            + rest[start..]
+                .find('>')
+                .unwrap_or_else(|| panic!("{name}: unclosed tag"));
+        let tag = &rest[start + 1..end];
+        let after = &rest[end + 1..];
+        let element = tag
+            .trim_start_matches('/')
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let attr = |key: &str| {
+            let at = tag.find(&format!(" {key}=\""))? + key.len() + 3;
+            Some(&tag[at..at + tag[at..].find('"')?])
+        };
+        if let Some(closing) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop(),
+                Some(closing.trim()),
+                "{name}: </{closing}> out of order"
+            );
+        } else if !tag.ends_with('/') {
+            assert!(
+                !open.is_empty() || element == "svg",
+                "{name}: <{element}> outside <svg>"
+            );
+            open.push(element);
+        }
+        match element {
+            "svg" if !tag.starts_with('/') => {
+                let number = |k| attr(k).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+                found.size = (number("width"), number("height"));
+            }
+            "text" if !tag.starts_with('/') => found
+                .texts
+                .push(after[..after.find('<').unwrap_or(0)].trim().to_string()),
+            "image" => found.images += 1,
+            "polyline" => {
+                for p in attr("points").unwrap_or("").split_whitespace() {
+                    let (x, y) = p
+                        .split_once(',')
+                        .unwrap_or_else(|| panic!("{name}: point {p}"));
+                    found.points.push((x.parse().unwrap(), y.parse().unwrap()));
+                }
+            }
+            _ => {}
+        }
+        rest = after;
+        if open.is_empty() {
+            break;
+        }
+    }
+    assert!(open.is_empty(), "{name}: unclosed {open:?}");
+    assert!(rest.trim().is_empty(), "{name}: text after </svg>");
+    found
 }
 
 #[test]
@@ -492,11 +625,43 @@ fn gradient_descent_rolls_down_crawls_and_overshoots() {
         num(banana, "end_cost") < 1e-3 && num(banana, "downhill_steps") == num(banana, "steps")
     );
     assert_eq!(find("banana", "0.06")["diverged"], "true");
-    let svg = std::fs::read_to_string(out.join("gradient-descent.svg")).unwrap();
-    assert!(
-        svg.starts_with("<svg") && svg.contains("<polyline"),
-        "picture"
+    let picture = svg(
+        &std::fs::read_to_string(out.join("gradient-descent.svg")).unwrap(),
+        "gradient-descent.svg",
     );
+    for label in ["v₁", "v₂"] {
+        assert_eq!(
+            picture.texts.iter().filter(|t| *t == label).count(),
+            2,
+            "{label}"
+        );
+    }
+    assert_eq!(
+        picture
+            .texts
+            .iter()
+            .filter(|t| t.starts_with("η = "))
+            .count(),
+        5
+    );
+    assert_eq!(
+        picture
+            .texts
+            .iter()
+            .filter(|t| t.starts_with("contours at C = "))
+            .count(),
+        2
+    );
+    // Contour lines and paths, every point inside the picture: the diverging
+    // paths are cut at the plot's border.
+    assert!(picture.points.len() > 1000, "{}", picture.points.len());
+    let (w, h) = picture.size;
+    for &(x, y) in &picture.points {
+        assert!(
+            (0.0..=w).contains(&x) && (0.0..=h).contains(&y),
+            "({x}, {y}) outside {w} × {h}"
+        );
+    }
 }
 
 #[test]

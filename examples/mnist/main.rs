@@ -28,7 +28,7 @@
 //! so the run can pick up at the next epoch; `--resume` refuses a checkpoint
 //! made with other settings.
 
-mod svg;
+mod charts;
 
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
@@ -138,7 +138,8 @@ struct Args {
     /// Print one JSON object per epoch on stdout (human-readable lines go to stderr).
     #[arg(long)]
     json: bool,
-    /// Directory for the pictures (training curve, misclassified digits).
+    /// Directory for the pictures (training curve, confusion matrix, hidden
+    /// neurons, misclassified digits).
     #[arg(long, value_name = "DIR", default_value = "mnist-out")]
     out: PathBuf,
     /// Do not write the pictures.
@@ -339,18 +340,28 @@ fn find_data(args: &Args, say: &dyn Fn(String)) -> Result<PathBuf, BoxError> {
 
 /// Progress within an epoch (a bar on a terminal), one line per epoch, and
 /// the checkpoint after each epoch.
-struct Progress<'a> {
+struct Progress<'a, T: Real> {
     bar: Option<ProgressBar>,
     json: bool,
     started: Instant,
-    curve: Vec<svg::Point>,
+    curve: Curve,
+    /// Evaluated after each epoch for the training curve, when pictures are drawn.
+    validation: Option<(&'a Dataset<T>, &'a dyn Cost<T>)>,
     checkpoint: Option<(&'a Path, &'a Settings, u64)>,
     error: Option<neuralnet::Error>,
     /// `(workload, dtype)` for `--peer-format` lines.
     peer: Option<(&'a str, &'static str)>,
 }
 
-impl<T: Real> Monitor<T> for Progress<'_> {
+/// The training curve's values, one per epoch (accuracy in percent).
+#[derive(Default)]
+struct Curve {
+    epochs: Vec<usize>,
+    test: (Vec<f64>, Vec<f64>),
+    validation: (Vec<f64>, Vec<f64>),
+}
+
+impl<T: Real> Monitor<T> for Progress<'_, T> {
     fn on_batch(&mut self, done: usize, total: usize) {
         if let Some(bar) = &self.bar {
             if done == total {
@@ -397,11 +408,15 @@ impl<T: Real> Monitor<T> for Progress<'_> {
                 e.accuracy()
             );
         }
-        self.curve.push(svg::Point {
-            epoch: r.epoch,
-            accuracy: 100.0 * e.accuracy(),
-            cost: e.cost,
-        });
+        self.curve.epochs.push(r.epoch);
+        self.curve.test.0.push(100.0 * e.accuracy());
+        self.curve.test.1.push(e.cost);
+        if let Some((data, cost)) = self.validation
+            && let Ok(v) = net.evaluate(data, cost)
+        {
+            self.curve.validation.0.push(100.0 * v.accuracy());
+            self.curve.validation.1.push(v.cost);
+        }
         if let Some((path, settings, seed)) = self.checkpoint
             && let Err(err) = net.save_with_record(path, &settings.record(seed, r.epoch))
         {
@@ -548,7 +563,8 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         bar,
         json: args.json,
         started: Instant::now(),
-        curve: Vec::new(),
+        curve: Curve::default(),
+        validation: (!args.no_pictures).then_some((&data.validation, cost)),
         checkpoint: args
             .checkpoint
             .as_deref()
@@ -613,7 +629,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         net.save_with_record(path, &settings.record(args.seed, done + reports.len()))?;
         say(format!("Saved the network to {}", path.display()));
     }
-    if !args.no_pictures && !progress.curve.is_empty() {
+    if !args.no_pictures && !progress.curve.epochs.is_empty() {
         write_pictures::<T>(args, &net, &data.test, &progress.curve, &settings, &say)?;
     }
     Ok(())
@@ -623,7 +639,7 @@ fn write_pictures<T: Real>(
     args: &Args,
     net: &Network<T>,
     test: &Dataset<T>,
-    curve: &[svg::Point],
+    curve: &Curve,
     settings: &Settings,
     say: &dyn Fn(String),
 ) -> Result<(), BoxError> {
@@ -637,8 +653,19 @@ fn write_pictures<T: Real>(
         settings.sgd.l2_lambda()
     );
     let curve_path = args.out.join("training-curve.svg");
-    std::fs::write(&curve_path, svg::training_curve(curve, &title))
-        .map_err(|e| format!("{}: {e}", curve_path.display()))?;
+    fn series<'a>(
+        (accuracy, cost): &'a (Vec<f64>, Vec<f64>),
+        n: usize,
+    ) -> Option<charts::Series<'a>> {
+        (accuracy.len() == n).then_some(charts::Series { accuracy, cost })
+    }
+    let picture = charts::training_curve(
+        &curve.epochs,
+        series(&curve.validation, curve.epochs.len()),
+        series(&curve.test, curve.epochs.len()),
+        &title,
+    );
+    std::fs::write(&curve_path, picture).map_err(|e| format!("{}: {e}", curve_path.display()))?;
 
     let outputs = net.feedforward_batch(test.inputs())?;
     let argmax = |col: nalgebra::DVectorView<T>| {
@@ -648,8 +675,12 @@ fn write_pictures<T: Real>(
     };
     let mut wrong = Vec::new();
     let mut pixels = Vec::new();
+    // Row = true digit, column = predicted (the lead may swap in a library
+    // confusion matrix).
+    let mut confusion = vec![0usize; 100];
     for j in 0..test.len() {
         let (truth, guess) = (argmax(test.targets().column(j)), argmax(outputs.column(j)));
+        confusion[truth * 10 + guess] += 1;
         if truth != guess {
             let img: Vec<u8> = test
                 .inputs()
@@ -676,13 +707,50 @@ fn write_pictures<T: Real>(
         "The first {} of {total_wrong} misclassified test digits (true → predicted)",
         shown.len()
     );
-    std::fs::write(&grid_path, svg::digit_grid(&shown, 28, &grid_title))
+    std::fs::write(&grid_path, charts::digit_grid(&shown, 28, &grid_title))
         .map_err(|e| format!("{}: {e}", grid_path.display()))?;
+
+    let confusion_path = args.out.join("confusion-matrix.svg");
+    let correct: usize = (0..10).map(|d| confusion[d * 10 + d]).sum();
+    let confusion_title = format!(
+        "Test set: {correct} / {} right; row = true digit, column = predicted",
+        test.len()
+    );
+    std::fs::write(
+        &confusion_path,
+        charts::confusion_matrix(&confusion, 10, &confusion_title),
+    )
+    .map_err(|e| format!("{}: {e}", confusion_path.display()))?;
+
+    // Hidden neuron i's incoming weights: row i of the first weight matrix.
+    let first = &net.weights()[0];
+    let shown_neurons = first.nrows().min(100);
+    let weights: Vec<f32> = (0..shown_neurons)
+        .flat_map(|i| {
+            first
+                .row(i)
+                .iter()
+                .map(|&w| neuralnet_to_f64(w) as f32)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let neurons_path = args.out.join("hidden-neurons.svg");
+    let neurons_title = format!(
+        "What each hidden neuron looks for: its 784 incoming weights ({shown_neurons} of {} neurons)",
+        first.nrows()
+    );
+    std::fs::write(
+        &neurons_path,
+        charts::weight_images(&weights, 28, 10, &neurons_title),
+    )
+    .map_err(|e| format!("{}: {e}", neurons_path.display()))?;
     say(format!(
-        "Wrote {} (accuracy and cost per epoch) and {} ({} of {total_wrong} misclassified test digits)",
+        "Wrote {} (accuracy and cost per epoch), {} ({} of {total_wrong} misclassified test digits), {} and {}",
         curve_path.display(),
         grid_path.display(),
-        shown.len()
+        shown.len(),
+        confusion_path.display(),
+        neurons_path.display()
     ));
     Ok(())
 }
