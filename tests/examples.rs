@@ -318,16 +318,41 @@ fn mnist_json_lines_are_machine_readable() {
         .unwrap();
     let text = stdout(&run);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "only JSON on stdout: {text}");
-    for (i, line) in lines.iter().enumerate() {
+    assert_eq!(lines.len(), 3, "only JSON on stdout: {text}");
+    for (i, line) in lines[..2].iter().enumerate() {
         assert!(line.starts_with('{') && line.ends_with('}'), "{line}");
         assert!(line.contains(&format!("\"epoch\":{}", i + 1)), "{line}");
         for key in ["\"seconds\":", "\"correct\":", "\"total\":20", "\"cost\":"] {
             assert!(line.contains(key), "{key} in {line}");
         }
     }
+    // The last record: the final test and validation results.
+    let last = lines[2];
+    assert!(last.starts_with('{') && last.ends_with('}'), "{last}");
+    for key in [
+        "\"final\":true",
+        "\"epochs_completed\":2",
+        "\"test_total\":20",
+        "\"test_accuracy\":",
+        "\"validation_total\":10000",
+        "\"validation_accuracy\":",
+    ] {
+        assert!(last.contains(key), "{key} in {last}");
+    }
     let human = String::from_utf8_lossy(&run.stderr);
     assert!(human.contains("Epoch 2: "), "{human}");
+    let test_line = human
+        .lines()
+        .find(|l| l.starts_with("Test accuracy: "))
+        .unwrap();
+    let correct = test_line["Test accuracy: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        last.contains(&format!("\"test_correct\":{correct},")),
+        "{last} agrees with {test_line}"
+    );
     assert!(human.contains("f64"), "{human}");
 }
 
