@@ -119,8 +119,9 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     ));
 
     let to_train = settings.sgd.epochs().saturating_sub(done);
-    let start_cost = if to_train > 0 {
-        Some(net.evaluate(&data.test, &settings.cost)?.cost)
+    let start = if to_train > 0 {
+        let cost = net.evaluate(&data.test, &settings.cost)?.cost;
+        Some((cost, &data.test))
     } else {
         None
     };
@@ -136,7 +137,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         (!args.no_pictures).then_some((&data.validation, &settings.cost as _)),
         checkpoint,
         peer_workload(args, &settings),
-        start_cost,
+        start,
     );
     let started = Instant::now();
     let reports = train(&mut net, &data, &settings, done, &mut progress)

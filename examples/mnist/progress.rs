@@ -124,6 +124,8 @@ pub struct Progress<'a, T: Real> {
     peer: Option<String>,
     /// The test cost before training, to tell a run that stopped learning.
     start_cost: Option<f64>,
+    /// The test set, to look at the outputs of a stalled run.
+    test: Option<&'a Dataset<T>>,
     warned: bool,
     /// The size of the training set (n in the weight decay 1 − ηλ/n).
     n: usize,
@@ -138,7 +140,7 @@ impl<'a, T: Real> Progress<'a, T> {
         validation: Option<(&'a Dataset<T>, &'a dyn Cost<T>)>,
         checkpoint: Option<Checkpoint<'a>>,
         peer: Option<String>,
-        start_cost: Option<f64>,
+        start: Option<(f64, &'a Dataset<T>)>,
     ) -> Self {
         let bar = (!say.json && std::io::stdout().is_terminal()).then(|| {
             let bar = ProgressBar::new(n as u64);
@@ -157,19 +159,35 @@ impl<'a, T: Real> Progress<'a, T> {
             settings,
             checkpoint,
             peer,
-            start_cost,
+            start_cost: start.map(|(c, _)| c),
+            test: start.map(|(_, d)| d),
             warned: false,
             n,
         }
     }
 
     /// Warns once when an epoch ends with the test cost not below where it
-    /// started, or with accuracy near chance: the network has stopped
-    /// learning (saturated outputs), which is no NaN and so no error.
-    fn warn_if_stalled(&mut self, epoch: usize, e: &Evaluation, classes: usize) {
+    /// started, or with accuracy near chance and the output neurons
+    /// saturated (nearly every output within 0.001 of 0 or 1): the network
+    /// has stopped learning, which is no NaN and so no error.
+    fn warn_if_stalled(&mut self, epoch: usize, e: &Evaluation, net: &Network<T>) {
+        if self.warned {
+            return;
+        }
         let no_better = self.start_cost.is_some_and(|c0| e.cost >= c0);
-        let chance = e.accuracy() < 1.5 / classes.max(2) as f64;
-        if self.warned || !(no_better || chance) {
+        let chance = e.accuracy() < 1.5 / net.output_size().max(2) as f64;
+        let saturated = || {
+            let Some(test) = self.test else {
+                return false;
+            };
+            let Ok(a) = net.feedforward_batch(test.inputs()) else {
+                return false;
+            };
+            let (lo, hi): (T, T) = (nalgebra::convert(0.001), nalgebra::convert(0.999));
+            let flat = a.iter().filter(|&&v| v < lo || v > hi).count();
+            flat as f64 >= 0.99 * a.len() as f64
+        };
+        if !(no_better || (chance && saturated())) {
             return;
         }
         self.warned = true;
@@ -238,7 +256,7 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
                 e.accuracy()
             ));
         }
-        self.warn_if_stalled(r.epoch, &e, net.output_size());
+        self.warn_if_stalled(r.epoch, &e, net);
         self.curve.epochs.push(r.epoch);
         self.curve.test.0.push(100.0 * e.accuracy());
         self.curve.test.1.push(e.cost);
