@@ -9,12 +9,15 @@
 //! lecture's prediction ΔC ≈ ∇C·Δv = −η‖∇C‖² (equations (7) to (9)). It
 //! shows a good learning rate, one too large (ΔC > 0: the ball overshoots
 //! and diverges) and one too small (the ball crawls), and draws the valleys
-//! and the paths as an SVG picture.
+//! (contour lines) and the paths as an SVG picture.
 //!
 //! `cargo run --example gradient_descent [-- --out DIR]`
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
+
+// The pictures of the examples, shared with the mnist example.
+#[path = "mnist/charts.rs"]
+mod charts;
 
 /// A cost of two variables with its gradient.
 struct Valley {
@@ -28,7 +31,7 @@ struct Valley {
 
 fn bowl() -> Valley {
     Valley {
-        name: "bowl C = v1² + 3·v2²",
+        name: "bowl C = v₁² + 3·v₂²",
         cost: |v| v[0] * v[0] + 3.0 * v[1] * v[1],
         grad: |v| [2.0 * v[0], 6.0 * v[1]],
         start: [-2.0, 1.5],
@@ -38,7 +41,7 @@ fn bowl() -> Valley {
 
 fn banana() -> Valley {
     Valley {
-        name: "banana C = (1 − v1)² + 10·(v2 − v1²)²",
+        name: "banana C = (1 − v₁)² + 10·(v₂ − v₁²)²",
         cost: |v| (1.0 - v[0]).powi(2) + 10.0 * (v[1] - v[0] * v[0]).powi(2),
         grad: |v| {
             let r = v[1] - v[0] * v[0];
@@ -193,7 +196,7 @@ fn main() -> std::io::Result<()> {
     let panels = [(&b, &runs[..3]), (&n, &runs[3..])];
     std::fs::write(&path, picture(&panels))?;
     println!(
-        "Wrote {} (the two valleys as contour bands, with the paths)",
+        "Wrote {} (the two valleys as contour lines, with the paths)",
         path.display()
     );
     Ok(())
@@ -201,96 +204,69 @@ fn main() -> std::io::Result<()> {
 
 type Panel<'a> = (&'a Valley, &'a [(Run, &'a Valley, f64, &'a str)]);
 
-/// Two panels: cost as contour bands (quantised log C), paths on top.
+/// One panel per valley: its contour lines (on a 161 × 161 grid, at round
+/// costs 0.05, 0.1, 0.2, 0.5, …) and the paths of its runs.
 fn picture(panels: &[Panel]) -> String {
-    let (pw, ph, gap) = (420.0, 360.0, 40.0);
-    let mut s = String::new();
-    let w = pw * panels.len() as f64 + gap * (panels.len() as f64 + 1.0);
-    let h = ph + 110.0;
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (p, (valley, runs)) in panels.iter().enumerate() {
-        let ox = gap + p as f64 * (pw + gap);
-        let oy = 40.0;
-        let ([x0, x1], [y0, y1]) = valley.window;
-        let sx = |x: f64| ox + (x - x0) / (x1 - x0) * pw;
-        let sy = |y: f64| oy + (y1 - y) / (y1 - y0) * ph;
-        let cells = 70;
-        let lc = |c: f64| (c + 1e-3).ln();
-        let (lo, hi) = (
-            lc(0.0),
-            lc((valley.cost)([x0, y1]).max((valley.cost)([x1, y0]))),
-        );
-        for i in 0..cells {
-            for j in 0..cells {
-                let vx = x0 + (i as f64 + 0.5) / cells as f64 * (x1 - x0);
-                let vy = y0 + (j as f64 + 0.5) / cells as f64 * (y1 - y0);
-                let t = ((lc((valley.cost)([vx, vy])) - lo) / (hi - lo)).clamp(0.0, 1.0);
-                let band = (t * 12.0).floor() / 12.0; // contour bands
-                let (r, g, b) = (
-                    (235.0 - 150.0 * band) as u8,
-                    (245.0 - 120.0 * band) as u8,
-                    (255.0 - 60.0 * band) as u8,
-                );
-                let cw = pw / cells as f64;
-                let ch = ph / cells as f64;
-                let _ = writeln!(
-                    s,
-                    r#"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="rgb({r},{g},{b})"/>"#,
-                    ox + i as f64 * cw,
-                    oy + ph - (j + 1) as f64 * ch,
-                    cw + 0.3,
-                    ch + 0.3
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            r#"<rect x="{ox}" y="{oy}" width="{pw}" height="{ph}" fill="none" stroke="black"/>"#
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle" font-size="14">{}</text>"#,
-            ox + pw / 2.0,
-            oy - 12.0,
-            valley.name
-        );
-        let _ = writeln!(
-            s,
-            r#"<clipPath id="clip{p}"><rect x="{ox}" y="{oy}" width="{pw}" height="{ph}"/></clipPath>"#
-        );
-        for (k, (run, _, eta, color)) in runs.iter().enumerate() {
-            let pts: Vec<String> = run
-                .path
-                .iter()
-                .map(|v| format!("{:.1},{:.1}", sx(v[0]), sy(v[1])))
+    let (n, mark) = (161, [[0.0, 0.0], [1.0, 1.0]]);
+    let grids: Vec<(Vec<f64>, Vec<f64>)> = panels
+        .iter()
+        .map(|(valley, _)| {
+            let ([x0, x1], [y0, y1]) = valley.window;
+            let values: Vec<f64> = (0..n * n)
+                .map(|k| {
+                    let (i, j) = ((k % n) as f64, (k / n) as f64);
+                    let step = |lo: f64, hi: f64, t: f64| lo + t / (n - 1) as f64 * (hi - lo);
+                    (valley.cost)([step(x0, x1, i), step(y0, y1, j)])
+                })
                 .collect();
-            let _ = writeln!(
-                s,
-                r#"<polyline clip-path="url(#clip{p})" points="{}" fill="none" stroke="{color}" stroke-width="2"/>"#,
-                pts.join(" ")
-            );
-            let status = if run.diverged { "diverges" } else { "" };
-            let _ = writeln!(
-                s,
-                r#"<text x="{ox}" y="{}" fill="{color}">η = {eta}: C {:.3} → {:.3e} in {} steps {status}</text>"#,
-                oy + ph + 22.0 + 16.0 * k as f64,
-                run.costs[0],
-                run.costs[run.costs.len() - 1],
-                run.path.len() - 1
-            );
-        }
-        let [mx, my] = if p == 0 { [0.0, 0.0] } else { [1.0, 1.0] };
-        let _ = writeln!(
-            s,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="black"/>"#,
-            sx(mx),
-            sy(my)
-        );
-    }
-    s.push_str("</svg>\n");
-    s
+            let top = values.iter().copied().fold(0.0, f64::max);
+            (charts::levels_1_2_5(0.05, top), values)
+        })
+        .collect();
+    let trails: Vec<Vec<charts::Trail>> = panels
+        .iter()
+        .map(|(_, runs)| {
+            runs.iter()
+                .map(|(run, _, eta, color)| {
+                    let end = run.costs[run.costs.len() - 1];
+                    let rgb = |k: usize| u8::from_str_radix(&color[k..k + 2], 16).unwrap_or(0);
+                    charts::Trail {
+                        label: format!(
+                            "η = {eta}: C {:.3} → {} in {} steps{}",
+                            run.costs[0],
+                            if (1e-3..1e4).contains(&end) {
+                                format!("{end:.3}")
+                            } else {
+                                format!("{end:.2e}")
+                            },
+                            run.path.len() - 1,
+                            if run.diverged { ", diverges" } else { "" }
+                        ),
+                        points: &run.path,
+                        color: (rgb(1), rgb(3), rgb(5)),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let surfaces: Vec<charts::Surface> = panels
+        .iter()
+        .zip(&grids)
+        .zip(&trails)
+        .zip(mark)
+        .map(
+            |((((valley, _), (levels, values)), trails), mark)| charts::Surface {
+                title: valley.name,
+                x: valley.window.0,
+                y: valley.window.1,
+                nx: n,
+                ny: n,
+                values,
+                levels,
+                mark: Some(mark),
+                paths: trails,
+            },
+        )
+        .collect();
+    charts::contour_chart(&surfaces)
 }

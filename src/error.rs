@@ -253,7 +253,11 @@ pub enum Error {
     },
 
     /// No mirror gave a good copy of a file to download.
-    #[error("could not download {file}: {}; check the network connection, or download the file yourself", attempts.join("; "))]
+    /// The message lists the mirrors' answers one per line.
+    #[error(
+        "could not download {file} from any mirror:{}\ncheck the network connection, or download the file yourself",
+        attempts.iter().map(|a| format!("\n  {a}")).collect::<String>()
+    )]
     Download {
         /// The file.
         file: String,

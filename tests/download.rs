@@ -1,6 +1,10 @@
 //! Downloading against a local HTTP server on 127.0.0.1 that the test
 //! starts: good files, a corrupted file, a missing file (404). Never the
 //! internet.
+//!
+//! Needs the `download` feature (this repository's dev-dependency on the
+//! crate itself turns it on; in the published crate, `--features download`).
+#![cfg(feature = "download")]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -184,7 +188,14 @@ fn a_corrupted_or_missing_file_is_refused_and_nothing_is_written() {
     assert!(attempts[0].contains("SHA-256"), "{}", attempts[0]);
     assert!(attempts[1].contains("gzip"), "{}", attempts[1]);
     assert!(attempts[2].contains("404"), "{}", attempts[2]);
-    assert!(err.to_string().contains("download the file yourself"));
+    let message = err.to_string();
+    assert!(message.contains("download the file yourself"), "{message}");
+    // One line for the file, one per mirror, one for what to do.
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 5, "{message}");
+    for (line, mirror) in lines[1..4].iter().zip([&corrupt, &not_gzip, &missing]) {
+        assert!(line.starts_with(&format!("  {mirror}")), "{line}");
+    }
     assert!(
         listing(&dir).is_empty(),
         "nothing written: {:?}",

@@ -147,17 +147,150 @@ fn mnist_trains_reports_and_draws() {
         "the bars are easy: {text}"
     );
     assert!(text.contains("validation accuracy: "), "{text}");
-    for picture in ["training-curve.svg", "misclassified.svg"] {
-        let svg = std::fs::read_to_string(out.join(picture)).unwrap();
-        assert!(
-            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
-            "{picture}"
-        );
+    let pictures = [
+        "training-curve.svg",
+        "misclassified.svg",
+        "confusion-matrix.svg",
+        "hidden-neurons.svg",
+    ];
+    for picture in pictures {
         assert!(
             text.contains(&out.join(picture).display().to_string()),
             "{text}"
         );
     }
+    let read = |picture: &str| {
+        svg(
+            &std::fs::read_to_string(out.join(picture)).unwrap(),
+            picture,
+        )
+    };
+
+    // Two panels (accuracy, cost), each with a validation and a test curve,
+    // on round ticks.
+    let curve = read("training-curve.svg");
+    for label in ["epoch", "accuracy (%)", "average cost"] {
+        assert!(curve.texts.iter().any(|t| t == label), "{label}");
+    }
+    assert_eq!(curve.texts.iter().filter(|t| *t == "validation").count(), 2);
+    assert_eq!(curve.texts.iter().filter(|t| *t == "test").count(), 2);
+    for tick in curve.texts.iter().filter(|t| t.parse::<f64>().is_ok()) {
+        let decimals = tick.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 2, "round ticks, not {tick}");
+    }
+
+    // Ten rows and ten columns of counts that add up to the 50 test digits,
+    // all on the diagonal (the bars are easy), besides the axes' 0 to 9.
+    let confusion = read("confusion-matrix.svg");
+    let numbers: Vec<usize> = confusion
+        .texts
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 2 * 10 + 100, "{numbers:?}");
+    assert_eq!(numbers.iter().sum::<usize>(), 2 * 45 + 50);
+    assert_eq!(numbers.iter().filter(|&&n| n == 5).count(), 2 + 10);
+    for label in ["true digit", "predicted digit"] {
+        assert!(confusion.texts.iter().any(|t| t == label), "{label}");
+    }
+
+    // One 28 × 28 image per hidden neuron, each captioned.
+    let neurons = read("hidden-neurons.svg");
+    assert_eq!(neurons.images, 20);
+    assert_eq!(
+        neurons
+            .texts
+            .iter()
+            .filter(|t| t
+                .split_once(" ±")
+                .is_some_and(|(n, _)| n.parse::<usize>().is_ok()))
+            .count(),
+        20
+    );
+    // No test digit is wrong, so no digit is shown.
+    assert_eq!(read("misclassified.svg").images, 0);
+}
+
+/// What the tests look at in an SVG picture.
+struct Svg {
+    /// The contents of the `<text>` elements, trimmed.
+    texts: Vec<String>,
+    /// The number of `<image>` elements.
+    images: usize,
+    /// The points of every `<polyline>`.
+    points: Vec<(f64, f64)>,
+    /// `(width, height)` of the picture.
+    size: (f64, f64),
+}
+
+/// Checks that `text` is a well-formed SVG document (one `<svg>` root,
+/// every element closed in order) and picks out what the tests look at.
+fn svg(text: &str, name: &str) -> Svg {
+    let mut open: Vec<&str> = Vec::new();
+    let mut found = Svg {
+        texts: Vec::new(),
+        images: 0,
+        points: Vec::new(),
+        size: (0.0, 0.0),
+    };
+    let mut rest = text.trim();
+    assert!(rest.starts_with("<svg"), "{name}: starts with <svg");
+    while let Some(start) = rest.find('<') {
+        let end = start
+            + rest[start..]
+                .find('>')
+                .unwrap_or_else(|| panic!("{name}: unclosed tag"));
+        let tag = &rest[start + 1..end];
+        let after = &rest[end + 1..];
+        let element = tag
+            .trim_start_matches('/')
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let attr = |key: &str| {
+            let at = tag.find(&format!(" {key}=\""))? + key.len() + 3;
+            Some(&tag[at..at + tag[at..].find('"')?])
+        };
+        if let Some(closing) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop(),
+                Some(closing.trim()),
+                "{name}: </{closing}> out of order"
+            );
+        } else if !tag.ends_with('/') {
+            assert!(
+                !open.is_empty() || element == "svg",
+                "{name}: <{element}> outside <svg>"
+            );
+            open.push(element);
+        }
+        match element {
+            "svg" if !tag.starts_with('/') => {
+                let number = |k| attr(k).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+                found.size = (number("width"), number("height"));
+            }
+            "text" if !tag.starts_with('/') => found
+                .texts
+                .push(after[..after.find('<').unwrap_or(0)].trim().to_string()),
+            "image" => found.images += 1,
+            "polyline" => {
+                for p in attr("points").unwrap_or("").split_whitespace() {
+                    let (x, y) = p
+                        .split_once(',')
+                        .unwrap_or_else(|| panic!("{name}: point {p}"));
+                    found.points.push((x.parse().unwrap(), y.parse().unwrap()));
+                }
+            }
+            _ => {}
+        }
+        rest = after;
+        if open.is_empty() {
+            break;
+        }
+    }
+    assert!(open.is_empty(), "{name}: unclosed {open:?}");
+    assert!(rest.trim().is_empty(), "{name}: text after </svg>");
+    found
 }
 
 #[test]
@@ -198,16 +331,41 @@ fn mnist_json_lines_are_machine_readable() {
         .unwrap();
     let text = stdout(&run);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "only JSON on stdout: {text}");
-    for (i, line) in lines.iter().enumerate() {
+    assert_eq!(lines.len(), 3, "only JSON on stdout: {text}");
+    for (i, line) in lines[..2].iter().enumerate() {
         assert!(line.starts_with('{') && line.ends_with('}'), "{line}");
         assert!(line.contains(&format!("\"epoch\":{}", i + 1)), "{line}");
         for key in ["\"seconds\":", "\"correct\":", "\"total\":20", "\"cost\":"] {
             assert!(line.contains(key), "{key} in {line}");
         }
     }
+    // The last record: the final test and validation results.
+    let last = lines[2];
+    assert!(last.starts_with('{') && last.ends_with('}'), "{last}");
+    for key in [
+        "\"final\":true",
+        "\"epochs_completed\":2",
+        "\"test_total\":20",
+        "\"test_accuracy\":",
+        "\"validation_total\":10000",
+        "\"validation_accuracy\":",
+    ] {
+        assert!(last.contains(key), "{key} in {last}");
+    }
     let human = String::from_utf8_lossy(&run.stderr);
     assert!(human.contains("Epoch 2: "), "{human}");
+    let test_line = human
+        .lines()
+        .find(|l| l.starts_with("Test accuracy: "))
+        .unwrap();
+    let correct = test_line["Test accuracy: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        last.contains(&format!("\"test_correct\":{correct},")),
+        "{last} agrees with {test_line}"
+    );
     assert!(human.contains("f64"), "{human}");
 }
 
@@ -549,11 +707,43 @@ fn gradient_descent_rolls_down_crawls_and_overshoots() {
         num(banana, "end_cost") < 1e-3 && num(banana, "downhill_steps") == num(banana, "steps")
     );
     assert_eq!(find("banana", "0.06")["diverged"], "true");
-    let svg = std::fs::read_to_string(out.join("gradient-descent.svg")).unwrap();
-    assert!(
-        svg.starts_with("<svg") && svg.contains("<polyline"),
-        "picture"
+    let picture = svg(
+        &std::fs::read_to_string(out.join("gradient-descent.svg")).unwrap(),
+        "gradient-descent.svg",
     );
+    for label in ["v₁", "v₂"] {
+        assert_eq!(
+            picture.texts.iter().filter(|t| *t == label).count(),
+            2,
+            "{label}"
+        );
+    }
+    assert_eq!(
+        picture
+            .texts
+            .iter()
+            .filter(|t| t.starts_with("η = "))
+            .count(),
+        5
+    );
+    assert_eq!(
+        picture
+            .texts
+            .iter()
+            .filter(|t| t.starts_with("contours at C = "))
+            .count(),
+        2
+    );
+    // Contour lines and paths, every point inside the picture: the diverging
+    // paths are cut at the plot's border.
+    assert!(picture.points.len() > 1000, "{}", picture.points.len());
+    let (w, h) = picture.size;
+    for &(x, y) in &picture.points {
+        assert!(
+            (0.0..=w).contains(&x) && (0.0..=h).contains(&y),
+            "({x}, {y}) outside {w} × {h}"
+        );
+    }
 }
 
 #[test]
@@ -598,4 +788,282 @@ fn sgd_estimate_improves_with_the_mini_batch_size() {
         assert!(num(&w[1], "cosine") > num(&w[0], "cosine"), "{text}");
     }
     assert!(num(&rows[3], "cosine") > 0.8, "{text}");
+}
+
+/// Runs the mnist example on `dir` with `args` (no pictures unless asked).
+fn mnist(dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut cmd = example("mnist");
+    cmd.arg("--data").arg(dir).args(args);
+    if !args.contains(&"--out") {
+        cmd.arg("--no-pictures");
+    }
+    cmd.output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a run failed before training, with `needles` in its message.
+fn refused(out: &Output, needles: &[&str]) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "should fail: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{needle:?} in {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Epoch "), "refused before training: {text}");
+}
+
+#[test]
+fn mnist_header_shows_the_flag_values_and_a_debug_build_says_so() {
+    let dir = synthetic_mnist("header", 100, 20);
+    let run = mnist(&dir, &["--preset", "ch3", "--hidden", "8", "--epochs", "0"]);
+    let text = stdout(&run);
+    assert!(
+        text.contains(
+            "[784, 8, 10] (6370 parameters, f32): --cost cross-entropy --init scaled-normal --eta 0.5 --batch 10 --lambda 5 --epochs 0 --seed 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("CrossEntropy") && !text.contains("Scaled"),
+        "{text}"
+    );
+    // The flags take the same names.
+    let run = mnist(
+        &dir,
+        &[
+            "--hidden",
+            "8",
+            "--epochs",
+            "0",
+            "--cost",
+            "cross-entropy",
+            "--init",
+            "scaled-normal",
+        ],
+    );
+    assert!(stdout(&run).contains("--cost cross-entropy --init scaled-normal"));
+    refused(
+        &mnist(&dir, &["--cost", "CrossEntropy"]),
+        &["cross-entropy"],
+    );
+    // This test and the example are built with the same profile.
+    assert_eq!(
+        stderr(&run).contains("debug build") && stderr(&run).contains("--release"),
+        cfg!(debug_assertions),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn mnist_load_says_which_settings_it_keeps_and_refuses_a_preset() {
+    let dir = synthetic_mnist("load-settings", 100, 20);
+    let saved = dir.join("ch3.nnet");
+    let saved_str = saved.to_str().unwrap();
+    stdout(&mnist(
+        &dir,
+        &[
+            "--preset", "ch3", "--hidden", "6", "--epochs", "1", "--save", saved_str,
+        ],
+    ));
+    // A preset, hidden layers or an initialisation would be ignored: refused.
+    for flag in [
+        &["--preset", "ch3"][..],
+        &["--hidden", "9"],
+        &["--init", "standard-normal"],
+    ] {
+        let mut args = vec!["--load", saved_str];
+        args.extend(flag);
+        refused(&mnist(&dir, &args), &["--load", flag[0]]);
+    }
+    // The saved cost, η, m and λ are kept, and the run says so.
+    let text = stdout(&mnist(&dir, &["--load", saved_str, "--epochs", "1"]));
+    assert!(
+        text.contains("kept from its record: --cost cross-entropy --eta 0.5 --batch 10 --lambda 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "--cost cross-entropy --init scaled-normal --eta 0.5 --batch 10 --lambda 5 --epochs 2"
+        ),
+        "{text}"
+    );
+    // A flag given wins, and is not listed as kept.
+    let text = stdout(&mnist(
+        &dir,
+        &["--load", saved_str, "--epochs", "1", "--eta", "0.25"],
+    ));
+    assert!(
+        text.contains("kept from its record: --cost cross-entropy --batch 10 --lambda 5 "),
+        "{text}"
+    );
+    assert!(text.contains("--eta 0.25 --batch 10"), "{text}");
+}
+
+#[test]
+fn mnist_never_replaces_a_checkpoint_silently() {
+    let dir = synthetic_mnist("checkpoint-guard", 100, 20);
+    let ck = dir.join("run.nnet");
+    let ck_str = ck.to_str().unwrap();
+    let args = ["--hidden", "6", "--epochs", "1", "--checkpoint", ck_str];
+    stdout(&mnist(&dir, &args));
+    let before = std::fs::read(&ck).unwrap();
+    // Again without --resume: refused, the checkpoint untouched.
+    refused(
+        &mnist(&dir, &args),
+        &["already exists", "--resume", "--overwrite"],
+    );
+    assert_eq!(std::fs::read(&ck).unwrap(), before);
+    // --overwrite starts over (the same run: the same bytes).
+    let mut over = args.to_vec();
+    over.push("--overwrite");
+    let text = stdout(&mnist(&dir, &over));
+    assert!(text.contains("Epoch 1: "), "{text}");
+    assert_eq!(std::fs::read(&ck).unwrap(), before);
+    refused(
+        &mnist(&dir, &["--checkpoint", ck_str, "--resume", "--overwrite"]),
+        &["--overwrite", "--resume"],
+    );
+
+    // --resume needs the checkpoint: a missing file or a dangling link is
+    // an error, not a fresh start.
+    let missing = dir.join("missing.nnet");
+    refused(
+        &mnist(
+            &dir,
+            &["--checkpoint", missing.to_str().unwrap(), "--resume"],
+        ),
+        &["does not exist", "without --resume"],
+    );
+    assert!(!missing.exists());
+    let link = dir.join("dangling.nnet");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(dir.join("gone.nnet"), &link).unwrap();
+    refused(
+        &mnist(&dir, &["--checkpoint", link.to_str().unwrap(), "--resume"]),
+        &["symbolic link", "gone.nnet", "does not exist"],
+    );
+}
+
+#[test]
+fn mnist_checks_every_output_before_the_first_epoch() {
+    let dir = synthetic_mnist("outputs", 100, 20);
+    let nowhere = dir.join("no-such-folder").join("net.nnet");
+    let nowhere = nowhere.to_str().unwrap();
+    refused(
+        &mnist(&dir, &["--save", nowhere]),
+        &["--save", "no-such-folder", "does not exist"],
+    );
+    refused(
+        &mnist(&dir, &["--checkpoint", nowhere]),
+        &["--checkpoint", "does not exist"],
+    );
+    refused(
+        &mnist(&dir, &["--save", dir.to_str().unwrap()]),
+        &["--save", "is a directory"],
+    );
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        refused(
+            &mnist(&dir, &["--save", fifo.to_str().unwrap()]),
+            &["--save", "not a regular file"],
+        );
+    }
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    refused(
+        &mnist(&dir, &["--out", file.to_str().unwrap()]),
+        &["--out", "not a directory"],
+    );
+}
+
+#[test]
+fn mnist_refuses_an_empty_test_set() {
+    let dir = synthetic_mnist("empty-test", 100, 0);
+    refused(&mnist(&dir, &["--epochs", "1"]), &["test set", "no images"]);
+}
+
+#[test]
+fn mnist_warns_when_a_run_stops_learning() {
+    let dir = synthetic_mnist("stall", 100, 20);
+    // η = 10⁶ saturates every neuron: no NaN, no error, but a warning.
+    let run = mnist(&dir, &["--hidden", "6", "--epochs", "1", "--eta", "1e6"]);
+    stdout(&run);
+    let err = stderr(&run);
+    assert!(
+        err.contains("stopped learning") && err.contains("--eta"),
+        "{err}"
+    );
+    // A good run is not warned about.
+    let run = mnist(&dir, &["--hidden", "6", "--epochs", "2"]);
+    stdout(&run);
+    assert!(
+        !stderr(&run).contains("stopped learning"),
+        "{}",
+        stderr(&run)
+    );
+    // An absurd λ is named as the cause, not η.
+    let run = mnist(&dir, &["--hidden", "6", "--epochs", "1", "--lambda", "1e9"]);
+    let err = stderr(&run);
+    assert!(
+        err.contains("λ = 1000000000") && err.contains("--lambda"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mnist_names_the_peer_workload() {
+    let dir = synthetic_mnist("peers", 100, 20);
+    let run = mnist(&dir, &["--epochs", "1", "--peer-format"]);
+    let rows = results(&stdout(&run));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["workload"], "A");
+    assert_eq!(rows[0]["peer"], "neuralnet");
+    let run = mnist(&dir, &["--epochs", "1", "--hidden", "7", "--peer-format"]);
+    assert_eq!(results(&stdout(&run))[0]["workload"], "custom");
+    // A label that the settings are not: kept, with a warning.
+    let run = mnist(&dir, &["--epochs", "1", "--peer-format", "C"]);
+    assert_eq!(results(&stdout(&run))[0]["workload"], "C");
+    assert!(
+        stderr(&run).contains("workload A, not workload C"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn sgd_estimate_has_a_help_and_finds_mnist_like_mnist() {
+    let help = stdout(&example("sgd_estimate").arg("--help").output().unwrap());
+    for flag in ["--data <DIR>", "--draws", "--no-download", "cosine"] {
+        assert!(help.contains(flag), "{flag} in {help}");
+    }
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("no-data-estimate");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = example("sgd_estimate")
+        .arg("--no-download")
+        .env("MNIST_DIR", &empty)
+        .env("XDG_CACHE_HOME", &empty)
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let err = stderr(&run);
+    assert!(err.contains("MNIST not found. Looked in:"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.trim() == format!("{} ($MNIST_DIR)", empty.display())),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.trim().ends_with("(the cache directory)")),
+        "{err}"
+    );
 }

@@ -7,258 +7,88 @@
 //! cargo run --release --example mnist -- --help       # every flag
 //! ```
 //!
+//! Build it with `--release`: a debug build trains about 50 times slower
+//! (and says so when it starts).
+//!
 //! The data is looked for in `--data DIR`, else in `$MNIST_DIR`, else in the
 //! cache directory (`$XDG_CACHE_HOME/neuralnet/mnist` or
-//! `~/.cache/neuralnet/mnist`). When it is in none of them, the four files
-//! are downloaded into the cache directory from well-known mirrors and
-//! checked against their SHA-256 (`--no-download` turns that off).
+//! `~/.cache/neuralnet/mnist`). When it is in none of them and the crate's
+//! `download` feature is on, the four files are downloaded into the cache
+//! directory from well-known mirrors and checked against their SHA-256
+//! (`--no-download` turns that off). See `examples/common/mnist_data.rs`.
 //!
 //! # Saving, checkpoints and resuming
 //!
 //! `--save PATH` saves the trained network (JSON if PATH ends in `.json`,
 //! the binary format otherwise); `--load PATH` evaluates a saved network, or
-//! trains it `--epochs N` more. `--checkpoint PATH` saves after every epoch,
-//! atomically, so stopping the program loses at most the epoch in progress;
-//! `--resume` continues from that checkpoint.
+//! trains it `--epochs N` more with the cost, η, m and λ of its record
+//! (a flag given overrides one; the run prints which came from where).
+//! `--load` refuses `--preset`, `--hidden` and `--init`: the file decides
+//! them. `--checkpoint PATH` saves after every epoch, atomically, so
+//! stopping the program loses at most the epoch in progress; `--resume`
+//! continues from that checkpoint, which must exist. An existing checkpoint
+//! is never replaced silently: without `--resume` the run is refused unless
+//! `--overwrite` asks to start over.
+//!
+//! Every output (`--save`, `--checkpoint`, `--out`) is checked before the
+//! first epoch: its folder must exist and be writable, and an existing path
+//! must be a regular file (a directory for `--out`). If writing a checkpoint
+//! fails during the run (a full disk), training goes on with a warning that
+//! names the last good checkpoint; the next epoch tries again, `--save` is
+//! still attempted at the end, and the run then fails if the last
+//! checkpoint could not be written.
 //!
 //! A resumed run ends with exactly the weights of an uninterrupted one: the
 //! initial weights come from an RNG seeded with `--seed`, and epoch e
-//! shuffles the training data with its own RNG, seeded from (seed, e). The
-//! checkpoint records the settings, the seed and the number of epochs done,
-//! so the run can pick up at the next epoch; `--resume` refuses a checkpoint
-//! made with other settings.
+//! shuffles the training data with its own RNG, seeded from (seed, e) (the
+//! library's training takes one RNG for all epochs, whose state a file
+//! cannot hold). The checkpoint records the settings, the seed and the
+//! number of epochs done, so the run can pick up at the next epoch;
+//! `--resume` refuses a checkpoint made with other settings.
+//!
+//! # Output
+//!
+//! One line per epoch, then the test and validation accuracy. With `--json`,
+//! stdout carries one JSON object per epoch and a last one with
+//! `"final":true` and the test and validation results; the human-readable
+//! lines go to stderr. A run that stops learning (the test cost not below
+//! its value before training, or accuracy near chance) gets a warning
+//! naming the likely cause.
 
-mod svg;
+mod args;
+mod charts;
+mod data;
+#[path = "../common/mnist_data.rs"]
+mod mnist_data;
+mod pictures;
+mod progress;
+mod start;
 
-use std::io::{IsTerminal, Write};
-use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
-use neuralnet::mnist::{self, Mnist};
-use neuralnet::model::{SavedNetwork, TrainingRecord};
-use neuralnet::{
-    Cost, CostKind, CrossEntropy, Dataset, EpochReport, Init, Monitor, Network, Quadratic, Real,
-    Sgd,
-};
+use clap::Parser;
+use neuralnet::mnist::Mnist;
+use neuralnet::{EpochReport, Network, Real};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Preset {
-    /// The lecture's network: [784, 30, 10], quadratic cost, η = 3.0, m = 10, N(0, 1), 30 epochs.
-    Ch1,
-    /// Nielsen's chapter 3: [784, 100, 10], cross-entropy, η = 0.5, λ = 5.0, m = 10, N(0, 1/n_in), 30 epochs.
-    Ch3,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CostName {
-    /// C_x = ‖y − a‖²/2 (the lecture's quadratic cost).
-    Quadratic,
-    /// C_x = −Σ [y ln a + (1 − y) ln(1 − a)].
-    CrossEntropy,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum InitName {
-    /// Weights and biases from N(0, 1).
-    Standard,
-    /// Weights from N(0, 1/n_in), biases from N(0, 1).
-    Scaled,
-}
-
-impl From<CostName> for CostKind {
-    fn from(cost: CostName) -> Self {
-        match cost {
-            CostName::Quadratic => CostKind::Quadratic,
-            CostName::CrossEntropy => CostKind::CrossEntropy,
-        }
-    }
-}
-
-impl From<InitName> for Init {
-    fn from(init: InitName) -> Self {
-        match init {
-            InitName::Standard => Init::StandardNormal,
-            InitName::Scaled => Init::ScaledNormal,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Dtype {
-    F32,
-    F64,
-}
-
-/// Train a sigmoid network on MNIST by mini-batch SGD and report its accuracy.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Args {
-    /// Settings to start from; the flags below override them.
-    #[arg(long, value_enum, default_value = "ch1")]
-    preset: Preset,
-    /// Directory with the four MNIST files (raw or .gz).
-    #[arg(long, value_name = "DIR")]
-    data: Option<PathBuf>,
-    /// Number of epochs.
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Hidden layer sizes, e.g. `--hidden 30` or `--hidden 100,30`.
-    #[arg(long, value_delimiter = ',', num_args = 1..)]
-    hidden: Option<Vec<usize>>,
-    /// Learning rate η.
-    #[arg(long)]
-    eta: Option<f64>,
-    /// Mini-batch size m.
-    #[arg(long)]
-    batch: Option<usize>,
-    /// Cost function.
-    #[arg(long, value_enum)]
-    cost: Option<CostName>,
-    /// L2 regularisation λ.
-    #[arg(long)]
-    lambda: Option<f64>,
-    /// Weight initialisation.
-    #[arg(long, value_enum)]
-    init: Option<InitName>,
-    /// Seed of the random number generator (initial weights and shuffling).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Scalar type.
-    #[arg(long, value_enum, default_value = "f32")]
-    dtype: Dtype,
-    /// Same as `--dtype f64`.
-    #[arg(long)]
-    f64: bool,
-    /// Print one JSON object per epoch on stdout (human-readable lines go to stderr).
-    #[arg(long)]
-    json: bool,
-    /// Directory for the pictures (training curve, misclassified digits).
-    #[arg(long, value_name = "DIR", default_value = "mnist-out")]
-    out: PathBuf,
-    /// Do not write the pictures.
-    #[arg(long)]
-    no_pictures: bool,
-    /// Save the trained network here (JSON if the name ends in .json).
-    #[arg(long, value_name = "PATH")]
-    save: Option<PathBuf>,
-    /// Start from a saved network: evaluate it, or train it `--epochs N` more.
-    #[arg(long, value_name = "PATH", conflicts_with = "resume")]
-    load: Option<PathBuf>,
-    /// Save a checkpoint here after every epoch.
-    #[arg(long, value_name = "PATH")]
-    checkpoint: Option<PathBuf>,
-    /// Continue from the `--checkpoint` file, if it exists.
-    #[arg(long, requires = "checkpoint")]
-    resume: bool,
-    /// Never download MNIST; fail if the files are not found.
-    #[arg(long)]
-    no_download: bool,
-    /// Threads for evaluation and large mini-batches (0: one per core).
-    /// Training with small mini-batches always runs on one thread.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Also print one line per epoch in the format of the peers benchmark
-    /// (`RESULT peer=neuralnet workload=W ...`), labelled with this workload.
-    #[arg(long, value_name = "WORKLOAD")]
-    peer_format: Option<String>,
-}
-
-/// Settings after the preset and the flags are combined.
-#[derive(Debug)]
-struct Settings {
-    sizes: Vec<usize>,
-    sgd: Sgd,
-    cost: CostName,
-    init: InitName,
-}
-
-impl Settings {
-    /// What goes into saved files with the network.
-    fn record(&self, seed: u64, epochs_completed: usize) -> TrainingRecord {
-        TrainingRecord {
-            cost: Some(self.cost.into()),
-            init: Some(self.init.into()),
-            learning_rate: Some(self.sgd.learning_rate()),
-            mini_batch_size: Some(self.sgd.mini_batch_size()),
-            l2_lambda: Some(self.sgd.l2_lambda()),
-            epochs: Some(self.sgd.epochs()),
-            epochs_completed,
-            seed: Some(seed),
-        }
-    }
-}
-
-/// The RNG that shuffles the training data in epoch `epoch`: a function of
-/// the seed and the epoch alone, so that a resumed run shuffles exactly as an
-/// uninterrupted one.
-fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
-    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
-impl Args {
-    fn settings(&self) -> Settings {
-        let (hidden, eta, lambda, cost, init) = match self.preset {
-            Preset::Ch1 => (vec![30], 3.0, 0.0, CostName::Quadratic, InitName::Standard),
-            Preset::Ch3 => (
-                vec![100],
-                0.5,
-                5.0,
-                CostName::CrossEntropy,
-                InitName::Scaled,
-            ),
-        };
-        let mut sizes = vec![784];
-        sizes.extend(self.hidden.clone().unwrap_or(hidden));
-        sizes.push(10);
-        Settings {
-            sizes,
-            sgd: Sgd::new()
-                .with_epochs(self.epochs.unwrap_or(30))
-                .with_learning_rate(self.eta.unwrap_or(eta))
-                .with_mini_batch_size(self.batch.unwrap_or(10))
-                .with_l2_lambda(self.lambda.unwrap_or(lambda)),
-            cost: self.cost.unwrap_or(cost),
-            init: self.init.unwrap_or(init),
-        }
-    }
-}
+use args::{Args, Dtype, Settings};
+use progress::{Checkpoint, Progress, Say};
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// `println!` that ends the program quietly when the reader of stdout has
-/// gone (`mnist | head -3`) instead of panicking, and with a message on any
-/// other write error. A checkpoint is never half-written by this: saves are
-/// atomic.
-macro_rules! out {
-    ($($arg:tt)*) => {
-        write_stdout(format_args!($($arg)*))
-    };
-}
-
-fn write_stdout(line: std::fmt::Arguments<'_>) {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("error: cannot write to standard output: {e}");
-        std::process::exit(1);
-    }
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "warning: this is a debug build, which trains about 50 times slower; use `cargo run --release --example mnist`"
+        );
+    }
     neuralnet::threads::set_num_threads(args.threads);
-    let result = if args.f64 || args.dtype == Dtype::F64 {
-        run::<f64>(&args)
-    } else {
-        run::<f32>(&args)
+    let result = match args.dtype() {
+        Dtype::F64 => run::<f64>(&args),
+        Dtype::F32 => run::<f32>(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -269,424 +99,192 @@ fn main() -> ExitCode {
     }
 }
 
-fn cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("neuralnet").join("mnist"))
-}
-
-fn has_mnist(dir: &Path) -> bool {
-    mnist::FILES
-        .iter()
-        .all(|name| mnist::find_file(dir, name).is_ok())
-}
-
-/// `--data`, else `$MNIST_DIR`, else the cache directory, downloading into
-/// the cache when the files are nowhere (unless `--no-download`).
-fn find_data(args: &Args, say: &dyn Fn(String)) -> Result<PathBuf, BoxError> {
-    if let Some(dir) = &args.data {
-        return Ok(dir.clone());
-    }
-    let mut looked = Vec::new();
-    if let Some(dir) = std::env::var_os("MNIST_DIR").filter(|v| !v.is_empty()) {
-        let dir = PathBuf::from(dir);
-        if has_mnist(&dir) {
-            return Ok(dir);
-        }
-        looked.push(format!("$MNIST_DIR = {}", dir.display()));
-    }
-    let cache = cache_dir();
-    if let Some(dir) = &cache {
-        if has_mnist(dir) {
-            return Ok(dir.clone());
-        }
-        looked.push(format!("the cache directory {}", dir.display()));
-    }
-    let where_to_put = format!(
-        "MNIST not found (looked in {}).\n\
-         Put the four files {} (each may end in .gz) in one of these directories,\n\
-         or pass --data DIR, or set MNIST_DIR.",
-        looked.join(" and "),
-        mnist::FILES.join(", ")
-    );
-    match cache {
-        Some(dir) if !args.no_download => {
-            say(format!(
-                "MNIST not found (looked in {}); downloading it into {}",
-                looked.join(" and "),
-                dir.display()
-            ));
-            let fetched = mnist::download_files(&dir, &mnist::MIRRORS, &mnist::REMOTE_FILES, |f| {
-                say(format!(
-                    "  downloading {}.gz ({:.1} MB uncompressed), checking its SHA-256",
-                    f.name,
-                    f.len as f64 / 1e6
-                ))
-            })
-            .map_err(|e| format!("{e}\n{where_to_put}"))?;
-            say(format!(
-                "Downloaded and verified {} file(s) into {}",
-                fetched.len(),
-                dir.display()
-            ));
-            Ok(dir)
-        }
-        _ => Err(where_to_put.into()),
-    }
-}
-
-/// Progress within an epoch (a bar on a terminal), one line per epoch, and
-/// the checkpoint after each epoch.
-struct Progress<'a> {
-    bar: Option<ProgressBar>,
-    json: bool,
-    started: Instant,
-    curve: Vec<svg::Point>,
-    checkpoint: Option<(&'a Path, &'a Settings, u64)>,
-    error: Option<neuralnet::Error>,
-    /// `(workload, dtype)` for `--peer-format` lines.
-    peer: Option<(&'a str, &'static str)>,
-}
-
-impl<T: Real> Monitor<T> for Progress<'_> {
-    fn on_batch(&mut self, done: usize, total: usize) {
-        if let Some(bar) = &self.bar {
-            if done == total {
-                bar.finish_and_clear();
-                bar.reset();
-            } else if done % 1000 < 10 {
-                bar.set_length(total as u64);
-                bar.set_position(done as u64);
-            }
-        }
-    }
-
-    fn on_epoch(&mut self, r: &EpochReport, net: &Network<T>) -> ControlFlow<()> {
-        let e = r.evaluation.expect("the test set is evaluated every epoch");
-        let line = format!(
-            "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
-            r.epoch,
-            e.correct,
-            e.total,
-            e.cost,
-            r.training_time.as_secs_f64()
-        );
-        if self.json {
-            eprintln!("{line}");
-            out!(
-                "{{\"epoch\":{},\"seconds\":{:.6},\"correct\":{},\"total\":{},\"accuracy\":{:.6},\"cost\":{:.8},\"evaluation_seconds\":{:.6}}}",
-                r.epoch,
-                r.training_time.as_secs_f64(),
-                e.correct,
-                e.total,
-                e.accuracy(),
-                e.cost,
-                r.evaluation_time.as_secs_f64()
-            );
-        } else {
-            out!("{line}");
-        }
-        if let Some((workload, dtype)) = self.peer {
-            out!(
-                "RESULT peer=neuralnet workload={workload} threads={} dtype={dtype} epoch={} seconds={:.4} test_accuracy={:.4}",
-                neuralnet::threads::num_threads(),
-                r.epoch,
-                r.training_time.as_secs_f64(),
-                e.accuracy()
-            );
-        }
-        self.curve.push(svg::Point {
-            epoch: r.epoch,
-            accuracy: 100.0 * e.accuracy(),
-            cost: e.cost,
-        });
-        if let Some((path, settings, seed)) = self.checkpoint
-            && let Err(err) = net.save_with_record(path, &settings.record(seed, r.epoch))
-        {
-            self.error = Some(err);
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    }
-}
-
 fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
-    let mut settings = args.settings();
+    let say = Say { json: args.json };
+    args.settings().sgd.validate()?;
+    // Held until the run ends: a second run on the same checkpoint is refused.
+    let _checkpoint_lock = start::check_outputs(args)?;
+    let data = data::load::<T>(args, say)?;
+    let start::Start {
+        mut net,
+        done,
+        settings,
+    } = start::network::<T>(args, say)?;
     settings.sgd.validate()?;
-    // Human-readable lines go to stdout, or to stderr when stdout carries JSON.
-    let say = |s: String| {
-        if args.json {
-            eprintln!("{s}")
-        } else {
-            out!("{s}")
-        }
-    };
-    let dir = find_data(args, &say)?;
-
-    let loading = Instant::now();
-    let data = Mnist::<T>::load(&dir)?;
-    say(format!(
-        "Loaded MNIST from {} in {:.2} s: {} training, {} validation, {} test images",
-        dir.display(),
-        loading.elapsed().as_secs_f64(),
-        data.training.len(),
-        data.validation.len(),
-        data.test.len()
-    ));
-    // The starting point: a new network, a saved one, or a checkpoint.
-    let (mut net, done) = match (&args.load, &args.checkpoint) {
-        (Some(path), _) => {
-            let saved = SavedNetwork::<T>::load(path).map_err(|e| match e {
-                neuralnet::Error::ScalarMismatch { found, .. } => {
-                    format!(
-                        "{}: the network was saved as {found}: add --dtype {found}",
-                        path.display()
-                    )
-                }
-                e => e.to_string(),
-            })?;
-            // Flags given win; otherwise the saved network's own settings.
-            let r = &saved.record;
-            if args.cost.is_none() {
-                match r.cost {
-                    Some(CostKind::Quadratic) => settings.cost = CostName::Quadratic,
-                    Some(CostKind::CrossEntropy) => settings.cost = CostName::CrossEntropy,
-                    _ => {}
-                }
-            }
-            let mut sgd = settings.sgd.clone();
-            if let (None, Some(eta)) = (args.eta, r.learning_rate) {
-                sgd = sgd.with_learning_rate(eta);
-            }
-            if let (None, Some(m)) = (args.batch, r.mini_batch_size) {
-                sgd = sgd.with_mini_batch_size(m);
-            }
-            if let (None, Some(lambda)) = (args.lambda, r.l2_lambda) {
-                sgd = sgd.with_l2_lambda(lambda);
-            }
-            settings.sgd = sgd;
-            say(format!(
-                "Loaded {} ({:?}, {} epochs trained)",
-                path.display(),
-                saved.network.sizes(),
-                saved.record.epochs_completed
-            ));
-            // Train `--epochs N` more, or just evaluate.
-            let more = args.epochs.unwrap_or(0);
-            let done = saved.record.epochs_completed;
-            settings.sgd = settings.sgd.clone().with_epochs(done + more);
-            settings.sgd.validate()?;
-            settings.sizes = saved.network.sizes().to_vec();
-            (saved.network, done)
-        }
-        (None, Some(path)) if args.resume && path.exists() => {
-            let saved = SavedNetwork::<T>::load(path)?;
-            let done = saved.record.epochs_completed;
-            // Everything but the epoch counts must match: a resumed run may
-            // also be asked to go on for more epochs than first planned.
-            let expected = settings.record(args.seed, done);
-            let same = TrainingRecord {
-                epochs: expected.epochs,
-                ..saved.record.clone()
-            } == expected;
-            if !same || saved.network.sizes() != settings.sizes.as_slice() {
-                return Err(format!(
-                    "{} was made with other settings ({:?}, {:?}) than this run ({:?}, {:?}); \
-                     run with the same flags, or without --resume to start again",
-                    path.display(),
-                    saved.network.sizes(),
-                    saved.record,
-                    settings.sizes,
-                    expected
-                )
-                .into());
-            }
-            say(format!(
-                "Resuming from {} after epoch {done}",
-                path.display()
-            ));
-            (saved.network, done)
-        }
-        _ => {
-            let mut rng = StdRng::seed_from_u64(args.seed);
-            (
-                Network::<T>::new(&settings.sizes, settings.init.into(), &mut rng)?,
-                0,
-            )
-        }
-    };
-    let sgd = &settings.sgd;
-    say(format!(
-        "Network {:?} ({} parameters, {}), {:?} cost, η = {}, m = {}, λ = {}, {:?} initialisation, {} epochs, seed {}",
+    say.line(format_args!(
+        "Network {:?} ({} parameters, {}): {}",
         settings.sizes,
         net.num_parameters(),
         std::any::type_name::<T>(),
-        settings.cost,
-        sgd.learning_rate(),
-        sgd.mini_batch_size(),
-        sgd.l2_lambda(),
-        settings.init,
-        sgd.epochs(),
-        args.seed
+        settings.flags()
     ));
-    let cost: &dyn Cost<T> = match settings.cost {
-        CostName::Quadratic => &Quadratic,
-        CostName::CrossEntropy => &CrossEntropy,
-    };
 
-    let bar = (!args.json && std::io::stdout().is_terminal()).then(|| {
-        let bar = ProgressBar::new(data.training.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("  {bar:40} {pos}/{len} images, {elapsed}")
-                .expect("valid template"),
-        );
-        bar
-    });
-    let mut progress = Progress {
-        bar,
-        json: args.json,
-        started: Instant::now(),
-        curve: Vec::new(),
-        checkpoint: args
-            .checkpoint
-            .as_deref()
-            .map(|p| (p, &settings, args.seed)),
-        error: None,
-        peer: args
-            .peer_format
-            .as_deref()
-            .map(|w| (w, std::any::type_name::<T>())),
+    let to_train = settings.sgd.epochs().saturating_sub(done);
+    let start = if to_train > 0 {
+        let cost = net.evaluate(&data.test, &settings.cost)?.cost;
+        Some((cost, &data.test))
+    } else {
+        None
     };
-    // One epoch at a time, each with its own shuffling RNG (see the module docs).
+    let checkpoint = args.checkpoint.as_deref().map(|path| Checkpoint {
+        path,
+        last_good: (args.resume).then_some(done),
+        failure: None,
+    });
+    let mut progress = Progress::new(
+        say,
+        &settings,
+        data.training.len(),
+        (!args.no_pictures).then_some((&data.validation, &settings.cost as _)),
+        checkpoint,
+        peer_workload(args, &settings),
+        start,
+    );
+    let started = Instant::now();
+    let reports = train(&mut net, &data, &settings, done, &mut progress)
+        .map_err(|e| explain(e, &settings, data.training.len()))?;
+    let wall = started.elapsed();
+
+    let test = net.evaluate(&data.test, &settings.cost)?;
+    let validation = if data.validation.is_empty() {
+        None
+    } else {
+        Some(net.evaluate(&data.validation, &settings.cost)?)
+    };
+    say.line(format_args!(
+        "Test accuracy: {} / {} = {:.2}%; validation accuracy: {}",
+        test.correct,
+        test.total,
+        100.0 * test.accuracy(),
+        validation.map_or("none (no validation images)".to_string(), |v| format!(
+            "{} / {} = {:.2}%",
+            v.correct,
+            v.total,
+            100.0 * v.accuracy()
+        ))
+    ));
+    if !reports.is_empty() {
+        say.line(timing(&reports, wall));
+    }
+    if args.json {
+        let empty = neuralnet::Evaluation {
+            correct: 0,
+            total: 0,
+            cost: 0.0,
+        };
+        progress::out(format_args!(
+            "{}",
+            progress::final_json(
+                done + reports.len(),
+                &test,
+                validation.as_ref().unwrap_or(&empty)
+            )
+        ));
+    }
+
+    if let Some(path) = &args.save {
+        net.save_with_record(path, &settings.record(done + reports.len()))?;
+        say.line(format_args!("Saved the network to {}", path.display()));
+    }
+    if !args.no_pictures && !progress.curve.epochs.is_empty() {
+        let wrote = pictures::write_all(&args.out, &net, &data.test, &progress.curve, &settings)?;
+        say.line(wrote);
+    }
+    if let Some(ck) = &progress.checkpoint
+        && let Some((epoch, err)) = &ck.failure
+    {
+        return Err(format!(
+            "the checkpoint after epoch {epoch} could not be written ({err}); {}",
+            ck.last_good_text()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The RNG that shuffles the training data in epoch `epoch`: a function of
+/// the seed and the epoch alone, so that a resumed run shuffles exactly as an
+/// uninterrupted one.
+fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Trains the epochs after `done`, one at a time, each with its own
+/// shuffling RNG (see the module docs), evaluating on the test set.
+fn train<T: Real>(
+    net: &mut Network<T>,
+    data: &Mnist<T>,
+    settings: &Settings,
+    done: usize,
+    progress: &mut Progress<'_, T>,
+) -> Result<Vec<EpochReport>, neuralnet::Error> {
     let mut reports = Vec::new();
-    for epoch in done + 1..=sgd.epochs() {
-        let one = sgd
+    for before in done..settings.sgd.epochs() {
+        let epoch = before + 1;
+        let one = settings
+            .sgd
             .clone()
-            .with_starting_epoch(epoch - 1)
+            .with_starting_epoch(before)
             .with_epochs(epoch);
-        let mut rng = epoch_rng(args.seed, epoch);
         reports.extend(one.train_with(
-            &mut net,
+            net,
             &data.training,
             Some(&data.test),
-            cost,
-            &mut rng,
-            &mut progress,
+            &settings.cost,
+            &mut epoch_rng(settings.seed, epoch),
+            progress,
         )?);
-        if let Some(err) = progress.error.take() {
-            return Err(format!("could not save the checkpoint: {err}").into());
-        }
     }
-    let wall = progress.started.elapsed();
+    Ok(reports)
+}
 
-    let training_time: Duration = reports.iter().map(|r| r.training_time).sum();
+/// A divergence blamed on its cause: λ when the weight decay factor
+/// 1 − ηλ/n is not positive (the library's message names η).
+fn explain(err: neuralnet::Error, settings: &Settings, n: usize) -> BoxError {
+    let (eta, lambda) = (settings.sgd.learning_rate(), settings.sgd.l2_lambda());
+    let decay = 1.0 - eta * lambda / n as f64;
+    match err {
+        neuralnet::Error::Diverged { epoch, .. } if decay <= 0.0 => format!(
+            "training diverged in epoch {epoch}: λ = {lambda} is too large for η = {eta} and n = {n} (the weight decay factor 1 − ηλ/n = {decay:.3} is not positive); try a smaller --lambda"
+        )
+        .into(),
+        err => err.into(),
+    }
+}
+
+/// `Training time: 12.3 s over 30 epochs (median 0.41 s per epoch); ...`
+fn timing(reports: &[EpochReport], wall: Duration) -> String {
+    let training: Duration = reports.iter().map(|r| r.training_time).sum();
     let mut times: Vec<f64> = reports
         .iter()
         .map(|r| r.training_time.as_secs_f64())
         .collect();
     times.sort_by(f64::total_cmp);
-    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
-    let test = net.evaluate(&data.test, cost)?;
-    let validation = net.evaluate(&data.validation, cost)?;
-    say(format!(
-        "Test accuracy: {} / {} = {:.2}%; validation accuracy: {} / {} = {:.2}%",
-        test.correct,
-        test.total,
-        100.0 * test.accuracy(),
-        validation.correct,
-        validation.total,
-        100.0 * validation.accuracy()
-    ));
-    if !reports.is_empty() {
-        say(format!(
-            "Training time: {:.2} s over {} epochs (median {:.3} s per epoch); {:.2} s in all with evaluation",
-            training_time.as_secs_f64(),
-            reports.len(),
-            median,
-            wall.as_secs_f64()
-        ));
-    }
-
-    if let Some(path) = &args.save {
-        net.save_with_record(path, &settings.record(args.seed, done + reports.len()))?;
-        say(format!("Saved the network to {}", path.display()));
-    }
-    if !args.no_pictures && !progress.curve.is_empty() {
-        write_pictures::<T>(args, &net, &data.test, &progress.curve, &settings, &say)?;
-    }
-    Ok(())
+    format!(
+        "Training time: {:.2} s over {} epochs (median {:.3} s per epoch); {:.2} s in all with evaluation",
+        training.as_secs_f64(),
+        reports.len(),
+        times[times.len() / 2],
+        wall.as_secs_f64()
+    )
 }
 
-fn write_pictures<T: Real>(
-    args: &Args,
-    net: &Network<T>,
-    test: &Dataset<T>,
-    curve: &[svg::Point],
-    settings: &Settings,
-    say: &dyn Fn(String),
-) -> Result<(), BoxError> {
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let title = format!(
-        "MNIST {:?}, {:?} cost, η = {}, m = {}, λ = {}",
-        settings.sizes,
-        settings.cost,
-        settings.sgd.learning_rate(),
-        settings.sgd.mini_batch_size(),
-        settings.sgd.l2_lambda()
-    );
-    let curve_path = args.out.join("training-curve.svg");
-    std::fs::write(&curve_path, svg::training_curve(curve, &title))
-        .map_err(|e| format!("{}: {e}", curve_path.display()))?;
-
-    let outputs = net.feedforward_batch(test.inputs())?;
-    let argmax = |col: nalgebra::DVectorView<T>| {
-        col.iter()
-            .enumerate()
-            .fold(0, |b, (i, v)| if *v > col[b] { i } else { b })
-    };
-    let mut wrong = Vec::new();
-    let mut pixels = Vec::new();
-    for j in 0..test.len() {
-        let (truth, guess) = (argmax(test.targets().column(j)), argmax(outputs.column(j)));
-        if truth != guess {
-            let img: Vec<u8> = test
-                .inputs()
-                .column(j)
-                .iter()
-                .map(|&v| {
-                    let p = neuralnet_to_f64(v) * 255.0;
-                    p.round().clamp(0.0, 255.0) as u8
-                })
-                .collect();
-            pixels.push(img);
-            wrong.push((truth, guess));
-        }
+/// The workload named in `--peer-format` lines: the one given, or with
+/// `auto` the one the settings are (A, B, C, else "custom"). A given A, B
+/// or C that the settings are not gets a warning.
+fn peer_workload(args: &Args, settings: &Settings) -> Option<String> {
+    let given = args.peer_format.as_deref()?;
+    let actual = settings.workload();
+    if given == "auto" {
+        return Some(actual.unwrap_or("custom").to_string());
     }
-    let total_wrong = wrong.len();
-    let shown: Vec<(&[u8], usize, usize)> = pixels
-        .iter()
-        .zip(&wrong)
-        .take(60)
-        .map(|(p, &(t, g))| (p.as_slice(), t, g))
-        .collect();
-    let grid_path = args.out.join("misclassified.svg");
-    let grid_title = format!(
-        "The first {} of {total_wrong} misclassified test digits (true → predicted)",
-        shown.len()
-    );
-    std::fs::write(&grid_path, svg::digit_grid(&shown, 28, &grid_title))
-        .map_err(|e| format!("{}: {e}", grid_path.display()))?;
-    say(format!(
-        "Wrote {} (accuracy and cost per epoch) and {} ({} of {total_wrong} misclassified test digits)",
-        curve_path.display(),
-        grid_path.display(),
-        shown.len()
-    ));
-    Ok(())
-}
-
-fn neuralnet_to_f64<T: Real>(v: T) -> f64 {
-    nalgebra::try_convert::<T, f64>(v).unwrap_or(0.0)
+    if matches!(given, "A" | "B" | "C") && actual != Some(given) {
+        eprintln!(
+            "warning: --peer-format {given}: these settings are {}, not workload {given}",
+            actual.map_or("none of the workloads A, B, C".to_string(), |w| format!(
+                "workload {w}"
+            ))
+        );
+    }
+    Some(given.to_string())
 }

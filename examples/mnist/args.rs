@@ -1,0 +1,233 @@
+//! The command line: flags, presets, and the settings they add up to.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, ValueEnum};
+use neuralnet::model::TrainingRecord;
+use neuralnet::{CostKind, Init, Sgd};
+
+/// Settings to start from; the flags override them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    /// The lecture's network: [784, 30, 10], quadratic cost, η = 3.0, m = 10, N(0, 1), 30 epochs.
+    Ch1,
+    /// Nielsen's chapter 3: [784, 100, 10], cross-entropy, η = 0.5, λ = 5.0, m = 10, N(0, 1/n_in), 30 epochs.
+    Ch3,
+}
+
+/// The scalar type of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dtype {
+    F32,
+    F64,
+}
+
+/// `--cost`: the library's own names (`CostKind`'s `FromStr`).
+fn cost_parser() -> impl TypedValueParser<Value = CostKind> {
+    PossibleValuesParser::new([CostKind::Quadratic.name(), CostKind::CrossEntropy.name()])
+        .try_map(|name| name.parse::<CostKind>())
+}
+
+/// `--init`: the library's own names (`Init`'s `FromStr`).
+fn init_parser() -> impl TypedValueParser<Value = Init> {
+    PossibleValuesParser::new([Init::StandardNormal.name(), Init::ScaledNormal.name()])
+        .try_map(|name| name.parse::<Init>())
+}
+
+/// Train a sigmoid network on MNIST by mini-batch SGD and report its accuracy.
+///
+/// Build with `--release`: a debug build trains about 50 times slower.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about)]
+pub struct Args {
+    /// Settings to start from (default ch1); the flags below override them.
+    /// Not with --load: a saved network keeps its own settings.
+    #[arg(long, value_enum)]
+    pub preset: Option<Preset>,
+    /// Directory with the four MNIST files (raw or .gz). Default: $MNIST_DIR,
+    /// else the cache directory (~/.cache/neuralnet/mnist), else a download.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Number of epochs (with --load: how many more).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Hidden layer sizes, e.g. `--hidden 30` or `--hidden 500,500`.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub hidden: Option<Vec<usize>>,
+    /// Learning rate η.
+    #[arg(long)]
+    pub eta: Option<f64>,
+    /// Mini-batch size m.
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Cost function: quadratic C_x = ‖y − a‖²/2, or cross-entropy.
+    #[arg(long, value_parser = cost_parser())]
+    pub cost: Option<CostKind>,
+    /// L2 regularisation λ.
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    /// Weight initialisation: standard-normal N(0, 1), or scaled-normal
+    /// N(0, 1/n_in) weights (biases N(0, 1) in both).
+    #[arg(long, value_parser = init_parser())]
+    pub init: Option<Init>,
+    /// Seed of the random number generator (initial weights and shuffling).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Scalar type.
+    #[arg(long, value_enum, default_value = "f32")]
+    pub dtype: Dtype,
+    /// Same as `--dtype f64`.
+    #[arg(long)]
+    pub f64: bool,
+    /// Print one JSON object per epoch on stdout, and a last one with the
+    /// final test and validation accuracy (human-readable lines go to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Directory for the pictures (training curve, confusion matrix, hidden
+    /// neurons, misclassified digits).
+    #[arg(long, value_name = "DIR", default_value = "mnist-out")]
+    pub out: PathBuf,
+    /// Do not write the pictures.
+    #[arg(long)]
+    pub no_pictures: bool,
+    /// Save the trained network here (JSON if the name ends in .json).
+    #[arg(long, value_name = "PATH")]
+    pub save: Option<PathBuf>,
+    /// Start from a saved network: evaluate it, or train it `--epochs N`
+    /// more with its own cost, η, m and λ (flags given override them).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["resume", "preset", "hidden", "init"])]
+    pub load: Option<PathBuf>,
+    /// Save a checkpoint here after every epoch. An existing file is
+    /// refused unless --resume (continue from it) or --overwrite (start over).
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue from the `--checkpoint` file (which must exist).
+    #[arg(long, requires = "checkpoint")]
+    pub resume: bool,
+    /// Start over even if the `--checkpoint` file exists, replacing it.
+    #[arg(long, requires = "checkpoint", conflicts_with = "resume")]
+    pub overwrite: bool,
+    /// Never download MNIST; fail if the files are not found.
+    #[arg(long)]
+    pub no_download: bool,
+    /// Threads for evaluation and large mini-batches (0: one per core).
+    /// Training with small mini-batches always runs on one thread.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Also print one line per epoch in the format of the peers benchmark
+    /// (`RESULT peer=neuralnet workload=W ...`). `--peer-format` alone (or
+    /// `auto`) names the workload from the settings: A (preset ch1), B
+    /// (ch3), C (ch3 with `--hidden 500,500`), at any `--batch`.
+    #[arg(long, value_name = "WORKLOAD", num_args = 0..=1, default_missing_value = "auto")]
+    pub peer_format: Option<String>,
+}
+
+impl Args {
+    /// The scalar type asked for.
+    pub fn dtype(&self) -> Dtype {
+        if self.f64 { Dtype::F64 } else { self.dtype }
+    }
+
+    /// The preset's settings overridden by the flags given.
+    pub fn settings(&self) -> Settings {
+        let (hidden, eta, lambda, cost, init) = match self.preset.unwrap_or(Preset::Ch1) {
+            Preset::Ch1 => (
+                vec![30],
+                3.0,
+                0.0,
+                CostKind::Quadratic,
+                Init::StandardNormal,
+            ),
+            Preset::Ch3 => (
+                vec![100],
+                0.5,
+                5.0,
+                CostKind::CrossEntropy,
+                Init::ScaledNormal,
+            ),
+        };
+        let mut sizes = vec![784];
+        sizes.extend(self.hidden.clone().unwrap_or(hidden));
+        sizes.push(10);
+        Settings {
+            sizes,
+            sgd: Sgd::new()
+                .with_epochs(self.epochs.unwrap_or(30))
+                .with_learning_rate(self.eta.unwrap_or(eta))
+                .with_mini_batch_size(self.batch.unwrap_or(10))
+                .with_l2_lambda(self.lambda.unwrap_or(lambda)),
+            cost: self.cost.unwrap_or(cost),
+            init: Some(self.init.unwrap_or(init)),
+            seed: self.seed,
+        }
+    }
+}
+
+/// What a run uses, after the preset, a loaded network's record and the
+/// flags are combined.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub sizes: Vec<usize>,
+    /// η, m, λ and the total number of epochs (counting those done before).
+    pub sgd: Sgd,
+    pub cost: CostKind,
+    /// `None` for a loaded network whose file does not say.
+    pub init: Option<Init>,
+    pub seed: u64,
+}
+
+impl Settings {
+    /// What goes into saved files with the network.
+    pub fn record(&self, epochs_completed: usize) -> TrainingRecord {
+        TrainingRecord {
+            cost: Some(self.cost),
+            init: self.init,
+            learning_rate: Some(self.sgd.learning_rate()),
+            mini_batch_size: Some(self.sgd.mini_batch_size()),
+            l2_lambda: Some(self.sgd.l2_lambda()),
+            epochs: Some(self.sgd.epochs()),
+            epochs_completed,
+            seed: Some(self.seed),
+        }
+    }
+
+    /// The settings as the flags that give them:
+    /// `--cost quadratic --init standard-normal --eta 3 ...`.
+    pub fn flags(&self) -> String {
+        let init = self
+            .init
+            .map(|i| format!(" --init {i}"))
+            .unwrap_or_default();
+        format!(
+            "--cost {}{init} --eta {} --batch {} --lambda {} --epochs {} --seed {}",
+            self.cost,
+            self.sgd.learning_rate(),
+            self.sgd.mini_batch_size(),
+            self.sgd.l2_lambda(),
+            self.sgd.epochs(),
+            self.seed
+        )
+    }
+
+    /// The peers benchmark's workload these settings are, if any: A is
+    /// preset ch1, B preset ch3, C preset ch3 with two hidden layers of 500
+    /// (any mini-batch size and number of epochs).
+    pub fn workload(&self) -> Option<&'static str> {
+        let (eta, lambda) = (self.sgd.learning_rate(), self.sgd.l2_lambda());
+        let ch1 = self.cost == CostKind::Quadratic
+            && self.init == Some(Init::StandardNormal)
+            && eta == 3.0
+            && lambda == 0.0;
+        let ch3 = self.cost == CostKind::CrossEntropy
+            && self.init == Some(Init::ScaledNormal)
+            && eta == 0.5
+            && lambda == 5.0;
+        match self.sizes.as_slice() {
+            [784, 30, 10] if ch1 => Some("A"),
+            [784, 100, 10] if ch3 => Some("B"),
+            [784, 500, 500, 10] if ch3 => Some("C"),
+            _ => None,
+        }
+    }
+}
