@@ -40,9 +40,6 @@ for m in $BATCHES; do
   MLOG="${LOG%.log}-m$m.log"
   echo "# mini-batch m=$m" | tee -a "$MLOG"
   for w in $WORKLOADS; do
-    # `--hidden` and `--batch` are the mnist example's flags from the
-    # examples restructure (branch `examples`); TODO(merge): check them
-    # against the merged example if it names them differently.
     case "$w" in
       A) flags=(--preset ch1) ;;
       B) flags=(--preset ch3) ;;
