@@ -92,6 +92,10 @@ fn read_png(path: &Path) -> Result<Decoded, BoxError> {
 
 /// A binary PGM (P5) with 8-bit values.
 fn read_pgm(bytes: &[u8]) -> Result<Decoded, BoxError> {
+    // The magic number stands alone: "P528 28 255" is not a 28 × 255 image.
+    if !bytes.get(2).is_some_and(u8::is_ascii_whitespace) {
+        return Err("malformed PGM header: whitespace must follow P5".into());
+    }
     let mut fields = Vec::new();
     let mut i = 2;
     while fields.len() < 3 {
@@ -122,6 +126,13 @@ fn read_pgm(bytes: &[u8]) -> Result<Decoded, BoxError> {
     let n = width * height;
     if data.len() < n {
         return Err(format!("PGM of {width} × {height} holds only {} pixels", data.len()).into());
+    }
+    if let Some(at) = data[..n].iter().position(|&v| usize::from(v) > max) {
+        return Err(format!(
+            "PGM pixel {at} is {}, above the file's maximum value {max}: the file is corrupt",
+            data[at]
+        )
+        .into());
     }
     let samples = data[..n]
         .iter()

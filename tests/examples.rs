@@ -635,7 +635,23 @@ fn classify_reads_png_and_pgm_and_names_the_digit() {
     // 400 MB of white compress to a few hundred kB; write only some rows.
     std::io::Write::write_all(&mut writer, &vec![255u8; 20_000 * 8]).unwrap();
     drop(writer);
-    for (file, message) in [(&blank, "no ink found"), (&bomb, "16 Mpixel")] {
+    // Malformed PGM files: a magic number run into the width, a pixel above
+    // the file's own maximum value (it used to wrap around).
+    let glued = dir.join("glued.pgm");
+    let mut bytes = b"P528 28 255\n".to_vec();
+    bytes.extend([0u8; 28 * 255]);
+    std::fs::write(&glued, bytes).unwrap();
+    let above = dir.join("above.pgm");
+    let mut bytes = b"P5 4 4 15\n".to_vec();
+    bytes.extend([15u8; 15]);
+    bytes.push(200);
+    std::fs::write(&above, bytes).unwrap();
+    for (file, message) in [
+        (&blank, "no ink found"),
+        (&bomb, "16 Mpixel"),
+        (&glued, "whitespace must follow P5"),
+        (&above, "above the file's maximum value 15"),
+    ] {
         let run = example("classify").arg(&model).arg(file).output().unwrap();
         let err = String::from_utf8_lossy(&run.stderr);
         assert!(!run.status.success() && err.contains(message), "{err}");
