@@ -326,7 +326,7 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
     (&mut file).take(17).read_to_end(&mut bytes).map_err(io)?;
     if bytes.starts_with(MAGIC) && bytes.len() == 17 {
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != ModelFormat::VERSION {
+        if !(ModelFormat::OLDEST..=ModelFormat::VERSION).contains(&version) {
             if !read_at_most(&mut file, MAX_UNSIZED_BYTES, &mut bytes).map_err(io)? {
                 return Err(Error::UnsupportedVersion {
                     source_name: path.display().to_string(),
@@ -346,8 +346,14 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
                 "{layers} layers claimed in a file of {len} bytes"
             )));
         }
+        // Version 2 adds one activation code per layer after the input.
+        let activations = if version >= 2 {
+            layers.saturating_sub(1)
+        } else {
+            0
+        };
         (&mut file)
-            .take(4 * layers + RECORD_BYTES as u64)
+            .take(4 * layers + activations + RECORD_BYTES as u64)
             .read_to_end(&mut bytes)
             .map_err(io)?;
         let Some(total) = binary_len(&bytes) else {
@@ -392,6 +398,7 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
 /// The size of a binary model file from its header (magic to record), or
 /// `None` if the header is incomplete or describes no valid network.
 fn binary_len(header: &[u8]) -> Option<u64> {
+    let version = u32::from_le_bytes(header.get(8..12)?.try_into().ok()?);
     let mut r = Reader {
         bytes: header,
         pos: 12,
@@ -401,6 +408,9 @@ fn binary_len(header: &[u8]) -> Option<u64> {
     let sizes = (0..layers)
         .map(|_| r.u32().map(|n| n as usize))
         .collect::<Option<Vec<usize>>>()?;
+    if version >= 2 {
+        r.take(layers.saturating_sub(1))?;
+    }
     r.take(RECORD_BYTES)?;
     let params = crate::network::check_sizes(&sizes).ok()? as u64;
     params

@@ -554,6 +554,11 @@ fn a_version_1_file_written_by_hand_is_read() {
             .unwrap(),
         reseal(v2)
     );
+    // A version-1 file on disk loads as well (its read is sized by the
+    // version-1 header).
+    let path = temp_dir("version-1").join("old.nnet");
+    std::fs::write(&path, reseal(v.clone())).unwrap();
+    assert_eq!(SavedNetwork::<f64>::load(&path).unwrap(), saved);
 }
 
 /// A version-2 file written by hand: a 1-2-2 network with a tanh hidden
@@ -615,6 +620,14 @@ fn activations_round_trip_in_both_formats() {
             let bytes = original.to_bytes(format).unwrap();
             let loaded = Network::<f64>::from_bytes(&bytes).unwrap();
             assert_eq!(loaded, original);
+            // Through a file too: loading sizes its read from the header,
+            // activation codes included.
+            let path = temp_dir("activations").join(match format {
+                ModelFormat::Binary => "net.nnet",
+                _ => "net.json",
+            });
+            original.save(&path).unwrap();
+            assert_eq!(Network::<f64>::load(&path).unwrap(), original);
             assert_eq!(
                 loaded.feedforward_batch(&x).unwrap(),
                 original.feedforward_batch(&x).unwrap()
@@ -640,7 +653,12 @@ fn json_activations_are_named_and_optional() {
         1,
     );
     assert!(!v1.contains("activations"));
-    let loaded = Network::<f32>::from_bytes(v1.as_bytes()).unwrap();
+    // The checksum covers the activations: changing one is corruption.
+    let changed = json.replacen("[\"sigmoid\",\"softmax\"]", "[\"sigmoid\",\"sigmoid\"]", 1);
+    let err = Network::<f32>::from_bytes(changed.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("checksum mismatch"), "{err}");
+    // (Edited by hand, so without the checksum.)
+    let loaded = Network::<f32>::from_bytes(unsealed(&v1).as_bytes()).unwrap();
     assert_eq!(loaded.activations(), [Activation::Sigmoid; 2]);
     assert_eq!(loaded.weights(), net.weights());
     for bad in [
@@ -648,10 +666,10 @@ fn json_activations_are_named_and_optional() {
         "[\"softmax\",\"softmax\"]",
         "[\"relu\"]",
     ] {
-        let bad = json.replacen("[\"sigmoid\",\"softmax\"]", bad, 1);
+        let bad = unsealed(&json.replacen("[\"sigmoid\",\"softmax\"]", bad, 1));
         let err = Network::<f32>::from_bytes(bad.as_bytes()).unwrap_err();
         assert!(
-            matches!(err, Error::ModelFormat { .. }),
+            matches!(&err, Error::ModelFormat { reason, .. } if !reason.contains("checksum")),
             "{bad:.120}: {err}"
         );
     }
