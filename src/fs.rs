@@ -263,6 +263,15 @@ pub fn check_writable(path: impl AsRef<Path>) -> Result<()> {
                 io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
             ));
         }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(file_error(
+                &dir,
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "this folder does not exist; create it first, or choose another path",
+                ),
+            ));
+        }
         Err(e) => return Err(file_error(&dir, e)),
     }
     let probe = temp_path(&target)?;

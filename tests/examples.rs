@@ -1028,7 +1028,7 @@ fn mnist_warns_when_a_run_stops_learning() {
     let run = mnist(&dir, &["--hidden", "6", "--epochs", "1", "--lambda", "1e9"]);
     let err = stderr(&run);
     assert!(
-        err.contains("λ = 1000000000") && err.contains("--lambda"),
+        err.contains("λ = 1000000000") && err.contains("invalid l2_lambda"),
         "{err}"
     );
 }
