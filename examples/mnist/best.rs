@@ -1,0 +1,269 @@
+//! The `best` preset: the settings that reach 99% on MNIST with a fully
+//! connected network in minutes, and the loop that trains with them.
+//!
+//! The recipe is Simard, Steinkraus and Platt's (2003): a 784-800-10
+//! network trained on freshly distorted digits every epoch (affine and
+//! elastic distortions), with this crate's chapter-3 toolkit around it:
+//! rectified linear hidden units, a softmax output layer with the
+//! log-likelihood cost, Nesterov momentum and a cosine learning-rate
+//! schedule falling to almost 0 by the last epoch. Every setting was chosen
+//! on the validation set; the test set is for the final report only.
+//!
+//! Only the crate's public API is used, so this file is also an example of
+//! putting the toolkit together.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use neuralnet::augment::ImageAugmenter;
+use neuralnet::rand::SeedableRng;
+use neuralnet::rand::rngs::StdRng;
+use neuralnet::sgd::{Dropout, Schedule, TrainingState};
+use neuralnet::{
+    Activation, CostKind, Dataset, EpochReport, Init, Monitor, Network, Result, Sgd,
+};
+
+/// Everything the `best` preset sets: the network, the cost, gradient
+/// descent and the augmentation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BestSettings {
+    /// Layer sizes, input first (784 pixels, 10 digits).
+    pub sizes: Vec<usize>,
+    /// The hidden layers' activation.
+    pub hidden: Activation,
+    /// The output layer's activation.
+    pub output: Activation,
+    /// The cost (it must suit `output`).
+    pub cost: CostKind,
+    /// How the weights start.
+    pub init: Init,
+    /// The initial learning rate η₀.
+    pub eta: f64,
+    /// The mini-batch size m.
+    pub mini_batch: usize,
+    /// The momentum coefficient μ.
+    pub momentum: f64,
+    /// Nesterov's variant of momentum.
+    pub nesterov: bool,
+    /// L2 regularisation λ.
+    pub l2_lambda: f64,
+    /// The final learning rate of the cosine schedule.
+    pub min_rate: f64,
+    /// Epochs; the cosine schedule falls over all of them.
+    pub epochs: usize,
+    /// Dropout on the hidden layers (and input).
+    pub dropout: Dropout,
+    /// Max-norm limit on each neuron's incoming weights.
+    pub max_norm: Option<f64>,
+    /// The distortions applied to the training digits, fresh each epoch.
+    pub augmenter: ImageAugmenter,
+}
+
+/// The `best` preset's settings (see the module docs and the README).
+pub fn best_settings() -> BestSettings {
+    let epochs = 40;
+    BestSettings {
+        sizes: vec![784, 800, 10],
+        hidden: Activation::Relu,
+        output: Activation::Softmax,
+        cost: CostKind::LogLikelihood,
+        init: Init::ScaledNormal,
+        eta: 0.05,
+        mini_batch: 100,
+        momentum: 0.9,
+        nesterov: true,
+        l2_lambda: 0.0,
+        min_rate: 0.0,
+        epochs,
+        dropout: Dropout::none(),
+        max_norm: None,
+        augmenter: ImageAugmenter::new(28, 28, 1)
+            .with_max_shift(2)
+            .with_max_rotation(10.0)
+            .with_max_scaling(0.1)
+            .with_elastic(20.0, 4.0),
+    }
+}
+
+impl BestSettings {
+    /// The gradient-descent settings for the whole run.
+    pub fn sgd(&self) -> Sgd {
+        let mut sgd = Sgd::new()
+            .with_learning_rate(self.eta)
+            .with_mini_batch_size(self.mini_batch)
+            .with_epochs(self.epochs)
+            .with_l2_lambda(self.l2_lambda)
+            .with_momentum(self.momentum)
+            .with_nesterov(self.nesterov)
+            .with_schedule(Schedule::Cosine {
+                total_epochs: self.epochs,
+                min_rate: self.min_rate,
+            })
+            .with_dropout(self.dropout.clone());
+        if let Some(c) = self.max_norm {
+            sgd = sgd.with_max_norm(c);
+        }
+        sgd
+    }
+
+    /// A new network with these sizes, activations and initialisation,
+    /// drawn from an RNG seeded with `seed`.
+    ///
+    /// # Errors
+    /// Those of [`Network::new`] and its `with_*` methods.
+    pub fn network(&self, seed: u64) -> Result<Network<f32>> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        Network::new(&self.sizes, self.init, &mut rng)?
+            .with_hidden(self.hidden)?
+            .with_output(self.output)
+    }
+}
+
+/// The RNG that shuffles the training data in epoch `epoch`: a function of
+/// the seed and the epoch alone, so that a resumed run shuffles exactly as
+/// an uninterrupted one (as the `mnist` example's other presets do).
+pub fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The seed of the augmentation for a run with `seed`, so that the
+/// distortions differ from the shuffles and the initial weights.
+fn augmentation_seed(seed: u64) -> u64 {
+    seed.wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0xA5A5_5A5A_0F0F_F0F0
+}
+
+/// Trains `net` with `settings` from epoch `done + 1` to `settings.epochs`,
+/// each epoch on a freshly distorted copy of `training` (prepared on the
+/// other core while the previous epoch trains), evaluating on
+/// `validation` (never the test set) after each.
+///
+/// `state` carries momentum's velocities from epoch to epoch: pass
+/// `TrainingState::new()` for a new run, or, to resume a run after `done`
+/// epochs, the state saved then (`TrainingState::new().with_velocity(v)`).
+/// Epoch e's shuffle and distortions depend only on `seed` and e, so a
+/// resumed run ends with exactly the weights of an uninterrupted one.
+///
+/// `on_epoch` sees each epoch's report, the network and the state (to save
+/// a checkpoint: the network, `state.velocity()` and the epoch); breaking
+/// stops training. With a `budget`, training also stops before an epoch
+/// that would not end within it by the mean epoch time so far (then the
+/// cosine schedule has not reached its end: the result is worse).
+///
+/// Returns the epochs' reports.
+///
+/// # Errors
+/// Those of [`Sgd::train_with_state`] and of the augmentation.
+#[allow(clippy::too_many_arguments)]
+pub fn train_best<F>(
+    settings: &BestSettings,
+    net: &mut Network<f32>,
+    state: &mut TrainingState<f32>,
+    done: usize,
+    training: &Dataset<f32>,
+    validation: &Dataset<f32>,
+    seed: u64,
+    budget: Option<Duration>,
+    mut on_epoch: F,
+) -> Result<Vec<EpochReport>>
+where
+    F: FnMut(&EpochReport, &Network<f32>, &TrainingState<f32>) -> ControlFlow<()>,
+{
+    let sgd = settings.sgd();
+    let cost = settings.cost;
+    let first = done + 1;
+    let last = settings.epochs;
+    let started = Instant::now();
+    let augmenter = &settings.augmenter;
+    let result = augmenter.prefetch(
+        training,
+        augmentation_seed(seed),
+        first..=last,
+        |prefetcher| {
+            let mut reports = Vec::new();
+            for epoch in first..=last {
+                if let Some(budget) = budget
+                    && epoch > first
+                {
+                    let spent = started.elapsed();
+                    let per_epoch = spent / (epoch - first) as u32;
+                    if spent + per_epoch > budget {
+                        break;
+                    }
+                }
+                let data = prefetcher.epoch(epoch);
+                let one = sgd
+                    .clone()
+                    .with_starting_epoch(epoch - 1)
+                    .with_epochs(epoch);
+                let mut rng = epoch_rng(seed, epoch);
+                let mut last_report = None;
+                let mut monitor = Reports(|report: &EpochReport, _: &Network<f32>| {
+                    last_report = Some(report.clone());
+                });
+                let epoch_reports = one.train_with_state(
+                    net,
+                    state,
+                    data,
+                    Some(validation),
+                    &cost,
+                    &mut rng,
+                    &mut monitor,
+                )?;
+                reports.extend(epoch_reports);
+                if let Some(report) = last_report
+                    && on_epoch(&report, net, state).is_break()
+                {
+                    break;
+                }
+            }
+            Ok::<_, neuralnet::Error>(reports)
+        },
+    )?;
+    result
+}
+
+/// A [`Monitor`] that hands each epoch's report to a closure.
+struct Reports<F>(F);
+
+impl<F: FnMut(&EpochReport, &Network<f32>)> Monitor<f32> for Reports<F> {
+    fn on_epoch(&mut self, report: &EpochReport, net: &Network<f32>) -> ControlFlow<()> {
+        (self.0)(report, net);
+        ControlFlow::Continue(())
+    }
+}
+
+/// A whole run with the `best` settings and seed `seed`: a new network,
+/// trained on `training` and validated on `validation` after each epoch
+/// (see [`train_best`]). Returns the trained network and the reports.
+///
+/// # Errors
+/// As [`train_best`].
+pub fn run_best<F>(
+    settings: &BestSettings,
+    training: &Dataset<f32>,
+    validation: &Dataset<f32>,
+    seed: u64,
+    budget: Option<Duration>,
+    mut on_epoch: F,
+) -> Result<(Network<f32>, Vec<EpochReport>)>
+where
+    F: FnMut(&EpochReport, &Network<f32>),
+{
+    let mut net = settings.network(seed)?;
+    let mut state = TrainingState::new();
+    let reports = train_best(
+        settings,
+        &mut net,
+        &mut state,
+        0,
+        training,
+        validation,
+        seed,
+        budget,
+        |report, net, _| {
+            on_epoch(report, net);
+            ControlFlow::Continue(())
+        },
+    )?;
+    Ok((net, reports))
+}
