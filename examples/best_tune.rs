@@ -25,7 +25,12 @@ fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let rest = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -156,7 +161,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     if test {
         let t = net.evaluate(&data.test, &s.cost)?;
-        println!("TEST (record only) {:.2}% ({})", 100.0 * t.accuracy(), t.correct);
+        println!(
+            "TEST (record only) {:.2}% ({})",
+            100.0 * t.accuracy(),
+            t.correct
+        );
     }
     Ok(())
 }

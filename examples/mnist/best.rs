@@ -19,9 +19,7 @@ use neuralnet::augment::ImageAugmenter;
 use neuralnet::rand::SeedableRng;
 use neuralnet::rand::rngs::StdRng;
 use neuralnet::sgd::{Dropout, Schedule, TrainingState};
-use neuralnet::{
-    Activation, CostKind, Dataset, EpochReport, Init, Monitor, Network, Result, Sgd,
-};
+use neuralnet::{Activation, CostKind, Dataset, EpochReport, Init, Monitor, Network, Result, Sgd};
 
 /// Everything the `best` preset sets: the network, the cost, gradient
 /// descent and the augmentation.
@@ -143,18 +141,20 @@ fn augmentation_seed(seed: u64) -> u64 {
 /// Epoch e's shuffle and distortions depend only on `seed` and e, so a
 /// resumed run ends with exactly the weights of an uninterrupted one.
 ///
-/// `on_epoch` sees each epoch's report, the network and the state (to save
-/// a checkpoint: the network, `state.velocity()` and the epoch); breaking
-/// stops training. With a `budget`, training also stops before an epoch
-/// that would not end within it by the mean epoch time so far (then the
-/// cosine schedule has not reached its end: the result is worse).
+/// `monitor` is told of every mini-batch and every epoch, as in
+/// [`Sgd::train_with`]; after each epoch, `on_state` gets the epoch and the
+/// state (to save `state.velocity()` beside the network's checkpoint).
+/// Either can stop training by breaking. With a `budget`, training also
+/// stops before an epoch that would not end within it at the mean epoch
+/// time so far (the cosine schedule then has not reached its end, and the
+/// network is worse than the full run's).
 ///
 /// Returns the epochs' reports.
 ///
 /// # Errors
 /// Those of [`Sgd::train_with_state`] and of the augmentation.
 #[allow(clippy::too_many_arguments)]
-pub fn train_best<F>(
+pub fn train_best<M, S>(
     settings: &BestSettings,
     net: &mut Network<f32>,
     state: &mut TrainingState<f32>,
@@ -163,18 +163,19 @@ pub fn train_best<F>(
     validation: &Dataset<f32>,
     seed: u64,
     budget: Option<Duration>,
-    mut on_epoch: F,
+    monitor: &mut M,
+    mut on_state: S,
 ) -> Result<Vec<EpochReport>>
 where
-    F: FnMut(&EpochReport, &Network<f32>, &TrainingState<f32>) -> ControlFlow<()>,
+    M: Monitor<f32> + ?Sized,
+    S: FnMut(usize, &TrainingState<f32>) -> ControlFlow<()>,
 {
     let sgd = settings.sgd();
     let cost = settings.cost;
     let first = done + 1;
     let last = settings.epochs;
     let started = Instant::now();
-    let augmenter = &settings.augmenter;
-    let result = augmenter.prefetch(
+    settings.augmenter.prefetch(
         training,
         augmentation_seed(seed),
         first..=last,
@@ -185,7 +186,7 @@ where
                     && epoch > first
                 {
                     let spent = started.elapsed();
-                    let per_epoch = spent / (epoch - first) as u32;
+                    let per_epoch = spent / u32::try_from(epoch - first).unwrap_or(u32::MAX);
                     if spent + per_epoch > budget {
                         break;
                     }
@@ -195,37 +196,58 @@ where
                     .clone()
                     .with_starting_epoch(epoch - 1)
                     .with_epochs(epoch);
-                let mut rng = epoch_rng(seed, epoch);
-                let mut last_report = None;
-                let mut monitor = Reports(|report: &EpochReport, _: &Network<f32>| {
-                    last_report = Some(report.clone());
-                });
-                let epoch_reports = one.train_with_state(
+                let mut forward = Forward {
+                    inner: &mut *monitor,
+                    epochs: last,
+                    flow: ControlFlow::Continue(()),
+                };
+                for mut report in one.train_with_state(
                     net,
                     state,
                     data,
                     Some(validation),
                     &cost,
-                    &mut rng,
-                    &mut monitor,
-                )?;
-                reports.extend(epoch_reports);
-                if let Some(report) = last_report
-                    && on_epoch(&report, net, state).is_break()
-                {
+                    &mut epoch_rng(seed, epoch),
+                    &mut forward,
+                )? {
+                    report.epochs = last;
+                    reports.push(report);
+                }
+                let flow = forward.flow;
+                if flow.is_break() || on_state(epoch, state).is_break() {
                     break;
                 }
             }
             Ok::<_, neuralnet::Error>(reports)
         },
-    )?;
-    result
+    )?
+}
+
+/// Passes a one-epoch call's reports on as epochs of the whole run, and
+/// remembers whether the monitor asked to stop.
+struct Forward<'a, M: ?Sized> {
+    inner: &'a mut M,
+    epochs: usize,
+    flow: ControlFlow<()>,
+}
+
+impl<M: Monitor<f32> + ?Sized> Monitor<f32> for Forward<'_, M> {
+    fn on_batch(&mut self, done: usize, total: usize) {
+        self.inner.on_batch(done, total);
+    }
+
+    fn on_epoch(&mut self, report: &EpochReport, net: &Network<f32>) -> ControlFlow<()> {
+        let mut report = report.clone();
+        report.epochs = self.epochs;
+        self.flow = self.inner.on_epoch(&report, net);
+        self.flow
+    }
 }
 
 /// A [`Monitor`] that hands each epoch's report to a closure.
-struct Reports<F>(F);
+struct EpochCallback<F>(F);
 
-impl<F: FnMut(&EpochReport, &Network<f32>)> Monitor<f32> for Reports<F> {
+impl<F: FnMut(&EpochReport, &Network<f32>)> Monitor<f32> for EpochCallback<F> {
     fn on_epoch(&mut self, report: &EpochReport, net: &Network<f32>) -> ControlFlow<()> {
         (self.0)(report, net);
         ControlFlow::Continue(())
@@ -244,7 +266,7 @@ pub fn run_best<F>(
     validation: &Dataset<f32>,
     seed: u64,
     budget: Option<Duration>,
-    mut on_epoch: F,
+    on_epoch: F,
 ) -> Result<(Network<f32>, Vec<EpochReport>)>
 where
     F: FnMut(&EpochReport, &Network<f32>),
@@ -260,10 +282,8 @@ where
         validation,
         seed,
         budget,
-        |report, net, _| {
-            on_epoch(report, net);
-            ControlFlow::Continue(())
-        },
+        &mut EpochCallback(on_epoch),
+        |_, _| ControlFlow::Continue(()),
     )?;
     Ok((net, reports))
 }
