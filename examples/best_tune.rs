@@ -8,7 +8,9 @@
 //! Keys: seed, epochs, eta, m, mu, nesterov (0/1), lambda, hidden (e.g.
 //! 800 or 1000x1000), shift, rot, scale, alpha, sigma, dropout, dropin,
 //! maxnorm, threads, limit (training examples). `test` evaluates the test
-//! set once at the end (for the record only).
+//! set once at the end (for the record only). `resume` checks instead that
+//! a run of `epochs` epochs in one call ends with the same weights as one
+//! stopped after an epoch and resumed with its `TrainingState`.
 
 #[path = "mnist/best.rs"]
 #[allow(dead_code)]
@@ -49,6 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut seed = 1u64;
     let mut threads = 0usize;
     let mut test = false;
+    let mut resume_check = false;
     let mut limit = None;
     let (mut shift, mut rot, mut scale) = (
         s.augmenter.max_shift(),
@@ -58,6 +61,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut alpha, mut sigma) = (s.augmenter.elastic_alpha(), s.augmenter.elastic_sigma());
     let (mut dropout, mut dropin) = (0.0, 0.0);
     for arg in std::env::args().skip(1) {
+        if arg == "resume" {
+            resume_check = true;
+            continue;
+        }
         if arg == "test" {
             test = true;
             continue;
@@ -127,6 +134,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         neuralnet::threads::num_threads(),
         load()
     );
+    if resume_check {
+        return check_resume(&s, &training, &data.validation, seed);
+    }
     let mut cpu = cpu_seconds();
     let mut wall = Instant::now();
     let (net, reports) = best::run_best(&s, &training, &data.validation, seed, None, |r, _| {
@@ -168,4 +178,82 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// Trains `s.epochs` epochs in one call and again as one epoch, a copy of
+/// the network and state (a checkpoint), and the rest; the weights must
+/// agree bit for bit.
+fn check_resume(
+    s: &best::BestSettings,
+    training: &neuralnet::Dataset<f32>,
+    validation: &neuralnet::Dataset<f32>,
+    seed: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use neuralnet::sgd::TrainingState;
+    use std::ops::ControlFlow;
+    let (whole, _) = best::run_best(s, training, validation, seed, None, |_, _| {})?;
+    let mut net = s.network(seed)?;
+    let mut state = TrainingState::new();
+    let mut quiet =
+        |_: &neuralnet::EpochReport, _: &neuralnet::Network<f32>| ControlFlow::Continue(());
+    let mut monitor = Quiet(&mut quiet);
+    best::train_best(
+        s,
+        &mut net,
+        &mut state,
+        0,
+        training,
+        validation,
+        seed,
+        None,
+        &mut monitor,
+        |epoch, _| {
+            if epoch == 1 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    )?;
+    // The checkpoint: the network and the velocities only.
+    let velocity = state.velocity().ok_or("no velocity")?.clone();
+    let mut resumed = net.clone();
+    let mut state = TrainingState::new().with_velocity(velocity);
+    best::train_best(
+        s,
+        &mut resumed,
+        &mut state,
+        1,
+        training,
+        validation,
+        seed,
+        None,
+        &mut monitor,
+        |_, _| ControlFlow::Continue(()),
+    )?;
+    let same = whole.to_parameters() == resumed.to_parameters();
+    println!(
+        "RESUME after 1 of {} epochs gives the same weights: {same}",
+        s.epochs
+    );
+    if same {
+        Ok(())
+    } else {
+        Err("resumed run differs".into())
+    }
+}
+
+/// A monitor that ignores everything.
+struct Quiet<'a, F>(&'a mut F);
+
+impl<F: FnMut(&neuralnet::EpochReport, &neuralnet::Network<f32>) -> std::ops::ControlFlow<()>>
+    neuralnet::Monitor<f32> for Quiet<'_, F>
+{
+    fn on_epoch(
+        &mut self,
+        report: &neuralnet::EpochReport,
+        net: &neuralnet::Network<f32>,
+    ) -> std::ops::ControlFlow<()> {
+        (self.0)(report, net)
+    }
 }
