@@ -1,13 +1,26 @@
 //! The `best` preset: the settings that reach 99% on MNIST with a fully
 //! connected network in minutes, and the loop that trains with them.
 //!
-//! The recipe is Simard, Steinkraus and Platt's (2003): a 784-800-10
-//! network trained on freshly distorted digits every epoch (affine and
-//! elastic distortions), with this crate's chapter-3 toolkit around it:
-//! rectified linear hidden units, a softmax output layer with the
-//! log-likelihood cost, Nesterov momentum and a cosine learning-rate
-//! schedule falling to almost 0 by the last epoch. Every setting was chosen
-//! on the validation set; the test set is for the final report only.
+//! The recipe is Simard, Steinkraus and Platt's (2003), trained on freshly
+//! distorted digits every epoch (affine and elastic distortions), with a
+//! second hidden layer (784-800-800-10, as Ciresan et al. 2010 deepen
+//! theirs) and this crate's chapter-3 toolkit around it: rectified linear
+//! hidden units, a softmax output layer with the log-likelihood cost,
+//! Nesterov momentum μ = 0.9 and a cosine learning-rate schedule from
+//! η = 0.05 down to 0 over 60 epochs; no dropout and no L2 (the distortions
+//! regularise). Every setting was chosen on the validation set (the last
+//! 10,000 training digits); the test set is for the final report only.
+//!
+//! On the validation set, seed 1 (from the tuning runs):
+//!
+//! | change | validation |
+//! |---|---|
+//! | 784-800-10, α = 20, 30 epochs | 99.08% |
+//! | elastic α = 34 (Simard's) instead | 98.75% |
+//! | elastic α = 10 instead | 99.00% |
+//! | η = 0.1 instead of 0.05 | 98.98% |
+//! | 60 epochs instead of 30 | 99.15% |
+//! | 784-800-800-10, 30 epochs | 99.18% |
 //!
 //! Only the crate's public API is used, so this file is also an example of
 //! putting the toolkit together.
@@ -59,9 +72,9 @@ pub struct BestSettings {
 
 /// The `best` preset's settings (see the module docs and the README).
 pub fn best_settings() -> BestSettings {
-    let epochs = 40;
+    let epochs = 60;
     BestSettings {
-        sizes: vec![784, 800, 10],
+        sizes: vec![784, 800, 800, 10],
         hidden: Activation::Relu,
         output: Activation::Softmax,
         cost: CostKind::LogLikelihood,
