@@ -15,7 +15,6 @@
 //! stopped after an epoch and resumed with its `TrainingState`.
 
 #[path = "mnist/best.rs"]
-#[allow(dead_code)]
 mod best;
 
 use std::time::Instant;

@@ -25,6 +25,10 @@
 //! Only the crate's public API is used, so this file is also an example of
 //! putting the toolkit together.
 
+// Compiled into two examples (`mnist` and the tuning driver `best_tune`),
+// each of which uses only part of it.
+#![allow(dead_code)]
+
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
