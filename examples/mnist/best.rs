@@ -21,6 +21,11 @@
 //! | η = 0.1 instead of 0.05 | 98.98% |
 //! | 60 epochs instead of 30 | 99.15% |
 //! | 784-800-800-10, 30 epochs | 99.18% |
+//! | 784-800-800-10, 60 epochs (these settings) | 99.33% |
+//!
+//! The test set, evaluated once at the end of that run: 99.29%. It takes
+//! about 7.5 CPU seconds an epoch on one core of the 2-core machine these
+//! were measured on (472 CPU seconds for the whole run, under load).
 //!
 //! Only the crate's public API is used, so this file is also an example of
 //! putting the toolkit together.
