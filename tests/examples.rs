@@ -1083,3 +1083,52 @@ fn sgd_estimate_has_a_help_and_finds_mnist_like_mnist() {
         "{err}"
     );
 }
+
+#[test]
+#[ignore = "trains the best preset's [784, 800, 800, 10] network: too slow in a debug build (CI runs it with --release)"]
+fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
+    let dir = synthetic_mnist("best", 200, 30);
+    let run = |args: &[&str]| {
+        let mut cmd = example("mnist");
+        cmd.args(["--preset", "best", "--no-pictures", "--data"])
+            .arg(&dir)
+            .args(args);
+        stdout(&cmd.output().unwrap())
+    };
+    let full = dir.join("best-full.nnet");
+    let text = run(&["--epochs", "2", "--save", full.to_str().unwrap()]);
+    let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
+    assert!(
+        epochs.len() == 2 && epochs.iter().all(|l| l.contains(": validation ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("the test set is evaluated once, at the end")
+            && text.contains("test accuracy (its only evaluation)"),
+        "{text}"
+    );
+    // Interrupted after one epoch, then resumed: the same weights.
+    let ck = dir.join("best-checkpoint.nnet");
+    run(&["--epochs", "1", "--checkpoint", ck.to_str().unwrap()]);
+    assert!(dir.join("best-checkpoint.nnet.velocity").exists());
+    run(&[
+        "--epochs",
+        "2",
+        "--checkpoint",
+        ck.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert_eq!(
+        load(&ck).network,
+        load(&full).network,
+        "resumed run = uninterrupted run"
+    );
+    // f64 is refused, not silently ignored.
+    let out = example("mnist")
+        .args(["--preset", "best", "--f64", "--data"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("f32 only"));
+}

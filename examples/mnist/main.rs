@@ -56,6 +56,7 @@
 //! naming the likely cause.
 
 mod args;
+mod best;
 mod charts;
 mod data;
 #[path = "../common/mnist_data.rs"]
@@ -69,11 +70,13 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use neuralnet::mnist::Mnist;
+use neuralnet::model::SavedNetwork;
+use neuralnet::sgd::TrainingState;
 use neuralnet::{EpochReport, Network, Real};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use args::{Args, Dtype, Settings};
+use args::{Args, Dtype, Preset, Settings};
 use progress::{Checkpoint, Progress, Say};
 
 type BoxError = Box<dyn std::error::Error>;
@@ -86,9 +89,13 @@ fn main() -> ExitCode {
         );
     }
     neuralnet::threads::set_num_threads(args.threads);
-    let result = match args.dtype() {
-        Dtype::F64 => run::<f64>(&args),
-        Dtype::F32 => run::<f32>(&args),
+    let result = match (args.preset, args.dtype()) {
+        (Some(Preset::Best), Dtype::F64) => {
+            Err("--preset best trains in f32 only; leave out --dtype f64 (or --f64)".into())
+        }
+        (Some(Preset::Best), Dtype::F32) => run_best(&args),
+        (_, Dtype::F64) => run::<f64>(&args),
+        (_, Dtype::F32) => run::<f32>(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -182,6 +189,146 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         ));
     }
 
+    if let Some(path) = &args.save {
+        net.save_with_record(path, &settings.record(done + reports.len()))?;
+        say.line(format_args!("Saved the network to {}", path.display()));
+    }
+    if !args.no_pictures && !progress.curve.epochs.is_empty() {
+        let wrote = pictures::write_all(&args.out, &net, &data.test, &progress.curve, &settings)?;
+        say.line(wrote);
+    }
+    if let Some(ck) = &progress.checkpoint
+        && let Some((epoch, err)) = &ck.failure
+    {
+        return Err(format!(
+            "the checkpoint after epoch {epoch} could not be written ({err}); {}",
+            ck.last_good_text()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `--preset best`: trains with `best::train_best`, evaluating on the
+/// validation set after each epoch and on the test set once, at the end.
+/// `--checkpoint` also keeps momentum's velocities beside the checkpoint
+/// (`PATH.velocity`), so that `--resume` continues exactly.
+fn run_best(args: &Args) -> Result<(), BoxError> {
+    let say = Say { json: args.json };
+    let best = args.best();
+    let settings = args.settings();
+    settings.sgd.validate()?;
+    if args.load.is_some() || args.hidden.is_some() {
+        return Err("--preset best sets its own network; leave out --load and --hidden".into());
+    }
+    // Held until the run ends: a second run on the same checkpoint is refused.
+    let _checkpoint_lock = start::check_outputs(args)?;
+    let data = data::load::<f32>(args, say)?;
+    if data.validation.is_empty() {
+        return Err(
+            "--preset best chooses nothing by the test set: it needs the validation images (the last 10,000 training digits)"
+                .into(),
+        );
+    }
+    let velocity_path = args
+        .checkpoint
+        .as_ref()
+        .map(|p| std::path::PathBuf::from(format!("{}.velocity", p.display())));
+    let (mut net, done, mut state) = match (&args.checkpoint, &velocity_path, args.resume) {
+        (Some(checkpoint), Some(velocity), true) => {
+            let saved = SavedNetwork::<f32>::load(checkpoint)?;
+            if saved.network.sizes() != best.sizes.as_slice()
+                || saved.record.seed != Some(args.seed)
+            {
+                return Err(format!(
+                    "--resume: {} is not a checkpoint of --preset best with --seed {}",
+                    checkpoint.display(),
+                    args.seed
+                )
+                .into());
+            }
+            let done = saved.record.epochs_completed;
+            let state =
+                TrainingState::new().with_velocity(Network::load(velocity).map_err(|e| {
+                    format!("--resume: the velocities saved beside the checkpoint: {e}")
+                })?);
+            (saved.network, done, state)
+        }
+        _ => (best.network(args.seed)?, 0, TrainingState::new()),
+    };
+    say.line(format_args!(
+        "Network {:?} ({} parameters, f32): --preset best (ReLU hidden layers, softmax output, log-likelihood cost, m = {}, η = {} with Nesterov momentum μ = {} and a cosine schedule to {}, digits distorted afresh each epoch), {} epochs, --seed {}",
+        best.sizes,
+        net.num_parameters(),
+        best.mini_batch,
+        best.eta,
+        best.momentum,
+        best.min_rate,
+        best.epochs,
+        args.seed
+    ));
+    say.line(format_args!(
+        "Each epoch is evaluated on the validation set; the test set is evaluated once, at the end."
+    ));
+    let checkpoint = args.checkpoint.as_deref().map(|path| Checkpoint {
+        path,
+        last_good: args.resume.then_some(done),
+        failure: None,
+    });
+    let mut progress = Progress::new(
+        say,
+        &settings,
+        data.training.len(),
+        None,
+        checkpoint,
+        peer_workload(args, &settings),
+        None,
+    );
+    progress.on_validation = true;
+    let started = Instant::now();
+    let reports = best::train_best(
+        &best,
+        &mut net,
+        &mut state,
+        done,
+        &data.training,
+        &data.validation,
+        args.seed,
+        None,
+        &mut progress,
+        |_, state| {
+            if let (Some(path), Some(velocity)) = (&velocity_path, state.velocity())
+                && let Err(e) = velocity.save(path)
+            {
+                eprintln!(
+                    "warning: could not save the velocities to {}: {e}",
+                    path.display()
+                );
+            }
+            std::ops::ControlFlow::Continue(())
+        },
+    )?;
+    let wall = started.elapsed();
+    let validation = net.evaluate(&data.validation, &settings.cost)?;
+    let test = net.evaluate(&data.test, &settings.cost)?;
+    say.line(format_args!(
+        "Validation accuracy: {} / {} = {:.2}%; test accuracy (its only evaluation): {} / {} = {:.2}%",
+        validation.correct,
+        validation.total,
+        100.0 * validation.accuracy(),
+        test.correct,
+        test.total,
+        100.0 * test.accuracy()
+    ));
+    if !reports.is_empty() {
+        say.line(timing(&reports, wall));
+    }
+    if args.json {
+        progress::out(format_args!(
+            "{}",
+            progress::final_json(done + reports.len(), &test, &validation)
+        ));
+    }
     if let Some(path) = &args.save {
         net.save_with_record(path, &settings.record(done + reports.len()))?;
         say.line(format_args!("Saved the network to {}", path.display()));

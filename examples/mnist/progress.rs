@@ -127,6 +127,9 @@ pub struct Progress<'a, T: Real> {
     /// The test set, to look at the outputs of a stalled run.
     test: Option<&'a Dataset<T>>,
     warned: bool,
+    /// Whether the epochs' evaluation data is the validation set (the
+    /// `best` preset) rather than the test set.
+    pub on_validation: bool,
     /// The size of the training set (n in the weight decay 1 − ηλ/n).
     n: usize,
 }
@@ -163,6 +166,7 @@ impl<'a, T: Real> Progress<'a, T> {
             test: start.map(|(_, d)| d),
             warned: false,
             n,
+            on_validation: false,
         }
     }
 
@@ -231,18 +235,32 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
     }
 
     fn on_epoch(&mut self, r: &EpochReport, net: &Network<T>) -> ControlFlow<()> {
-        // The caller always passes the test set for evaluation.
+        // The caller passes the test set for evaluation, or (the `best`
+        // preset, `on_validation`) the validation set.
         let Some(e) = r.evaluation else {
             return ControlFlow::Continue(());
         };
-        self.say.line(format_args!(
-            "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
-            r.epoch,
-            e.correct,
-            e.total,
-            e.cost,
-            r.training_time.as_secs_f64()
-        ));
+        if self.on_validation {
+            self.say.line(format_args!(
+                "Epoch {}: validation {} / {} = {:.2}%, cost {:.4}, η {:.4}, {:.2} s",
+                r.epoch,
+                e.correct,
+                e.total,
+                100.0 * e.accuracy(),
+                e.cost,
+                r.learning_rate,
+                r.training_time.as_secs_f64()
+            ));
+        } else {
+            self.say.line(format_args!(
+                "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
+                r.epoch,
+                e.correct,
+                e.total,
+                e.cost,
+                r.training_time.as_secs_f64()
+            ));
+        }
         if self.say.json {
             out(format_args!("{}", epoch_json(r, &e)));
         }
@@ -258,9 +276,15 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
         }
         self.warn_if_stalled(r.epoch, &e, net);
         self.curve.epochs.push(r.epoch);
-        self.curve.test.0.push(100.0 * e.accuracy());
-        self.curve.test.1.push(e.cost);
-        if let Some((data, cost)) = self.validation
+        if self.on_validation {
+            self.curve.validation.0.push(100.0 * e.accuracy());
+            self.curve.validation.1.push(e.cost);
+        } else {
+            self.curve.test.0.push(100.0 * e.accuracy());
+            self.curve.test.1.push(e.cost);
+        }
+        if !self.on_validation
+            && let Some((data, cost)) = self.validation
             && let Ok(v) = net.evaluate(data, cost)
         {
             self.curve.validation.0.push(100.0 * v.accuracy());
