@@ -189,24 +189,14 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         ));
     }
 
-    if let Some(path) = &args.save {
-        net.save_with_record(path, &settings.record(done + reports.len()))?;
-        say.line(format_args!("Saved the network to {}", path.display()));
-    }
-    if !args.no_pictures && !progress.curve.epochs.is_empty() {
-        let wrote = pictures::write_all(&args.out, &net, &data.test, &progress.curve, &settings)?;
-        say.line(wrote);
-    }
-    if let Some(ck) = &progress.checkpoint
-        && let Some((epoch, err)) = &ck.failure
-    {
-        return Err(format!(
-            "the checkpoint after epoch {epoch} could not be written ({err}); {}",
-            ck.last_good_text()
-        )
-        .into());
-    }
-    Ok(())
+    finish(
+        args,
+        &net,
+        &data.test,
+        &progress,
+        &settings,
+        done + reports.len(),
+    )
 }
 
 /// `--preset best`: trains with `best::train_best`, evaluating on the
@@ -329,12 +319,34 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
             progress::final_json(done + reports.len(), &test, &validation)
         ));
     }
+    finish(
+        args,
+        &net,
+        &data.test,
+        &progress,
+        &settings,
+        done + reports.len(),
+    )
+}
+
+/// The end of a run: `--save`, the pictures, and the error of a checkpoint
+/// that could not be written (after the network was saved), with
+/// `epochs_completed` epochs in the saved record.
+fn finish<T: Real>(
+    args: &Args,
+    net: &Network<T>,
+    test: &neuralnet::Dataset<T>,
+    progress: &Progress<'_, T>,
+    settings: &Settings,
+    epochs_completed: usize,
+) -> Result<(), BoxError> {
+    let say = Say { json: args.json };
     if let Some(path) = &args.save {
-        net.save_with_record(path, &settings.record(done + reports.len()))?;
+        net.save_with_record(path, &settings.record(epochs_completed))?;
         say.line(format_args!("Saved the network to {}", path.display()));
     }
     if !args.no_pictures && !progress.curve.epochs.is_empty() {
-        let wrote = pictures::write_all(&args.out, &net, &data.test, &progress.curve, &settings)?;
+        let wrote = pictures::write_all(&args.out, net, test, &progress.curve, settings)?;
         say.line(wrote);
     }
     if let Some(ck) = &progress.checkpoint
