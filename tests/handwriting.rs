@@ -10,14 +10,10 @@
 
 mod strokes;
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use neuralnet::mnist::Mnist;
-use neuralnet::{CrossEntropy, Init, Network, Sgd};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use strokes::{Lcg, on_paper, render};
 
 fn example(name: &str) -> Command {
@@ -39,22 +35,7 @@ fn example(name: &str) -> Command {
 fn trained_model(dir: &Path) -> PathBuf {
     let mnist_dir = PathBuf::from(std::env::var_os("MNIST_DIR").expect("set MNIST_DIR"));
     let mnist = Mnist::<f32>::load(&mnist_dir).unwrap();
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut net = Network::<f32>::new(&[784, 100, 10], Init::ScaledNormal, &mut rng).unwrap();
-    Sgd::new()
-        .with_epochs(10)
-        .with_learning_rate(0.5)
-        .with_l2_lambda(5.0)
-        .with_mini_batch_size(10)
-        .train(
-            &mut net,
-            &mnist.training,
-            None,
-            &CrossEntropy,
-            &mut rng,
-            |_, _| ControlFlow::Continue(()),
-        )
-        .unwrap();
+    let net = strokes::chapter_3_network(&mnist.training);
     let path = dir.join("ch3-10-epochs.nnet");
     net.save(&path).unwrap();
     path

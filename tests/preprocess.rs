@@ -4,14 +4,11 @@
 
 mod strokes;
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
+use neuralnet::Error;
 use neuralnet::mnist::{FILES, Mnist, find_file, read_labels_file};
 use neuralnet::mnist::{ImageView, preprocess_digit};
-use neuralnet::{CrossEntropy, Error, Init, Network, Sgd};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use strokes::{Lcg, on_paper, render};
 
 fn centre_of_mass(p: &[f32]) -> (f32, f32) {
@@ -159,22 +156,7 @@ fn mnist_test_digits_photographed_on_paper_are_recognised_nearly_as_well() {
     let mnist = Mnist::<f32>::load(&dir).unwrap();
     let labels = read_labels_file(find_file(&dir, FILES[3]).unwrap()).unwrap();
     // Nielsen's chapter 3 network and settings, 10 epochs: about 97 %.
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut net = Network::<f32>::new(&[784, 100, 10], Init::ScaledNormal, &mut rng).unwrap();
-    Sgd::new()
-        .with_epochs(10)
-        .with_learning_rate(0.5)
-        .with_l2_lambda(5.0)
-        .with_mini_batch_size(10)
-        .train(
-            &mut net,
-            &mnist.training,
-            None,
-            &CrossEntropy,
-            &mut rng,
-            |_, _| ControlFlow::Continue(()),
-        )
-        .unwrap();
+    let net = strokes::chapter_3_network(&mnist.training);
 
     const N: usize = 2_000;
     let inputs = mnist.test.inputs();
