@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use neuralnet::augment::ImageAugmenter;
 use neuralnet::mnist::Mnist;
+use neuralnet::model::{Checkpoint, TrainingRecord};
 use neuralnet::sgd::Dropout;
 
 /// Process CPU seconds (user + system) from /proc/self/stat.
@@ -205,7 +206,7 @@ fn check_resume(
         seed,
         None,
         &mut Silent,
-        |epoch, _| {
+        |epoch, _, _, _| {
             if epoch == 1 {
                 ControlFlow::Break(())
             } else {
@@ -213,10 +214,11 @@ fn check_resume(
             }
         },
     )?;
-    // The checkpoint: the network and the velocities only.
-    let velocity = state.velocity().ok_or("no velocity")?.clone();
-    let mut resumed = net.clone();
-    let mut state = TrainingState::new().with_velocity(velocity);
+    // The checkpoint, through its bytes: the network and the whole state.
+    let bytes = Checkpoint::to_bytes(&net, &TrainingRecord::default(), &state)?;
+    let checkpoint = Checkpoint::<f32>::from_bytes(&bytes)?;
+    let mut resumed = checkpoint.network;
+    let mut state = checkpoint.state;
     best::train_best(
         s,
         &mut resumed,
@@ -227,7 +229,7 @@ fn check_resume(
         seed,
         None,
         &mut Silent,
-        |_, _| ControlFlow::Continue(()),
+        |_, _, _, _| ControlFlow::Continue(()),
     )?;
     let same = whole.to_parameters() == resumed.to_parameters();
     println!(

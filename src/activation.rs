@@ -2,10 +2,7 @@
 //! from Nielsen's chapter 3 the hyperbolic tangent, rectified linear units
 //! and the softmax output layer; [`Activation`] names them per layer.
 
-use std::fmt;
-use std::str::FromStr;
-
-use crate::{Error, Real};
+use crate::Real;
 
 /// The activation function f of a layer: its neurons output aˡ = f(zˡ) with
 /// zˡ = wˡ aˡ⁻¹ + bˡ.
@@ -21,6 +18,7 @@ use crate::{Error, Real};
 /// | [`Tanh`](Activation::Tanh) | tanh z = (e^z − e^(−z))/(e^z + e^(−z)) | 1 − a² | any layer |
 /// | [`Relu`](Activation::Relu) | max(0, z) | 1 if a > 0, else 0 | any layer |
 /// | [`Softmax`](Activation::Softmax) | a_j = e^(z_j)/Σ_k e^(z_k) | (a Jacobian) | output layer only |
+/// | [`Identity`](Activation::Identity) | z | 1 | any layer; a linear output for regression |
 ///
 /// Backpropagation needs only the stored activations: the error of a
 /// hidden layer is δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ f′(zˡ) with f′ written through a
@@ -36,6 +34,7 @@ use crate::{Error, Real};
 /// assert_eq!(relu, Activation::Relu);
 /// assert_eq!(Activation::Softmax.to_string(), "softmax");
 /// assert_eq!(Activation::default(), Activation::Sigmoid);
+/// assert_eq!("identity".parse::<Activation>()?, Activation::Identity);
 /// assert!("linear".parse::<Activation>().is_err());
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
@@ -59,31 +58,26 @@ pub enum Activation {
     /// sum to 1, a probability distribution over the classes. Output layer
     /// only.
     Softmax,
+    /// The identity f(z) = z (`"identity"`): a linear layer, whose output
+    /// can take any real value. As the output layer with the
+    /// [`Quadratic`](crate::Quadratic) cost it is least-squares regression:
+    /// δᴸ = a − y, the gradient of the mean squared error.
+    Identity,
+}
+
+crate::names::named_enum! {
+    Activation, "activation", "an activation",
+    Sigmoid => "sigmoid",
+    Tanh => "tanh",
+    Relu => "relu",
+    Softmax => "softmax",
+    Identity => "identity",
 }
 
 impl Activation {
-    /// Every activation, in the order of their names in error messages.
-    const ALL: [Activation; 4] = [
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Relu,
-        Activation::Softmax,
-    ];
-
     /// Every activation, for tests elsewhere in the crate.
     #[cfg(test)]
-    pub(crate) const ALL_FOR_TESTS: [Activation; 4] = Activation::ALL;
-
-    /// The activation's name: `"sigmoid"`, `"tanh"`, `"relu"` or
-    /// `"softmax"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::Softmax => "softmax",
-        }
-    }
+    pub(crate) const ALL_FOR_TESTS: [Activation; 5] = Activation::ALL;
 
     /// Whether each neuron's output depends on its own weighted input only
     /// (all but the softmax), so that f′ is element-wise and the layer can
@@ -108,6 +102,7 @@ impl Activation {
             Activation::Tanh => Some(tanh(z)),
             Activation::Relu => Some(relu(z)),
             Activation::Softmax => None,
+            Activation::Identity => Some(z),
         }
     }
 
@@ -119,6 +114,7 @@ impl Activation {
     /// - sigmoid: g·a·(1 − a), since σ′ = σ(1 − σ);
     /// - tanh: g·(1 − a²), since tanh′ = 1 − tanh²;
     /// - ReLU: g where a > 0, else 0 (at z = 0 the derivative is taken as 0);
+    /// - identity: g, since f′ = 1;
     /// - softmax: not element-wise; g is returned unchanged (the costs that
     ///   accept a softmax output compute δᴸ themselves).
     ///
@@ -143,51 +139,8 @@ impl Activation {
                     T::zero()
                 }
             }
-            Activation::Softmax => g,
+            Activation::Softmax | Activation::Identity => g,
         }
-    }
-}
-
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Activation {
-    type Err = Error;
-
-    /// Reads an activation's [`name`](Activation::name).
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] naming the accepted values for anything else.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        Activation::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| Error::InvalidConfig {
-                name: "activation",
-                reason: format!(
-                    "{s:?} is not an activation this crate knows; use \"sigmoid\", \"tanh\", \"relu\" or \"softmax\""
-                ),
-            })
-    }
-}
-
-/// Written as its [`name`](Activation::name).
-#[cfg(feature = "serde")]
-impl serde::Serialize for Activation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-/// Read from its [`name`](Activation::name).
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for Activation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -338,6 +291,7 @@ pub fn softmax_in_place<T: Real>(z: &mut [T]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn values_at_zero() {

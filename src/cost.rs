@@ -1,8 +1,5 @@
 //! Cost functions: how far the network's output a is from the desired y.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::{Activation, Error, Real};
 
 /// A cost function C_x(a, y) of one training example, its gradient ∇_a C_x
@@ -351,23 +348,11 @@ pub enum CostKind {
     LogLikelihood,
 }
 
-impl CostKind {
-    /// Every cost, in the order of their names in error messages.
-    const ALL: [CostKind; 3] = [
-        CostKind::Quadratic,
-        CostKind::CrossEntropy,
-        CostKind::LogLikelihood,
-    ];
-
-    /// The cost's name: `"quadratic"`, `"cross-entropy"` or
-    /// `"log-likelihood"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            CostKind::Quadratic => "quadratic",
-            CostKind::CrossEntropy => "cross-entropy",
-            CostKind::LogLikelihood => "log-likelihood",
-        }
-    }
+crate::names::named_enum! {
+    CostKind, "cost", "a cost",
+    Quadratic => "quadratic",
+    CrossEntropy => "cross-entropy",
+    LogLikelihood => "log-likelihood",
 }
 
 impl<T: Real> Cost<T> for CostKind {
@@ -401,49 +386,6 @@ impl<T: Real> Cost<T> for CostKind {
             CostKind::CrossEntropy => CrossEntropy.delta(output, a, y, out),
             CostKind::LogLikelihood => LogLikelihood.delta(output, a, y, out),
         }
-    }
-}
-
-impl fmt::Display for CostKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for CostKind {
-    type Err = Error;
-
-    /// Reads a cost's [`name`](CostKind::name).
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] naming the accepted values for anything else.
-    fn from_str(s: &str) -> Result<Self, Error> {
-        CostKind::ALL
-            .into_iter()
-            .find(|c| c.name() == s)
-            .ok_or_else(|| Error::InvalidConfig {
-                name: "cost",
-                reason: format!(
-                    "{s:?} is not a cost this crate knows; use \"quadratic\", \"cross-entropy\" or \"log-likelihood\""
-                ),
-            })
-    }
-}
-
-/// Written as its [`name`](CostKind::name).
-#[cfg(feature = "serde")]
-impl serde::Serialize for CostKind {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-/// Read from its [`name`](CostKind::name).
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for CostKind {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
     }
 }
 

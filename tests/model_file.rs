@@ -3,6 +3,7 @@
 //! cover both formats, so they need the default `serde` feature.)
 #![cfg(feature = "serde")]
 
+use neuralnet::optim::OptimizerKind;
 use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
@@ -39,6 +40,7 @@ fn record() -> TrainingRecord {
         epochs: Some(30),
         epochs_completed: 7,
         seed: Some(42),
+        optimizer: Some(OptimizerKind::Adam),
     }
 }
 
@@ -537,6 +539,7 @@ fn a_version_1_file_written_by_hand_is_read() {
             epochs: Some(30),
             epochs_completed: 7,
             seed: Some(42),
+            optimizer: None,
         }
     );
     assert_eq!(saved.network.weights(), [DMatrix::from_element(1, 1, 0.25)]);

@@ -314,12 +314,18 @@ fn check(name: &str, cost: &dyn Cost<f64>, want: &Reference) {
         .unwrap();
     assert_close(
         &format!("{name} ∂C/∂w"),
-        &flat_weights(grad.weights().iter().cloned()),
+        &flat_weights(grad.weights().iter().map(|w| w.into_owned())),
         &want.grad_w,
     );
     assert_close(
         &format!("{name} ∂C/∂b"),
-        &flat_biases(grad.biases()),
+        &flat_biases(
+            &grad
+                .biases()
+                .iter()
+                .map(|b| b.into_owned())
+                .collect::<Vec<_>>(),
+        ),
         &want.grad_b,
     );
 

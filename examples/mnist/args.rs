@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use neuralnet::model::TrainingRecord;
+use neuralnet::optim::{Optimizer, OptimizerKind};
 use neuralnet::{CostKind, Init, Sgd};
 
 /// Settings to start from; the flags override them.
@@ -32,6 +33,11 @@ fn cost_parser() -> impl TypedValueParser<Value = CostKind> {
 }
 
 /// `--init`: the library's own names (`Init`'s `FromStr`).
+fn optimizer_parser() -> impl TypedValueParser<Value = OptimizerKind> {
+    PossibleValuesParser::new(["sgd", "momentum", "nesterov", "adam", "adamw"])
+        .try_map(|name| name.parse::<OptimizerKind>())
+}
+
 fn init_parser() -> impl TypedValueParser<Value = Init> {
     PossibleValuesParser::new([Init::StandardNormal.name(), Init::ScaledNormal.name()])
         .try_map(|name| name.parse::<Init>())
@@ -69,6 +75,26 @@ pub struct Args {
     /// L2 regularisation λ.
     #[arg(long)]
     pub lambda: Option<f64>,
+    /// The optimizer: sgd (the lecture's, the default), momentum, nesterov,
+    /// adam or adamw (Adam with decoupled weight decay). Adam and AdamW
+    /// want a much smaller --eta than SGD: 0.001 is usual.
+    #[arg(long, value_parser = optimizer_parser())]
+    pub optimizer: Option<OptimizerKind>,
+    /// Momentum coefficient μ of momentum and nesterov (default 0.9).
+    #[arg(long, value_name = "MU")]
+    pub momentum: Option<f64>,
+    /// Adam's and AdamW's β₁, the decay of the first moment (default 0.9).
+    #[arg(long)]
+    pub beta1: Option<f64>,
+    /// Adam's and AdamW's β₂, the decay of the second moment (default 0.999).
+    #[arg(long)]
+    pub beta2: Option<f64>,
+    /// Adam's and AdamW's ε (default 1e-8).
+    #[arg(long)]
+    pub epsilon: Option<f64>,
+    /// AdamW's decoupled weight decay d (default 0.01).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
     /// Weight initialisation: standard-normal N(0, 1), or scaled-normal
     /// N(0, 1/n_in) weights (biases N(0, 1) in both).
     #[arg(long, value_parser = init_parser())]
@@ -133,6 +159,40 @@ impl Args {
 
     /// The `best` preset's settings, with `--epochs` if given (the cosine
     /// schedule then spans that many).
+    /// The optimizer of `--optimizer` with its settings' flags.
+    pub fn optimizer(&self) -> Optimizer {
+        let kind = self.optimizer.unwrap_or(OptimizerKind::Sgd);
+        let defaults = Optimizer::from(kind);
+        let (beta1, beta2, epsilon, decay) = match defaults {
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => (beta1, beta2, epsilon, 0.0),
+            Optimizer::AdamW {
+                beta1,
+                beta2,
+                epsilon,
+                weight_decay,
+            } => (beta1, beta2, epsilon, weight_decay),
+            _ => (0.9, 0.999, 1e-8, 0.0),
+        };
+        let mu = self.momentum.unwrap_or(0.9);
+        let (beta1, beta2) = (self.beta1.unwrap_or(beta1), self.beta2.unwrap_or(beta2));
+        let epsilon = self.epsilon.unwrap_or(epsilon);
+        match kind {
+            OptimizerKind::Momentum => Optimizer::momentum(mu),
+            OptimizerKind::Nesterov => Optimizer::nesterov(mu),
+            OptimizerKind::Adam => Optimizer::adam()
+                .with_betas(beta1, beta2)
+                .with_epsilon(epsilon),
+            OptimizerKind::AdamW => Optimizer::adamw(self.weight_decay.unwrap_or(decay))
+                .with_betas(beta1, beta2)
+                .with_epsilon(epsilon),
+            _ => Optimizer::Sgd,
+        }
+    }
+
     pub fn best(&self) -> crate::best::BestSettings {
         let mut best = crate::best::best_settings();
         if let Some(epochs) = self.epochs {
@@ -179,7 +239,8 @@ impl Args {
                 .with_epochs(self.epochs.unwrap_or(30))
                 .with_learning_rate(self.eta.unwrap_or(eta))
                 .with_mini_batch_size(self.batch.unwrap_or(10))
-                .with_l2_lambda(self.lambda.unwrap_or(lambda)),
+                .with_l2_lambda(self.lambda.unwrap_or(lambda))
+                .with_optimizer(self.optimizer()),
             cost: self.cost.unwrap_or(cost),
             init: Some(self.init.unwrap_or(init)),
             seed: self.seed,
@@ -212,6 +273,7 @@ impl Settings {
             epochs: Some(self.sgd.epochs()),
             epochs_completed,
             seed: Some(self.seed),
+            optimizer: Some(self.sgd.optimizer().kind()),
         }
     }
 
@@ -222,8 +284,29 @@ impl Settings {
             .init
             .map(|i| format!(" --init {i}"))
             .unwrap_or_default();
+        let optimizer = match self.sgd.optimizer() {
+            Optimizer::Sgd => String::new(),
+            Optimizer::Momentum { momentum } | Optimizer::Nesterov { momentum } => format!(
+                " --optimizer {} --momentum {momentum}",
+                self.sgd.optimizer()
+            ),
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => format!(" --optimizer adam --beta1 {beta1} --beta2 {beta2} --epsilon {epsilon}"),
+            Optimizer::AdamW {
+                beta1,
+                beta2,
+                epsilon,
+                weight_decay,
+            } => format!(
+                " --optimizer adamw --beta1 {beta1} --beta2 {beta2} --epsilon {epsilon} --weight-decay {weight_decay}"
+            ),
+            other => format!(" --optimizer {other}"),
+        };
         format!(
-            "--cost {}{init} --eta {} --batch {} --lambda {} --epochs {} --seed {}",
+            "--cost {}{init} --eta {} --batch {} --lambda {}{optimizer} --epochs {} --seed {}",
             self.cost,
             self.sgd.learning_rate(),
             self.sgd.mini_batch_size(),

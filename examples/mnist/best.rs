@@ -166,13 +166,13 @@ fn augmentation_seed(seed: u64) -> u64 {
 ///
 /// `state` carries momentum's velocities from epoch to epoch: pass
 /// `TrainingState::new()` for a new run, or, to resume a run after `done`
-/// epochs, the state saved then (`TrainingState::new().with_velocity(v)`).
+/// epochs, the state saved then (in a [`neuralnet::model::Checkpoint`]).
 /// Epoch e's shuffle and distortions depend only on `seed` and e, so a
 /// resumed run ends with exactly the weights of an uninterrupted one.
 ///
 /// `monitor` is told of every mini-batch and every epoch, as in
 /// [`Sgd::train_with`]; after each epoch, `on_state` gets the epoch and the
-/// state (to save `state.velocity()` beside the network's checkpoint).
+/// network, the state and the monitor (to save a checkpoint).
 /// Either can stop training by breaking. With a `budget`, training also
 /// stops before an epoch that would not end within it at the mean epoch
 /// time so far (the cosine schedule then has not reached its end, and the
@@ -197,7 +197,7 @@ pub fn train_best<M, S>(
 ) -> Result<Vec<EpochReport>>
 where
     M: Monitor<f32> + ?Sized,
-    S: FnMut(usize, &TrainingState<f32>) -> ControlFlow<()>,
+    S: FnMut(usize, &Network<f32>, &TrainingState<f32>, &mut M) -> ControlFlow<()>,
 {
     let sgd = settings.sgd();
     let cost = settings.cost;
@@ -243,7 +243,7 @@ where
                     reports.push(report);
                 }
                 let flow = forward.flow;
-                if flow.is_break() || on_state(epoch, state).is_break() {
+                if flow.is_break() || on_state(epoch, net, state, &mut *monitor).is_break() {
                     break;
                 }
             }
@@ -312,7 +312,7 @@ where
         seed,
         budget,
         &mut EpochCallback(on_epoch),
-        |_, _| ControlFlow::Continue(()),
+        |_, _, _, _| ControlFlow::Continue(()),
     )?;
     Ok((net, reports))
 }

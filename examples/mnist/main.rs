@@ -70,7 +70,6 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use neuralnet::mnist::Mnist;
-use neuralnet::model::SavedNetwork;
 use neuralnet::sgd::TrainingState;
 use neuralnet::{EpochReport, Network, Real};
 use rand::SeedableRng;
@@ -116,6 +115,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         mut net,
         done,
         settings,
+        mut state,
     } = start::network::<T>(args, say)?;
     settings.sgd.validate()?;
     say.line(format_args!(
@@ -148,7 +148,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         start,
     );
     let started = Instant::now();
-    let reports = train(&mut net, &data, &settings, done, &mut progress)
+    let reports = train(&mut net, &mut state, &data, &settings, done, &mut progress)
         .map_err(|e| explain(e, &settings, data.training.len()))?;
     let wall = started.elapsed();
 
@@ -201,8 +201,8 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
 
 /// `--preset best`: trains with `best::train_best`, evaluating on the
 /// validation set after each epoch and on the test set once, at the end.
-/// `--checkpoint` also keeps momentum's velocities beside the checkpoint
-/// (`PATH.velocity`), so that `--resume` continues exactly.
+/// `--checkpoint` keeps the network with momentum's velocities and the
+/// schedule's state, in one file, so that `--resume` continues exactly.
 fn run_best(args: &Args) -> Result<(), BoxError> {
     let say = Say { json: args.json };
     let best = args.best();
@@ -220,13 +220,9 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
                 .into(),
         );
     }
-    let velocity_path = args
-        .checkpoint
-        .as_ref()
-        .map(|p| std::path::PathBuf::from(format!("{}.velocity", p.display())));
-    let (mut net, done, mut state) = match (&args.checkpoint, &velocity_path, args.resume) {
-        (Some(checkpoint), Some(velocity), true) => {
-            let saved = SavedNetwork::<f32>::load(checkpoint)?;
+    let (mut net, done, mut state) = match (&args.checkpoint, args.resume) {
+        (Some(checkpoint), true) => {
+            let saved = start::load_checkpoint::<f32>(checkpoint)?;
             if saved.network.sizes() != best.sizes.as_slice()
                 || saved.record.seed != Some(args.seed)
             {
@@ -238,11 +234,7 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
                 .into());
             }
             let done = saved.record.epochs_completed;
-            let state =
-                TrainingState::new().with_velocity(Network::load(velocity).map_err(|e| {
-                    format!("--resume: the velocities saved beside the checkpoint: {e}")
-                })?);
-            (saved.network, done, state)
+            (saved.network, done, saved.state)
         }
         _ => (best.network(args.seed)?, 0, TrainingState::new()),
     };
@@ -286,15 +278,8 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
         args.seed,
         None,
         &mut progress,
-        |_, state| {
-            if let (Some(path), Some(velocity)) = (&velocity_path, state.velocity())
-                && let Err(e) = velocity.save(path)
-            {
-                eprintln!(
-                    "warning: could not save the velocities to {}: {e}",
-                    path.display()
-                );
-            }
+        |epoch, net, state, progress| {
+            progress.save_checkpoint(epoch, net, state);
             std::ops::ControlFlow::Continue(())
         },
     )?;
@@ -369,9 +354,12 @@ fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
 }
 
 /// Trains the epochs after `done`, one at a time, each with its own
-/// shuffling RNG (see the module docs), evaluating on the test set.
+/// shuffling RNG (see the module docs), evaluating on the test set; the
+/// optimizer's state goes on from epoch to epoch in `state`, and the
+/// checkpoint (if any) is written after each epoch with it.
 fn train<T: Real>(
     net: &mut Network<T>,
+    state: &mut TrainingState<T>,
     data: &Mnist<T>,
     settings: &Settings,
     done: usize,
@@ -385,14 +373,16 @@ fn train<T: Real>(
             .clone()
             .with_starting_epoch(before)
             .with_epochs(epoch);
-        reports.extend(one.train_with(
+        reports.extend(one.train_with_state(
             net,
+            state,
             &data.training,
             Some(&data.test),
             &settings.cost,
             &mut epoch_rng(settings.seed, epoch),
             progress,
         )?);
+        progress.save_checkpoint(epoch, net, state);
     }
     Ok(reports)
 }

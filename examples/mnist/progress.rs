@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use neuralnet::sgd::TrainingState;
 use neuralnet::{Cost, Dataset, EpochReport, Evaluation, Monitor, Network, Real};
 
 use crate::args::Settings;
@@ -290,23 +291,32 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
             self.curve.validation.0.push(100.0 * v.accuracy());
             self.curve.validation.1.push(v.cost);
         }
-        if let Some(ck) = &mut self.checkpoint {
-            // `run` holds the checkpoint's advisory lock until it ends.
-            match net.save_with_record(ck.path, &self.settings.record(r.epoch)) {
-                Ok(()) => {
-                    ck.last_good = Some(r.epoch);
-                    ck.failure = None;
-                }
-                Err(err) => {
-                    eprintln!(
-                        "warning: could not write the checkpoint after epoch {}: {err}\n  {}; training goes on and tries again after the next epoch",
-                        r.epoch,
-                        ck.last_good_text()
-                    );
-                    ck.failure = Some((r.epoch, err));
-                }
+        ControlFlow::Continue(())
+    }
+}
+
+impl<T: Real> Progress<'_, T> {
+    /// Writes the checkpoint after `epoch`, if there is one: the network
+    /// with its record and the whole training state, in one file written
+    /// atomically. A failure is a warning; training goes on.
+    pub fn save_checkpoint(&mut self, epoch: usize, net: &Network<T>, state: &TrainingState<T>) {
+        let Some(ck) = &mut self.checkpoint else {
+            return;
+        };
+        // `run` holds the checkpoint's advisory lock until it ends.
+        let record = self.settings.record(epoch);
+        match neuralnet::model::Checkpoint::save(ck.path, net, &record, state) {
+            Ok(()) => {
+                ck.last_good = Some(epoch);
+                ck.failure = None;
+            }
+            Err(err) => {
+                eprintln!(
+                    "warning: could not write the checkpoint after epoch {epoch}: {err}\n  {}; training goes on and tries again after the next epoch",
+                    ck.last_good_text()
+                );
+                ck.failure = Some((epoch, err));
             }
         }
-        ControlFlow::Continue(())
     }
 }

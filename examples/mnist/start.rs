@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use neuralnet::model::{
-    FileLock, SavedNetwork, TrainingRecord, check_writable, regular_file_exists,
+    Checkpoint, FileLock, SavedNetwork, TrainingRecord, check_writable, regular_file_exists,
 };
+use neuralnet::sgd::TrainingState;
 use neuralnet::{Network, Real};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -71,6 +72,19 @@ pub struct Start<T: Real> {
     pub net: Network<T>,
     pub done: usize,
     pub settings: Settings,
+    /// The optimizer's state and the counters, from the checkpoint.
+    pub state: TrainingState<T>,
+}
+
+/// A checkpoint to resume from, with a hint for the most common mistake.
+pub fn load_checkpoint<T: Real>(path: &Path) -> Result<Checkpoint<T>, String> {
+    Checkpoint::<T>::load(path).map_err(|e| match e {
+        neuralnet::Error::ScalarMismatch { found, .. } => format!(
+            "{}: the checkpoint was saved as {found}: add --dtype {found}",
+            path.display()
+        ),
+        e => format!("--resume: {e}"),
+    })
 }
 
 /// A saved network, with a hint for the most common mistake.
@@ -92,7 +106,7 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
         return loaded(args, path, settings, say);
     }
     if let (Some(path), true) = (&args.checkpoint, args.resume) {
-        let saved = load_saved::<T>(path)?;
+        let saved = load_checkpoint::<T>(path)?;
         let done = saved.record.epochs_completed;
         // Everything but the epoch counts must match: a resumed run may
         // also be asked to go on for more epochs than first planned.
@@ -121,6 +135,7 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
             net: saved.network,
             done,
             settings,
+            state: saved.state,
         });
     }
     let mut rng = StdRng::seed_from_u64(settings.seed);
@@ -131,6 +146,7 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
         net,
         done: 0,
         settings,
+        state: TrainingState::new(),
     })
 }
 
@@ -236,5 +252,6 @@ fn loaded<T: Real>(
         net: saved.network,
         done,
         settings,
+        state: TrainingState::new(),
     })
 }

@@ -11,20 +11,20 @@ mod evaluation;
 mod gradient;
 mod workspace;
 
-use nalgebra::{DMatrix, DMatrixView, DVector, Dyn};
+use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView, Dyn};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::aligned::Aligned;
-use crate::aligned::try_vec;
 use crate::dataset::check_finite;
 pub(crate) use crate::dataset::class_of;
+use crate::layer::{Layer, check_layers};
+use crate::params::{Layout, Parameters};
 use crate::threads;
 use crate::{Activation, Cost, Dataset, Error, Real, Result};
 
 pub use evaluation::{ConfusionMatrix, Evaluation};
 pub use gradient::Gradient;
-use gradient::GradientSink;
+pub(crate) use gradient::GradientSink;
 pub(crate) use workspace::{Backward, Workspace};
 
 /// How the weights and biases of a new network are drawn.
@@ -41,61 +41,10 @@ pub enum Init {
     ScaledNormal,
 }
 
-impl Init {
-    /// Every initialisation, in the order of their names in error messages.
-    const ALL: [Init; 2] = [Init::StandardNormal, Init::ScaledNormal];
-
-    /// The initialisation's name: `"standard-normal"` or `"scaled-normal"`,
-    /// what `Display` writes, `FromStr` reads and saved files hold.
-    pub fn name(self) -> &'static str {
-        match self {
-            Init::StandardNormal => "standard-normal",
-            Init::ScaledNormal => "scaled-normal",
-        }
-    }
-}
-
-impl std::fmt::Display for Init {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Init {
-    type Err = Error;
-
-    /// Reads an initialisation's [`name`](Init::name).
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] naming the accepted values for anything else.
-    fn from_str(s: &str) -> Result<Self> {
-        Init::ALL
-            .into_iter()
-            .find(|i| i.name() == s)
-            .ok_or_else(|| Error::InvalidConfig {
-                name: "init",
-                reason: format!(
-                    "{s:?} is not an initialisation this crate knows; use \"standard-normal\" or \"scaled-normal\""
-                ),
-            })
-    }
-}
-
-/// Written as its [`name`](Init::name).
-#[cfg(feature = "serde")]
-impl serde::Serialize for Init {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-/// Read from its [`name`](Init::name).
-#[cfg(feature = "serde")]
-impl<'de> serde::Deserialize<'de> for Init {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
-    }
+crate::names::named_enum! {
+    Init, "init", "an initialisation",
+    StandardNormal => "standard-normal",
+    ScaledNormal => "scaled-normal",
 }
 
 /// A feedforward network of sigmoid neurons (or tanh, ReLU and softmax
@@ -136,13 +85,17 @@ impl<'de> serde::Deserialize<'de> for Init {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network<T: Real> {
+    /// The layers, first hidden layer first.
+    layers: Vec<Layer>,
+    /// The layer sizes, input first (from `layers`).
     sizes: Vec<usize>,
-    /// Per layer: n_in × n_out, column-major, column i = neuron i's weights
-    /// (neuron-major), starting on a cache line for the kernels.
-    w: Vec<Aligned<T>>,
-    b: Vec<DVector<T>>,
-    /// Per layer after the input: its activation function.
+    /// Per layer after the input: its activation function (from `layers`).
     activations: Vec<Activation>,
+    /// Every weight and bias, laid out by `layers`: per dense layer
+    /// n_in × n_out, column-major, column i = neuron i's weights
+    /// (neuron-major), starting on a cache line for the kernels, then the
+    /// biases.
+    params: Parameters<T>,
 }
 
 /// Checks layer sizes for a network; returns its number of parameters
@@ -183,32 +136,50 @@ impl<T: Real> Network<T> {
     /// memory (say `[784, 100_000_000, 10]`).
     pub fn new<R: Rng + ?Sized>(sizes: &[usize], init: Init, rng: &mut R) -> Result<Self> {
         check_sizes(sizes)?;
+        let layers: Vec<Layer> = sizes
+            .windows(2)
+            .map(|p| Layer::dense(p[0], p[1], Activation::Sigmoid))
+            .collect();
+        Self::from_layers(&layers, init, rng)
+    }
+
+    /// A network of the given layers, first hidden layer first (the input
+    /// layer is the first layer's input), weights and biases drawn from
+    /// `rng` as `init` says. [`Network::new`] is this with dense sigmoid
+    /// layers; see [`Layer`] for an example.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayers`] if there is no layer, a layer is empty or
+    /// does not take what the layer before it outputs;
+    /// [`Error::InvalidConfig`] for a softmax before the last layer;
+    /// [`Error::Allocation`] if the parameters do not fit in memory.
+    pub fn from_layers<R: Rng + ?Sized>(layers: &[Layer], init: Init, rng: &mut R) -> Result<Self> {
+        let mut net = Self::zeros(layers)?;
         let mut normal = || -> T { nalgebra::convert::<f64, T>(StandardNormal.sample(rng)) };
-        let mut w = Vec::with_capacity(sizes.len() - 1);
-        let mut b = Vec::with_capacity(sizes.len() - 1);
-        for pair in sizes.windows(2) {
-            let (n_in, n_out) = (pair[0], pair[1]);
+        for (l, layer) in layers.iter().enumerate() {
             let scale: T = match init {
                 Init::StandardNormal => T::one(),
-                Init::ScaledNormal => T::one() / nalgebra::convert::<f64, T>(n_in as f64).sqrt(),
-            };
-            // Drawn in the lecture's order (row j, then column k of wˡ), stored neuron-major.
-            let mut wl = Aligned::try_zeroed(n_in * n_out, "the weights")?;
-            for j in 0..n_out {
-                for k in 0..n_in {
-                    wl[j * n_in + k] = normal() * scale;
+                Init::ScaledNormal => {
+                    T::one() / nalgebra::convert::<f64, T>(layer.fan_in() as f64).sqrt()
                 }
-            }
-            w.push(wl);
-            let mut bl = try_vec(n_out, "the biases")?;
-            bl.iter_mut().for_each(|v| *v = normal());
-            b.push(DVector::from_vec(bl));
+            };
+            // Drawn in the lecture's order (row j, then column k of wˡ,
+            // which is how a dense layer stores them), then the biases.
+            let (w, b) = net.params.layer_mut(l);
+            w.iter_mut().for_each(|v| *v = normal() * scale);
+            b.iter_mut().for_each(|v| *v = normal());
         }
+        Ok(net)
+    }
+
+    /// A network of `layers` with every weight and bias 0.
+    fn zeros(layers: &[Layer]) -> Result<Self> {
+        let (sizes, _) = check_layers(layers)?;
         Ok(Network {
-            sizes: sizes.to_vec(),
-            w,
-            b,
-            activations: vec![Activation::Sigmoid; sizes.len() - 1],
+            layers: layers.to_vec(),
+            sizes,
+            activations: layers.iter().map(Layer::activation).collect(),
+            params: Parameters::zeros(Layout::of(layers), "the weights")?,
         })
     }
 
@@ -249,24 +220,23 @@ impl<T: Real> Network<T> {
                 });
             }
         }
-        let mut w = Vec::with_capacity(weights.len());
-        for wl in &weights {
+        let layers: Vec<Layer> = sizes
+            .windows(2)
+            .map(|p| Layer::dense(p[0], p[1], Activation::Sigmoid))
+            .collect();
+        let mut net = Self::zeros(&layers)?;
+        for (l, (wl, bl)) in weights.iter().zip(&biases).enumerate() {
+            let (w, b) = net.params.layer_mut(l);
             // Neuron-major: row j of wˡ becomes contiguous.
-            let (n_out, n_in) = wl.shape();
-            let mut stored = Aligned::try_zeroed(n_in * n_out, "the weights")?;
-            for j in 0..n_out {
-                for k in 0..n_in {
-                    stored[j * n_in + k] = wl[(j, k)];
+            let n_in = wl.ncols();
+            for (j, row) in w.chunks_exact_mut(n_in).enumerate() {
+                for (k, v) in row.iter_mut().enumerate() {
+                    *v = wl[(j, k)];
                 }
             }
-            w.push(stored);
+            b.copy_from_slice(bl.as_slice());
         }
-        Ok(Network {
-            sizes,
-            w,
-            activations: vec![Activation::Sigmoid; biases.len()],
-            b: biases,
-        })
+        Ok(net)
     }
 
     /// The same network with the activation of every layer after the input
@@ -289,7 +259,7 @@ impl<T: Real> Network<T> {
     /// the output layer (it has no element-wise derivative to pass errors
     /// back through).
     pub fn with_activations(mut self, activations: &[Activation]) -> Result<Self> {
-        if activations.len() != self.activations.len() {
+        if activations.len() != self.layers.len() {
             return Err(Error::InvalidConfig {
                 name: "activations",
                 reason: format!(
@@ -310,6 +280,9 @@ impl<T: Real> Network<T> {
                     activations[l]
                 ),
             });
+        }
+        for (layer, &a) in self.layers.iter_mut().zip(activations) {
+            *layer = layer.with_activation(a);
         }
         self.activations.copy_from_slice(activations);
         Ok(self)
@@ -363,6 +336,11 @@ impl<T: Real> Network<T> {
         self.activations[self.activations.len() - 1]
     }
 
+    /// The layers, first hidden layer first.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
     /// The layer sizes, input layer first.
     pub fn sizes(&self) -> &[usize] {
         &self.sizes
@@ -388,38 +366,26 @@ impl<T: Real> Network<T> {
     /// from neuron k of one layer to neuron j of the next. For owned
     /// matrices, see [`Network::to_parameters`].
     pub fn weights(&self) -> Vec<DMatrixView<'_, T, Dyn, Dyn>> {
-        self.w
-            .iter()
-            .zip(self.sizes.windows(2))
-            .map(|(w, p)| {
-                // Stored neuron-major: row j of wˡ is contiguous.
-                DMatrixView::from_slice_with_strides_generic(
-                    w,
-                    Dyn(p[1]),
-                    Dyn(p[0]),
-                    Dyn(p[0]),
-                    Dyn(1),
-                )
-            })
-            .collect()
+        weight_views(&self.params, &self.sizes)
     }
 
-    /// The bias vectors bˡ, borrowed: one per layer after the input layer.
-    pub fn biases(&self) -> &[DVector<T>] {
-        &self.b
+    /// The bias vectors bˡ, borrowed (no copy): one per layer after the
+    /// input layer.
+    pub fn biases(&self) -> Vec<DVectorView<'_, T>> {
+        bias_views(&self.params)
     }
 
     /// Owned copies of the weights (lecture's orientation) and biases: the
     /// inverse of [`Network::from_parameters`].
     pub fn to_parameters(&self) -> (Vec<DMatrix<T>>, Vec<DVector<T>>) {
         let w = self.weights().iter().map(|w| w.into_owned()).collect();
-        (w, self.b.clone())
+        let b = self.biases().iter().map(|b| b.into_owned()).collect();
+        (w, b)
     }
 
     /// Total number of weights and biases.
     pub fn num_parameters(&self) -> usize {
-        self.w.iter().map(|w| w.len()).sum::<usize>()
-            + self.b.iter().map(|b| b.len()).sum::<usize>()
+        self.params.layout().num_parameters()
     }
 
     /// The same network in another scalar type (rounding to the nearest
@@ -441,14 +407,10 @@ impl<T: Real> Network<T> {
     pub fn cast<U: Real>(&self) -> Result<Network<U>> {
         let conv = |v: T| crate::scalar::from_f64::<U>(to_f64(v));
         let net = Network {
+            layers: self.layers.clone(),
             sizes: self.sizes.clone(),
-            w: self
-                .w
-                .iter()
-                .map(|w| Aligned::from_slice(&w.iter().map(|&v| conv(v)).collect::<Vec<U>>()))
-                .collect(),
-            b: self.b.iter().map(|b| b.map(conv)).collect(),
             activations: self.activations.clone(),
+            params: self.params.map(conv),
         };
         net.check_finite()?;
         Ok(net)
@@ -457,7 +419,7 @@ impl<T: Real> Network<T> {
     /// [`Error::NonFinite`] naming the first layer that holds a NaN or
     /// infinite weight or bias.
     pub(crate) fn check_finite(&self) -> Result<()> {
-        for (layer, (w, b)) in self.w.iter().zip(&self.b).enumerate() {
+        for (layer, (w, b)) in self.params.layers().enumerate() {
             if !w.iter().all(|v| v.is_finite()) {
                 return Err(Error::NonFinite {
                     layer,
@@ -476,8 +438,8 @@ impl<T: Real> Network<T> {
 
     /// Whether every weight and bias is finite.
     pub fn is_finite(&self) -> bool {
-        self.w.iter().all(|w| w.iter().all(|v| v.is_finite()))
-            && self.b.iter().all(|b| b.iter().all(|v| v.is_finite()))
+        // Padding is 0, so the whole buffer can be checked at once.
+        self.params.as_slice().iter().all(|v| v.is_finite())
     }
 
     pub(crate) fn check_inputs(&self, rows: usize) -> Result<()> {
@@ -638,10 +600,11 @@ impl<T: Real> Network<T> {
         let mut ws = Workspace::new(&self.sizes, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);
-        let mut sink = GradientSink::new(self, m);
+        let mut params = self.params.zeros_like("the gradient")?;
+        let mut sink = GradientSink::new(self, &mut params, m);
         let inv_m = sink.inv_m();
         ws.backpropagate_batch(cost, &mut sink, m, inv_m);
-        Ok(sink.into_gradient())
+        Ok(Gradient::from_params(self.sizes.clone(), params))
     }
 
     /// How well the network does on a data set: how many examples it
@@ -722,36 +685,71 @@ impl<T: Real> Network<T> {
         threads::threads_for(n.saturating_mul(per_example), n.div_ceil(EVAL_CHUNK))
     }
 
-    /// A network from neuron-major weights (n_in × n_out per layer,
-    /// column-major: neuron after neuron) that the caller has checked against
-    /// `sizes`.
-    /// All its layers are sigmoid (see [`Network::with_activations`]).
-    pub(crate) fn from_storage(sizes: Vec<usize>, w: &[Vec<T>], b: Vec<DVector<T>>) -> Self {
-        let w = w.iter().map(|w| Aligned::from_slice(w)).collect();
-        let activations = vec![Activation::Sigmoid; sizes.len() - 1];
-        Network {
-            sizes,
-            w,
-            b,
-            activations,
+    /// A network of dense sigmoid layers of `sizes` from neuron-major
+    /// weights (n_in × n_out per layer, column-major: neuron after neuron)
+    /// and biases that the caller has checked against `sizes`.
+    pub(crate) fn from_storage(sizes: &[usize], w: &[Vec<T>], b: &[Vec<T>]) -> Result<Self> {
+        let layers: Vec<Layer> = sizes
+            .windows(2)
+            .map(|p| Layer::dense(p[0], p[1], Activation::Sigmoid))
+            .collect();
+        let mut net = Self::zeros(&layers)?;
+        for (l, (wl, bl)) in w.iter().zip(b).enumerate() {
+            let (w, b) = net.params.layer_mut(l);
+            w.copy_from_slice(wl);
+            b.copy_from_slice(bl);
         }
+        Ok(net)
     }
 
-    /// The neuron-major weights (neuron after neuron) and the biases.
-    pub(crate) fn storage(&self) -> (impl Iterator<Item = &[T]>, &[DVector<T>]) {
-        (self.w.iter().map(|w| &w[..]), &self.b)
+    /// Each layer's neuron-major weights (neuron after neuron) and biases.
+    pub(crate) fn storage(&self) -> impl Iterator<Item = (&[T], &[T])> {
+        self.params.layers()
     }
 
     /// Layer `l`'s neuron-major weights (n_in × n_out, column i = neuron
     /// i's weights) and its biases.
     pub(crate) fn layer(&self, l: usize) -> (&[T], &[T]) {
-        (&self.w[l], self.b[l].as_slice())
+        self.params.layer(l)
     }
 
     /// Layer `l`'s neuron-major weights and its biases, for the SGD update.
     pub(crate) fn layer_mut(&mut self, l: usize) -> (&mut [T], &mut [T]) {
-        (&mut self.w[l][..], self.b[l].as_mut_slice())
+        self.params.layer_mut(l)
     }
+
+    /// Every parameter, in one buffer.
+    pub(crate) fn params(&self) -> &Parameters<T> {
+        &self.params
+    }
+
+    /// Every parameter, in one buffer, to change.
+    pub(crate) fn params_mut(&mut self) -> &mut Parameters<T> {
+        &mut self.params
+    }
+}
+
+/// The weights in `params` of dense layers of `sizes` as matrices in the
+/// lecture's orientation (stored neuron-major: row j of wˡ contiguous).
+fn weight_views<'a, T: Real>(
+    params: &'a Parameters<T>,
+    sizes: &[usize],
+) -> Vec<DMatrixView<'a, T, Dyn, Dyn>> {
+    params
+        .layers()
+        .zip(sizes.windows(2))
+        .map(|((w, _), p)| {
+            DMatrixView::from_slice_with_strides_generic(w, Dyn(p[1]), Dyn(p[0]), Dyn(p[0]), Dyn(1))
+        })
+        .collect()
+}
+
+/// The biases in `params`, one vector per layer.
+fn bias_views<T: Real>(params: &Parameters<T>) -> Vec<DVectorView<'_, T>> {
+    params
+        .layers()
+        .map(|(_, b)| DVectorView::from_slice(b, b.len()))
+        .collect()
 }
 
 /// Columns evaluated per pass when evaluating a data set.

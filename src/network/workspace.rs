@@ -398,6 +398,8 @@ fn feedforward<T: Real>(
             Activation::Sigmoid => kernels::sigmoid_in_place(z),
             Activation::Tanh => kernels::tanh_in_place(z),
             Activation::Relu => kernels::relu_in_place(z),
+            // z as it is: a linear layer.
+            Activation::Identity => {}
             // One example per column: the softmax of each.
             Activation::Softmax => z
                 .chunks_exact_mut(n_out)

@@ -5,9 +5,13 @@
 //! | file | what it holds |
 //! |------|---------------|
 //! | `mod.rs` | [`Sgd`] (the settings and the epoch loop), [`Monitor`], [`EpochReport`] |
-//! | `step.rs` | one fused step on a mini-batch: plain, momentum, Nesterov, max-norm |
+//! | `step.rs` | one step on a mini-batch: fused SGD (plain, momentum, Nesterov), the general step of any optimizer, max-norm |
 //! | `schedule.rs` | [`Schedule`]: η per epoch |
-//! | `state.rs` | [`TrainingState`] (velocities, schedule, best epoch), [`BestNetwork`] |
+//! | `selection.rs` | [`Selection`]: which epoch is best |
+//! | `state.rs` | [`TrainingState`] (optimizer state, schedule, best epoch), [`BestNetwork`] |
+//!
+//! The optimizers themselves (SGD, momentum, Nesterov, Adam, AdamW) are in
+//! [`optim`](crate::optim).
 //!
 //! [`Sgd`], [`Monitor`] and [`EpochReport`] are also at the crate root;
 //! [`Dropout`] (defined with the network's workspace, which applies it) is
@@ -20,16 +24,20 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use crate::network::Workspace;
+use crate::optim::Optimizer;
 use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result};
 
 mod schedule;
+mod selection;
 mod state;
 mod step;
 
 pub use crate::dropout::Dropout;
 pub use schedule::Schedule;
+pub use selection::Selection;
+pub(crate) use state::Counters;
 pub use state::{BestNetwork, StopReason, TrainingState};
-use step::{Rule, sgd_step};
+use step::{Rule, general_step, sgd_step};
 
 /// Settings for training by stochastic gradient descent (SGD).
 ///
@@ -93,8 +101,9 @@ pub struct Sgd {
     monitor_training_cost: bool,
     starting_epoch: usize,
     dropout: Dropout,
-    momentum: f64,
-    nesterov: bool,
+    optimizer: Optimizer,
+    selection: Selection,
+    min_delta: f64,
     schedule: Schedule,
     early_stopping: Option<usize>,
     max_norm: Option<f64>,
@@ -112,8 +121,9 @@ impl Default for Sgd {
             monitor_training_cost: false,
             starting_epoch: 0,
             dropout: Dropout::none(),
-            momentum: 0.0,
-            nesterov: false,
+            optimizer: Optimizer::Sgd,
+            selection: Selection::Accuracy,
+            min_delta: 0.0,
             schedule: Schedule::Constant,
             early_stopping: None,
             max_norm: None,
@@ -190,9 +200,62 @@ impl Sgd {
     /// (biases alike, without the decay). μ is one minus the "friction":
     /// μ = 0 is plain SGD, bit for bit; 0.9 is common. The velocities are
     /// allocated once, before the first mini-batch.
+    ///
+    /// This sets the optimizer ([`Sgd::with_optimizer`]) to
+    /// [`Optimizer::Momentum`], or keeps [`Optimizer::Nesterov`] with the
+    /// new μ.
     pub fn with_momentum(mut self, mu: f64) -> Self {
-        self.momentum = mu;
+        self.optimizer = match self.optimizer {
+            Optimizer::Nesterov { .. } => Optimizer::nesterov(mu),
+            _ => Optimizer::momentum(mu),
+        };
         self
+    }
+
+    /// Sets the optimizer: how each mini-batch's gradient changes the
+    /// weights and biases ([`Optimizer`]; the lecture's plain SGD by
+    /// default). L2 regularisation ([`Sgd::with_l2_lambda`]) works with
+    /// every optimizer.
+    ///
+    /// # Examples
+    /// ```
+    /// use neuralnet::Sgd;
+    /// use neuralnet::optim::Optimizer;
+    /// let adam = Sgd::new().with_optimizer(Optimizer::adam()).with_learning_rate(1e-3);
+    /// assert_eq!(adam.optimizer(), Optimizer::adam());
+    /// ```
+    pub fn with_optimizer(mut self, optimizer: Optimizer) -> Self {
+        self.optimizer = optimizer;
+        self
+    }
+
+    /// The optimizer.
+    pub fn optimizer(&self) -> Optimizer {
+        self.optimizer
+    }
+
+    /// Sets what early stopping, the no-improvement schedule and the best
+    /// epoch compare ([`Selection::Accuracy`] by default).
+    pub fn with_selection(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
+    }
+
+    /// The selection metric.
+    pub fn selection(&self) -> Selection {
+        self.selection
+    }
+
+    /// Sets δ ≥ 0: an epoch improves on the best only if its selection
+    /// metric is better by more than δ (0, the default: any improvement).
+    pub fn with_min_delta(mut self, min_delta: f64) -> Self {
+        self.min_delta = min_delta;
+        self
+    }
+
+    /// The smallest improvement δ that counts.
+    pub fn min_delta(&self) -> f64 {
+        self.min_delta
     }
 
     /// With momentum, whether to use Nesterov's variant, which takes the
@@ -205,9 +268,20 @@ impl Sgd {
     /// w → w′ = (1 − ηλ/n) w + μv′ − (η/m) Σ_j ∂C_{X_j}/∂w
     /// ```
     ///
-    /// Off by default; no effect with μ = 0.
+    /// Off by default; no effect with μ = 0. This switches the optimizer
+    /// between [`Optimizer::Momentum`] and [`Optimizer::Nesterov`] (with the
+    /// same μ); on another optimizer, turning it on sets Nesterov with
+    /// μ = 0 until [`Sgd::with_momentum`] sets μ.
     pub fn with_nesterov(mut self, on: bool) -> Self {
-        self.nesterov = on;
+        let mu = self.optimizer.momentum_coefficient();
+        self.optimizer = match (on, self.optimizer) {
+            (true, Optimizer::Nesterov { .. }) | (false, Optimizer::Momentum { .. }) => {
+                self.optimizer
+            }
+            (true, _) => Optimizer::nesterov(mu),
+            (false, Optimizer::Nesterov { momentum }) => Optimizer::momentum(momentum),
+            (false, other) => other,
+        };
         self
     }
 
@@ -219,13 +293,19 @@ impl Sgd {
     }
 
     /// Turns on early stopping: stop once the accuracy on the evaluation
-    /// data has not improved for `patience` ≥ 1 epochs in a row ("no
-    /// improvement in n epochs", Nielsen, chapter 3), and leave the network
-    /// with the weights of its best epoch. Needs evaluation data, which
-    /// must be the validation set. The best epoch is in each
-    /// [`EpochReport::best_epoch`].
+    /// data (or the metric [`Sgd::with_selection`] chose) has not improved
+    /// for `patience` ≥ 1 epochs in a row ("no improvement in n epochs",
+    /// Nielsen, chapter 3), and leave the network with the weights of its
+    /// best epoch. Needs evaluation data, which must be the validation set.
+    /// The best epoch is in each [`EpochReport::best_epoch`].
     pub fn with_early_stopping(mut self, patience: usize) -> Self {
         self.early_stopping = Some(patience);
+        self
+    }
+
+    /// Turns early stopping off (the default).
+    pub fn without_early_stopping(mut self) -> Self {
+        self.early_stopping = None;
         self
     }
 
@@ -239,14 +319,21 @@ impl Sgd {
         self
     }
 
-    /// The momentum coefficient μ (0: plain SGD).
-    pub fn momentum(&self) -> f64 {
-        self.momentum
+    /// Turns the max-norm limit off (the default).
+    pub fn without_max_norm(mut self) -> Self {
+        self.max_norm = None;
+        self
     }
 
-    /// Whether momentum uses Nesterov's variant.
+    /// The momentum coefficient μ of momentum or Nesterov (0 for the other
+    /// optimizers).
+    pub fn momentum(&self) -> f64 {
+        self.optimizer.momentum_coefficient()
+    }
+
+    /// Whether the optimizer is Nesterov's momentum.
     pub fn nesterov(&self) -> bool {
-        self.nesterov
+        matches!(self.optimizer, Optimizer::Nesterov { .. })
     }
 
     /// The learning-rate schedule.
@@ -328,12 +415,13 @@ impl Sgd {
                 ),
             });
         }
-        if !(0.0..1.0).contains(&self.momentum) {
+        self.optimizer.validate(self.learning_rate)?;
+        if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
             return Err(Error::InvalidConfig {
-                name: "momentum",
+                name: "min_delta",
                 reason: format!(
-                    "μ = {} but it must be ≥ 0 and < 1 (0 is plain SGD; 0.9 is common)",
-                    self.momentum
+                    "δ = {} but the smallest improvement that counts must be a finite number ≥ 0 (0 counts any)",
+                    Compact(self.min_delta)
                 ),
             });
         }
@@ -528,11 +616,15 @@ impl Sgd {
         };
         let eval_baseline = evaluation.map(baseline);
         let training_baseline = self.monitor_training_cost.then(|| baseline(training));
-        let with_momentum = self.momentum > 0.0;
-        if with_momentum {
-            // Allocated here, once, not per mini-batch.
-            state.velocity_for(net)?;
-        }
+        // The optimizer's buffers, allocated here, once, not per mini-batch;
+        // a stored gradient only for the optimizers without a fused step.
+        state.optimizer_for(net, self.optimizer)?;
+        let mut gradient = if self.optimizer.is_adaptive() {
+            Some(net.params().zeros_like("the gradient")?)
+        } else {
+            None
+        };
+        let l2 = self.l2_lambda / n as f64;
         let keep_best = self.early_stopping.is_some();
 
         cost.check_output(net.output_activation())?;
@@ -559,21 +651,36 @@ impl Sgd {
             let rule = Rule {
                 eta,
                 decay: T::one() - eta * lambda / n_t,
-                momentum: nalgebra::convert(self.momentum),
-                nesterov: self.nesterov,
+                momentum: nalgebra::convert(self.momentum()),
+                nesterov: self.nesterov(),
                 max_norm: self.max_norm.map(nalgebra::convert),
             };
             let started = Instant::now();
             order.shuffle(rng);
             let mut done = 0;
             for batch in order.chunks(m) {
-                let velocity = if with_momentum {
-                    state.velocity_mut()
-                } else {
-                    None
-                };
                 ws.draw_masks(rng, batch.len());
-                sgd_step(net, velocity, &mut ws, training, batch, cost, rule);
+                let optimizer = state
+                    .optimizer_mut()
+                    .expect("optimizer_for made the optimizer's state before the loop");
+                match &mut gradient {
+                    Some(gradient) => general_step(
+                        net,
+                        optimizer,
+                        gradient,
+                        &mut ws,
+                        training,
+                        batch,
+                        cost,
+                        learning_rate,
+                        l2,
+                        rule.max_norm,
+                    ),
+                    None => {
+                        let velocity = optimizer.velocity_for_step();
+                        sgd_step(net, velocity, &mut ws, training, batch, cost, rule);
+                    }
+                }
                 done += batch.len();
                 monitor.on_batch(done, n);
             }
@@ -607,7 +714,7 @@ impl Sgd {
             .into_iter()
             .find_map(|(data, e, base)| Stall::check(data, e?, base?));
             if let Some(e) = evaluation {
-                state.record(epoch, e, net, keep_best);
+                state.record(epoch, e, net, keep_best, self.selection, self.min_delta);
             }
             let report = EpochReport {
                 epoch,

@@ -2,9 +2,10 @@
 //! momentum's velocities, the schedule's learning rate, the best epoch so
 //! far (early stopping); and [`BestNetwork`], the "keep the best" helper.
 
+use crate::optim::{Optimizer, OptimizerState};
 use crate::{EpochReport, Error, Evaluation, Network, Real, Result};
 
-use super::step::zeros_like;
+use super::Selection;
 
 /// Why training stopped before its last epoch (see
 /// [`TrainingState::stopped`]).
@@ -20,7 +21,8 @@ pub enum StopReason {
 }
 
 /// The state of a training run between epochs, besides the network itself:
-/// the velocities v of momentum, the learning rate of
+/// the optimizer's state (momentum's velocities, Adam's moments and step
+/// count), the learning rate of
 /// [`Schedule::NoImprovementHalving`](crate::sgd::Schedule::NoImprovementHalving),
 /// the best epoch on the evaluation data and (with early stopping) its
 /// weights, and whether training has stopped.
@@ -31,11 +33,13 @@ pub enum StopReason {
 /// go on across the calls, create one with [`TrainingState::new`] and pass
 /// it to every call of [`Sgd::train_with_state`](crate::Sgd::train_with_state).
 ///
-/// The velocities are allocated once, by the first call with momentum on.
+/// The optimizer's buffers are allocated once, by the first call that
+/// needs them. A checkpoint ([`model::Checkpoint`](crate::model::Checkpoint))
+/// saves all of it with the network, in one file.
 #[derive(Debug, Clone)]
 pub struct TrainingState<T: Real> {
-    /// The velocities, shaped like the network (`None` until needed).
-    velocity: Option<Network<T>>,
+    /// The optimizer's state (`None` until the first call).
+    optimizer: Option<OptimizerState<T>>,
     /// η for the next epoch under the halving schedule (`None`: η₀).
     learning_rate: Option<f64>,
     /// The best epoch and its evaluation so far.
@@ -60,7 +64,7 @@ impl<T: Real> TrainingState<T> {
     /// best epoch yet.
     pub fn new() -> Self {
         TrainingState {
-            velocity: None,
+            optimizer: None,
             learning_rate: None,
             best: None,
             kept: None,
@@ -70,16 +74,15 @@ impl<T: Real> TrainingState<T> {
         }
     }
 
-    /// The velocities v of momentum, shaped like the network (weights and
-    /// biases), or `None` before the first epoch with momentum.
-    pub fn velocity(&self) -> Option<&Network<T>> {
-        self.velocity.as_ref()
+    /// The optimizer's state (momentum's velocities, Adam's moments and
+    /// step count), or `None` before the first epoch.
+    pub fn optimizer_state(&self) -> Option<&OptimizerState<T>> {
+        self.optimizer.as_ref()
     }
 
-    /// Sets the velocities (to resume from a checkpoint that saved
-    /// [`TrainingState::velocity`]).
-    pub fn with_velocity(mut self, velocity: Network<T>) -> Self {
-        self.velocity = Some(velocity);
+    /// Sets the optimizer's state (to go on from another run's).
+    pub fn with_optimizer_state(mut self, state: OptimizerState<T>) -> Self {
+        self.optimizer = Some(state);
         self
     }
 
@@ -125,29 +128,72 @@ impl<T: Real> TrainingState<T> {
         }
     }
 
-    /// The velocities for `net`, zero and allocated here the first time.
+    /// The optimizer's state for `net` and `optimizer`, its buffers
+    /// allocated here the first time.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] if the state was used with a network of
-    /// other layer sizes.
-    pub(super) fn velocity_for(&mut self, net: &Network<T>) -> Result<&mut Network<T>> {
+    /// other layers, or with another optimizer;
+    /// [`Error::Allocation`] if the buffers do not fit in memory.
+    pub(super) fn optimizer_for(
+        &mut self,
+        net: &Network<T>,
+        optimizer: Optimizer,
+    ) -> Result<&mut OptimizerState<T>> {
         self.check_sizes(net)?;
-        Ok(self.velocity.get_or_insert_with(|| zeros_like(net)))
+        let state = self
+            .optimizer
+            .get_or_insert_with(|| OptimizerState::new(optimizer));
+        if state.optimizer().name() != optimizer.name() {
+            return Err(Error::InvalidConfig {
+                name: "training state",
+                reason: format!(
+                    "it holds the state of the {} optimizer but training uses {};                      use a new TrainingState to change optimizers",
+                    state.optimizer(),
+                    optimizer
+                ),
+            });
+        }
+        // The settings (μ, β, ε, d) may change between calls; the buffers stay.
+        *state = OptimizerState::from_parts(
+            optimizer,
+            state.steps(),
+            state.first().cloned(),
+            state.second().cloned(),
+        );
+        state.prepare(net)?;
+        Ok(state)
     }
 
-    /// The velocities, if allocated.
-    pub(super) fn velocity_mut(&mut self) -> Option<&mut Network<T>> {
-        self.velocity.as_mut()
+    /// The optimizer's state, if any.
+    pub(super) fn optimizer_mut(&mut self) -> Option<&mut OptimizerState<T>> {
+        self.optimizer.as_mut()
     }
 
     /// Checks that what the state holds fits `net`.
     pub(super) fn check_sizes(&self, net: &Network<T>) -> Result<()> {
-        let held = self.velocity.iter().chain(&self.kept);
-        if let Some(other) = held.map(Network::sizes).find(|s| *s != net.sizes()) {
+        if let Some(other) = self
+            .kept
+            .iter()
+            .map(Network::sizes)
+            .find(|s| *s != net.sizes())
+        {
             return Err(Error::InvalidConfig {
                 name: "training state",
                 reason: format!(
                     "it holds a network of layer sizes {other:?} but this network has {:?}; \
+                     use a new TrainingState for another network",
+                    net.sizes()
+                ),
+            });
+        }
+        let layout = net.params().layout();
+        let held = self.optimizer.iter().flat_map(|o| [o.first(), o.second()]);
+        if held.flatten().any(|p| p.layout() != layout) {
+            return Err(Error::InvalidConfig {
+                name: "training state",
+                reason: format!(
+                    "it holds an optimizer's state for a network of other layers than {:?}; \
                      use a new TrainingState for another network",
                     net.sizes()
                 ),
@@ -169,8 +215,12 @@ impl<T: Real> TrainingState<T> {
         evaluation: Evaluation,
         net: &Network<T>,
         keep: bool,
+        selection: Selection,
+        min_delta: f64,
     ) -> bool {
-        let improved = self.best.is_none_or(|(_, b)| improves(&evaluation, &b));
+        let improved = self
+            .best
+            .is_none_or(|(_, b)| selection.improves(&evaluation, &b, min_delta));
         if improved {
             self.best = Some((epoch, evaluation));
             self.since_best = 0;
@@ -211,11 +261,46 @@ impl<T: Real> TrainingState<T> {
     }
 }
 
-/// Whether evaluation `new` beats `best`: strictly more examples correct
-/// (as a fraction, so that evaluations of different sizes compare).
-fn improves(new: &Evaluation, best: &Evaluation) -> bool {
-    // new.correct / new.total > best.correct / best.total, in integers.
-    (new.correct as u128) * (best.total as u128) > (best.correct as u128) * (new.total as u128)
+/// The parts of a [`TrainingState`] that a checkpoint saves besides the
+/// optimizer's state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Counters {
+    pub(crate) learning_rate: Option<f64>,
+    pub(crate) best: Option<(usize, Evaluation)>,
+    pub(crate) since_best: usize,
+    pub(crate) since_change: usize,
+    pub(crate) stopped: Option<StopReason>,
+}
+
+impl<T: Real> TrainingState<T> {
+    /// The schedule's η, the best epoch, the patience counters and the
+    /// stop reason.
+    pub(crate) fn counters(&self) -> Counters {
+        Counters {
+            learning_rate: self.learning_rate,
+            best: self.best,
+            since_best: self.since_best,
+            since_change: self.since_change,
+            stopped: self.stopped,
+        }
+    }
+
+    /// A state from a checkpoint's parts.
+    pub(crate) fn from_parts(
+        counters: Counters,
+        optimizer: Option<OptimizerState<T>>,
+        kept: Option<Network<T>>,
+    ) -> Self {
+        TrainingState {
+            optimizer,
+            learning_rate: counters.learning_rate,
+            best: counters.best,
+            kept,
+            since_best: counters.since_best,
+            since_change: counters.since_change,
+            stopped: counters.stopped,
+        }
+    }
 }
 
 /// Keeps the network of the best epoch seen on the evaluation data: offer
@@ -278,7 +363,7 @@ impl<T: Real> BestNetwork<T> {
             return false;
         };
         match &mut self.best {
-            Some((_, best, _)) if !improves(&e, best) => false,
+            Some((_, best, _)) if !Selection::Accuracy.improves(&e, best, 0.0) => false,
             Some((epoch, best, kept)) => {
                 (*epoch, *best) = (report.epoch, e);
                 kept.clone_from(net);

@@ -1,7 +1,10 @@
-//! One SGD step on a mini-batch, fused with backpropagation: plain, with
-//! momentum (classical or Nesterov's), and with the max-norm limit.
+//! One step on a mini-batch: SGD fused with backpropagation (plain, with
+//! momentum, classical or Nesterov's), or the general step of any
+//! optimizer on a stored gradient; and the max-norm limit.
 
-use crate::network::{Backward, Workspace};
+use crate::network::{Backward, GradientSink, Workspace};
+use crate::optim::OptimizerState;
+use crate::params::Parameters;
 use crate::{Cost, Dataset, Network, Real, kernels};
 
 /// The numbers of one step's update rule, the same for every mini-batch of
@@ -23,11 +26,11 @@ pub(super) struct Rule<T> {
 /// One SGD step on the examples `batch` of `data`: gather, feedforward,
 /// backpropagate, and update each layer in place (after its error has been
 /// passed back, so backpropagation sees the old weights). `velocity` holds
-/// the velocities v of momentum, in a network of the same shape (`None`
-/// for plain SGD).
+/// the velocities v of momentum, laid out as the network's parameters
+/// (`None` for plain SGD).
 pub(super) fn sgd_step<T: Real, C: Cost<T> + ?Sized>(
     net: &mut Network<T>,
-    velocity: Option<&mut Network<T>>,
+    velocity: Option<&mut Parameters<T>>,
     ws: &mut Workspace<T>,
     data: &Dataset<T>,
     batch: &[usize],
@@ -61,7 +64,7 @@ pub(super) fn sgd_step<T: Real, C: Cost<T> + ?Sized>(
 /// than c is scaled back to length c.
 struct SgdStep<'a, T: Real> {
     net: &'a mut Network<T>,
-    velocity: Option<&'a mut Network<T>>,
+    velocity: Option<&'a mut Parameters<T>>,
     step: T,
     rule: Rule<T>,
 }
@@ -151,14 +154,35 @@ fn sum_of_squares<T: Real>(x: &[T]) -> T {
     lanes.iter().fold(rest, |s, &l| s + l)
 }
 
-/// A network of the same shape as `net` with every weight and bias 0: the
-/// velocities of momentum before the first step.
-pub(super) fn zeros_like<T: Real>(net: &Network<T>) -> Network<T> {
-    let mut zeros = net.clone();
-    for l in 0..net.num_layers() - 1 {
-        let (w, b) = zeros.layer_mut(l);
-        w.fill(T::zero());
-        b.fill(T::zero());
+/// One step of any optimizer on the examples `batch` of `data`, the
+/// general way: gather, feedforward, backpropagate the mean gradient into
+/// `grad` (laid out as the network's parameters), then let `optimizer`
+/// update every parameter, with η = `eta` and L2 λ/n = `l2`; then the
+/// max-norm limit, if any.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn general_step<T: Real, C: Cost<T> + ?Sized>(
+    net: &mut Network<T>,
+    optimizer: &mut OptimizerState<T>,
+    grad: &mut Parameters<T>,
+    ws: &mut Workspace<T>,
+    data: &Dataset<T>,
+    batch: &[usize],
+    cost: &C,
+    eta: f64,
+    l2: f64,
+    max_norm: Option<T>,
+) {
+    let m = batch.len();
+    ws.gather(data, batch);
+    ws.feedforward_batch(net, m);
+    let mut sink = GradientSink::new(net, grad, m);
+    let inv_m = sink.inv_m();
+    ws.backpropagate_batch(cost, &mut sink, m, inv_m);
+    optimizer.apply(net, grad, eta, l2);
+    if let Some(c) = max_norm {
+        for l in 0..net.layers().len() {
+            let n_in = net.sizes()[l];
+            limit_norms(net.layer_mut(l).0, n_in, c);
+        }
     }
-    zeros
 }

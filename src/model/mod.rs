@@ -16,11 +16,14 @@
 
 use std::path::Path;
 
-use nalgebra::DVector;
-
 use crate::fs::write_atomically;
 pub use crate::fs::{FileLock, check_writable, regular_file_exists};
+use crate::optim::OptimizerKind;
 use crate::{Activation, CostKind, Error, Init, Network, Real, Result};
+
+mod checkpoint;
+
+pub use checkpoint::Checkpoint;
 
 const MAGIC: &[u8; 8] = b"NNETBIN\0";
 
@@ -50,6 +53,9 @@ pub struct TrainingRecord {
     pub epochs_completed: usize,
     /// The seed of the random number generator.
     pub seed: Option<u64>,
+    /// The optimizer (saved as its name, `"sgd"`, `"momentum"`,
+    /// `"nesterov"`, `"adam"` or `"adamw"`).
+    pub optimizer: Option<OptimizerKind>,
 }
 
 /// Which file format to write; loading recognises either by content.
@@ -62,8 +68,8 @@ pub struct TrainingRecord {
 /// | 4 | format version, `u32` (this crate writes [`ModelFormat::VERSION`], 2, and also reads version 1) |
 /// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
 /// | 4 + 4·L | number of layers L, then each layer size, `u32` |
-/// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax (not in version 1 files, whose layers are all sigmoid) |
-/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded) |
+/// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax, 5 = identity (not in version 1 files, whose layers are all sigmoid) |
+/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded), the optimizer code (`u8`: 0 = not recorded, 1 = sgd, 2 = momentum, 3 = nesterov, 4 = adam, 5 = adamw; 0 in files of earlier releases) and 4 reserved zero bytes |
 /// | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
 /// | 8 | FNV-1a 64-bit checksum of everything before it |
 ///
@@ -379,6 +385,20 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
     if bytes.starts_with(MAGIC) {
         return Ok(bytes); // truncated header
     }
+    if checkpoint::is_checkpoint(&bytes) {
+        // A checkpoint: as long as the file, which was checked to be a
+        // regular file (and whose checksum covers it all).
+        let rest = len.saturating_sub(bytes.len() as u64);
+        bytes
+            .try_reserve_exact(usize::try_from(rest).unwrap_or(usize::MAX))
+            .map_err(|_| too_large(format!("{len} bytes do not fit in memory")))?;
+        if !read_at_most(&mut file, rest, &mut bytes).map_err(io)? {
+            return Err(too_large(format!(
+                "more bytes than the {len} it had when opened (is it being written?)"
+            )));
+        }
+        return Ok(bytes);
+    }
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Ok(bytes); // not a model file: `decode` says so
     }
@@ -436,6 +456,9 @@ fn decode<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
 }
 
 fn decode_unnamed<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
+    if checkpoint::is_checkpoint(bytes) {
+        return from_binary(checkpoint::model_part(bytes, name)?, name);
+    }
     if bytes.starts_with(MAGIC) {
         return from_binary(bytes, name);
     }
@@ -465,13 +488,9 @@ fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     }
     out.extend(net.activations().iter().map(|&a| activation_code(a)));
     encode_record(record, &mut out);
-    let (w, b) = net.storage();
-    for (w, b) in w.zip(b) {
+    for (w, b) in net.storage() {
         // Neuron-major storage: neuron after neuron, that is wˡ row by row.
-        for &v in w {
-            v.put_le(&mut out);
-        }
-        for &v in b.as_slice() {
+        for &v in w.iter().chain(b) {
             v.put_le(&mut out);
         }
     }
@@ -578,16 +597,16 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         let wl = r.values::<T>(n_in * n_out).expect("length checked above");
         let bl = r.values::<T>(n_out).expect("length checked above");
         w.push(wl);
-        b.push(DVector::from_vec(bl));
+        b.push(bl);
     }
-    let network = with_activations(Network::from_storage(sizes, &w, b), &activations, name)?;
+    let network = with_activations(Network::from_storage(&sizes, &w, &b)?, &activations, name)?;
     network.check_finite()?;
     Ok(SavedNetwork { network, record })
 }
 
 #[cfg(feature = "serde")]
 fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
-    let (w, b) = net.storage();
+    let (w, b): (Vec<&[T]>, Vec<&[T]>) = net.storage().unzip();
     let mut file = JsonFile {
         format: "neuralnet".into(),
         version: ModelFormat::VERSION,
@@ -596,6 +615,7 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
         activations: Some(net.activations().to_vec()),
         training: record.clone(),
         weights: w
+            .iter()
             .zip(net.sizes())
             .map(|(w, &n_in)| {
                 w.chunks(n_in)
@@ -713,10 +733,11 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
                 .map(|&v| crate::scalar::from_f64::<T>(v))
                 .collect::<Vec<T>>(),
         );
-        b.push(DVector::from_iterator(
-            n_out,
-            bias.iter().map(|&v| crate::scalar::from_f64::<T>(v)),
-        ));
+        b.push(
+            bias.iter()
+                .map(|&v| crate::scalar::from_f64::<T>(v))
+                .collect::<Vec<T>>(),
+        );
     }
     // Checked once the shapes are known good, before the values are
     // judged: a corrupted number is reported as corruption.
@@ -727,7 +748,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
             "checksum mismatch: the file is corrupted (if you edited it by hand, remove the \"checksum\" field to load it unchecked)".into(),
         ));
     }
-    let network = Network::from_storage(sizes, &w, b);
+    let network = Network::from_storage(&sizes, &w, &b)?;
     let network = match &file.activations {
         Some(a) => with_activations(network, a, name)?,
         None => network,
@@ -812,8 +833,8 @@ struct Reader<'a> {
     pos: usize,
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.pos.checked_add(n)?;
         let s = self.bytes.get(self.pos..end)?;
         self.pos = end;
@@ -866,6 +887,7 @@ fn activation_code(a: Activation) -> u8 {
         Activation::Tanh => 2,
         Activation::Relu => 3,
         Activation::Softmax => 4,
+        Activation::Identity => 5,
     }
 }
 
@@ -875,8 +897,9 @@ fn activation_from_code(code: u8) -> std::result::Result<Activation, String> {
         2 => Ok(Activation::Tanh),
         3 => Ok(Activation::Relu),
         4 => Ok(Activation::Softmax),
+        5 => Ok(Activation::Identity),
         _ => Err(format!(
-            "unknown activation code {code} (this version knows 1 = sigmoid, 2 = tanh, 3 = relu and 4 = softmax); the file may come from a newer version of neuralnet"
+            "unknown activation code {code} (this version knows 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax and 5 = identity); the file may come from a newer version of neuralnet"
         )),
     }
 }
@@ -933,7 +956,8 @@ fn encode_record(r: &TrainingRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(&(r.epochs_completed as u64).to_le_bytes());
     out.push(u8::from(r.seed.is_some()));
     out.extend_from_slice(&r.seed.unwrap_or(0).to_le_bytes());
-    out.extend_from_slice(&[0u8; 5]); // reserved, keeps the record at 56 bytes
+    out.push(optimizer_code(r.optimizer));
+    out.extend_from_slice(&[0u8; 4]); // reserved, keeps the record at 56 bytes
 }
 
 /// Bytes of the training record in the binary format.
@@ -951,9 +975,11 @@ fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, S
     let epochs_completed = r.u64()?;
     let has_seed = r.u8()?;
     let seed = r.u64()?;
-    r.take(RECORD_BYTES - 51)?;
-    let codes = cost_from_code(cost).and_then(|cost| Ok((cost, init_from_code(init)?)));
-    Some(codes.map(|(cost, init)| TrainingRecord {
+    let optimizer = r.u8()?;
+    r.take(RECORD_BYTES - 52)?;
+    let codes = cost_from_code(cost)
+        .and_then(|cost| Ok((cost, init_from_code(init)?, optimizer_from_code(optimizer)?)));
+    Some(codes.map(|(cost, init, optimizer)| TrainingRecord {
         cost,
         init,
         learning_rate: (!learning_rate.is_nan()).then_some(learning_rate),
@@ -963,5 +989,36 @@ fn decode_record(r: &mut Reader) -> Option<std::result::Result<TrainingRecord, S
         epochs: (epochs != u64::MAX).then(|| usize::try_from(epochs).unwrap_or(usize::MAX)),
         epochs_completed: usize::try_from(epochs_completed).unwrap_or(usize::MAX),
         seed: (has_seed != 0).then_some(seed),
+        optimizer,
     }))
+}
+
+/// The record's optimizer code: 0 = not recorded, then 1 = sgd,
+/// 2 = momentum, 3 = nesterov, 4 = adam, 5 = adamw.
+fn optimizer_code(optimizer: Option<OptimizerKind>) -> u8 {
+    match optimizer {
+        None => 0,
+        Some(kind) => {
+            let index = OptimizerKind::ALL
+                .iter()
+                .position(|&k| k == kind)
+                .expect("ALL lists every kind");
+            u8::try_from(index + 1).expect("five kinds")
+        }
+    }
+}
+
+fn optimizer_from_code(code: u8) -> std::result::Result<Option<OptimizerKind>, String> {
+    match code {
+        0 => Ok(None),
+        c => OptimizerKind::ALL
+            .get(usize::from(c) - 1)
+            .copied()
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "unknown optimizer code {c} in the training record (this version knows 1 = sgd, 2 = momentum, 3 = nesterov, 4 = adam and 5 = adamw; 0 = not recorded); the file may come from a newer version of neuralnet"
+                )
+            }),
+    }
 }
