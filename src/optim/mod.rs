@@ -332,7 +332,7 @@ impl std::str::FromStr for Optimizer {
 }
 
 impl From<OptimizerKind> for Optimizer {
-    /// The optimizer with its usual settings (see [`Optimizer::from_str`]).
+    /// The optimizer with its usual settings (μ = 0.9, Adam's β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, AdamW's d = 0.01).
     fn from(kind: OptimizerKind) -> Self {
         match kind {
             OptimizerKind::Sgd => Optimizer::Sgd,
