@@ -49,12 +49,25 @@ pub(super) fn adam_update<T: Real>(
         eta,
         epsilon,
     } = step;
+    // No operation may make a subnormal number: on x86 each one costs
+    // dozens of cycles (Adam's epoch of 784-100-10 on MNIST ran 40× slower
+    // than SGD's). A weight whose input is always 0 (a border pixel) has a
+    // gradient of 0, and its moments decay geometrically towards them. So
+    // gradients below 10⁻¹⁷ count as 0 (their step, about η·10⁻⁹, would
+    // change nothing), moments below 10⁻³⁶ are flushed to 0, and the step
+    // divides before it multiplies by η.
+    let g_min: T = nalgebra::convert(1e-17);
+    let moment_min: T = nalgebra::convert(1e-36);
+    let inv_correction2 = T::one() / correction2;
+    let step_size = eta / correction1;
+    let flush = |v: T, min: T| if v.abs() < min { T::zero() } else { v };
     for (((p, &g), m), s) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(s.iter_mut()) {
-        let g = g + l2 * *p;
-        *m = beta1 * *m + one_minus_beta1 * g;
-        *s = beta2 * *s + one_minus_beta2 * g * g;
-        let m_hat = *m / correction1;
-        let s_hat = *s / correction2;
-        *p = decay * *p - eta * m_hat / (s_hat.sqrt() + epsilon);
+        let g = flush(g + l2 * *p, g_min);
+        *m = flush(beta1 * *m + one_minus_beta1 * g, moment_min);
+        *s = flush(beta2 * *s + one_minus_beta2 * (g * g), moment_min);
+        // m̂/(√ŝ + ε)·η with m̂ = m/(1 − β₁ᵗ), ŝ = s/(1 − β₂ᵗ): one
+        // division, the corrections as reciprocals.
+        let s_hat = *s * inv_correction2;
+        *p = decay * *p - *m / (s_hat.sqrt() + epsilon) * step_size;
     }
 }
