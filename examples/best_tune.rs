@@ -46,7 +46,17 @@ fn load() -> String {
         .to_string()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let wall0 = Instant::now();
     let mut s = best::best_settings();
     let mut seed = 1u64;
@@ -70,36 +80,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             test = true;
             continue;
         }
-        let (k, v) = arg.split_once('=').ok_or("arguments are key=value")?;
-        match k {
-            "seed" => seed = v.parse()?,
-            "epochs" => s.epochs = v.parse()?,
-            "eta" => s.eta = v.parse()?,
-            "m" => s.mini_batch = v.parse()?,
-            "mu" => s.momentum = v.parse()?,
-            "nesterov" => s.nesterov = v == "1",
-            "lambda" => s.l2_lambda = v.parse()?,
-            "minrate" => s.min_rate = v.parse()?,
-            "hidden" => {
-                let mut sizes = vec![784];
-                for h in v.split('x') {
-                    sizes.push(h.parse()?);
+        let (k, v) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("{arg}: arguments are key=value, resume or test"))?;
+        let mut set = || -> Result<(), Box<dyn std::error::Error>> {
+            match k {
+                "seed" => seed = v.parse()?,
+                "epochs" => s.epochs = v.parse()?,
+                "eta" => s.eta = v.parse()?,
+                "m" => s.mini_batch = v.parse()?,
+                "mu" => s.momentum = v.parse()?,
+                "nesterov" => s.nesterov = v == "1",
+                "lambda" => s.l2_lambda = v.parse()?,
+                "minrate" => s.min_rate = v.parse()?,
+                "hidden" => {
+                    let mut sizes = vec![784];
+                    for h in v.split('x') {
+                        sizes.push(h.parse()?);
+                    }
+                    sizes.push(10);
+                    s.sizes = sizes;
                 }
-                sizes.push(10);
-                s.sizes = sizes;
+                "shift" => shift = v.parse()?,
+                "rot" => rot = v.parse()?,
+                "scale" => scale = v.parse()?,
+                "alpha" => alpha = v.parse()?,
+                "sigma" => sigma = v.parse()?,
+                "dropout" => dropout = v.parse()?,
+                "dropin" => dropin = v.parse()?,
+                "maxnorm" => s.max_norm = Some(v.parse()?),
+                "threads" => threads = v.parse()?,
+                "limit" => limit = Some(v.parse::<usize>()?),
+                _ => return Err(format!("unknown key {k}").into()),
             }
-            "shift" => shift = v.parse()?,
-            "rot" => rot = v.parse()?,
-            "scale" => scale = v.parse()?,
-            "alpha" => alpha = v.parse()?,
-            "sigma" => sigma = v.parse()?,
-            "dropout" => dropout = v.parse()?,
-            "dropin" => dropin = v.parse()?,
-            "maxnorm" => s.max_norm = Some(v.parse()?),
-            "threads" => threads = v.parse()?,
-            "limit" => limit = Some(v.parse::<usize>()?),
-            _ => return Err(format!("unknown key {k}").into()),
-        }
+            Ok(())
+        };
+        set().map_err(|e| format!("{arg}: {e}"))?;
     }
     s.augmenter = ImageAugmenter::new(28, 28, 1)
         .with_max_shift(shift)

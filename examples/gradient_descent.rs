@@ -14,6 +14,7 @@
 //! `cargo run --example gradient_descent [-- --out DIR]`
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 // The pictures of the examples, shared with the mnist example.
 #[path = "mnist/charts.rs"]
@@ -126,7 +127,17 @@ fn report(valley: &Valley, eta: f64, steps: usize, label: &str, verbose: bool) -
     run
 }
 
-fn main() -> std::io::Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut out = PathBuf::from("gradient-descent-out");
     while let Some(a) = args.next() {
@@ -191,10 +202,10 @@ fn main() -> std::io::Result<()> {
         "too large an η makes ΔC > 0 and the ball climbs out of the valley; too small an η crawls."
     );
 
-    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(&out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let path = out.join("gradient-descent.svg");
     let panels = [(&b, &runs[..3]), (&n, &runs[3..])];
-    std::fs::write(&path, picture(&panels))?;
+    std::fs::write(&path, picture(&panels)).map_err(|e| format!("{}: {e}", path.display()))?;
     println!(
         "Wrote {} (the two valleys as contour lines, with the paths)",
         path.display()

@@ -6,9 +6,21 @@
 //!
 //! `cargo run --example sigmoid_smoothness`
 
+use std::process::ExitCode;
+
 use neuralnet::{Neuron, Perceptron, Result, SigmoidNeuron};
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     // The Gouda weights with threshold 4, and bad weather but friends and an
     // easy commute: w·x + b = 0 − 0.001, just below the perceptron's boundary.
     let (w, b): ([f64; 3], f64) = ([6.0, 2.0, 2.0], -4.001);

@@ -762,6 +762,40 @@ fn gradient_descent_rolls_down_crawls_and_overshoots() {
     }
 }
 
+/// An example's error reaches the user as `error: <message>` with exit code
+/// 1, not as the `Error: Os { code: 17, .. }` that a `main` returning `Err`
+/// prints.
+#[test]
+fn examples_print_errors_as_messages() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("errors");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let run = example("gradient_descent")
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out_err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{out_err}");
+    assert!(
+        out_err.starts_with(&format!("error: --out {}: ", file.display())),
+        "{out_err}"
+    );
+    let run = example("best_tune").arg("epochs=ten").output().unwrap();
+    let key_err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{key_err}");
+    assert!(
+        key_err.starts_with("error: epochs=ten: invalid digit"),
+        "{key_err}"
+    );
+    for err in [out_err, key_err] {
+        assert!(!err.contains("Error:") && !err.contains(" {"), "{err}");
+    }
+}
+
 #[test]
 fn sigmoid_smoothness_shows_flips_and_equation_3() {
     let text = stdout(&example("sigmoid_smoothness").output().unwrap());
