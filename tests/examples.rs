@@ -687,11 +687,26 @@ fn gradient_descent_rolls_down_crawls_and_overshoots() {
         &example("gradient_descent")
             .arg("--out")
             .arg(&out)
+            .arg("--result-lines")
             .output()
             .unwrap(),
     );
     let runs = results(&text);
     assert_eq!(runs.len(), 5, "{text}");
+    // Without --result-lines, only the human-readable summary of each run.
+    let human = stdout(
+        &example("gradient_descent")
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    assert!(!human.contains("RESULT"), "{human}");
+    assert!(
+        human.contains("60 steps, 60 of them downhill: C 10.7500 → ")
+            && human.contains(", diverges; ΔC as far as "),
+        "{human}"
+    );
     let find = |valley: &str, eta: &str| {
         runs.iter()
             .find(|r| r["valley"] == valley && r["eta"] == eta)
@@ -798,9 +813,19 @@ fn examples_print_errors_as_messages() {
 
 #[test]
 fn sigmoid_smoothness_shows_flips_and_equation_3() {
-    let text = stdout(&example("sigmoid_smoothness").output().unwrap());
+    let text = stdout(
+        &example("sigmoid_smoothness")
+            .arg("--result-lines")
+            .output()
+            .unwrap(),
+    );
     let rows = results(&text);
     assert_eq!(rows.len(), 6, "{text}");
+    let human = stdout(&example("sigmoid_smoothness").output().unwrap());
+    assert!(
+        !human.contains("RESULT") && human.contains("equation (3) predicts"),
+        "{human}"
+    );
     for r in &rows {
         let delta = num(r, "delta");
         // The perceptron flips from 0 to 1 once Δw passes 0.001; it never moves in between.
@@ -822,7 +847,7 @@ fn sgd_estimate_improves_with_the_mini_batch_size() {
     let dir = synthetic_mnist("sgd-estimate", 2_000, 20);
     let text = stdout(
         &example("sgd_estimate")
-            .args(["--draws", "20", "--data"])
+            .args(["--draws", "20", "--result-lines", "--data"])
             .arg(&dir)
             .output()
             .unwrap(),
@@ -1090,9 +1115,28 @@ fn mnist_names_the_peer_workload() {
 #[test]
 fn sgd_estimate_has_a_help_and_finds_mnist_like_mnist() {
     let help = stdout(&example("sgd_estimate").arg("--help").output().unwrap());
-    for flag in ["--data <DIR>", "--draws", "--no-download", "cosine"] {
+    for flag in [
+        "--data <DIR>",
+        "--draws",
+        "--no-download",
+        "--result-lines",
+        "cosine",
+    ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
+    // RESULT lines only on request.
+    let dir = synthetic_mnist("sgd-estimate-human", 100, 5);
+    let human = stdout(
+        &example("sgd_estimate")
+            .args(["--draws", "1", "--data"])
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        !human.contains("RESULT") && human.contains("the error fell"),
+        "{human}"
+    );
     let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("examples")
         .join("no-data-estimate");
