@@ -12,10 +12,14 @@
 //! maxnorm, threads, limit (training examples). `test` evaluates the test
 //! set once at the end (for the record only). `resume` checks instead that
 //! a run of `epochs` epochs in one call ends with the same weights as one
-//! stopped after an epoch and resumed with its `TrainingState`.
+//! stopped after an epoch and resumed with its `TrainingState`. MNIST is
+//! found as in the `mnist` example: `$MNIST_DIR`, the cache directory, then
+//! a download (see `examples/common/mnist_data.rs`).
 
 #[path = "mnist/best.rs"]
 mod best;
+#[path = "common/mnist_data.rs"]
+mod mnist_data;
 
 use std::time::Instant;
 
@@ -128,7 +132,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Dropout::none()
     };
     neuralnet::threads::set_num_threads(threads);
-    let dir = std::env::var("MNIST_DIR").unwrap_or_else(|_| "/work/shared/data/mnist".into());
+    let dir = mnist_data::locate(None, true, &mut |s| println!("{s}"))?;
     let data = Mnist::<f32>::load(dir)?;
     let training = match limit {
         Some(n) => data.training.slice(0, n)?,

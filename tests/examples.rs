@@ -1162,6 +1162,43 @@ fn sgd_estimate_has_a_help_and_finds_mnist_like_mnist() {
     );
 }
 
+/// No example shows a path of the workspace the crate is developed in
+/// (`../shared/...`) as a place to look: a user's checkout has none.
+#[test]
+fn examples_name_no_development_workspace_path() {
+    for name in [
+        "mnist",
+        "sgd_estimate",
+        "draw",
+        "classify",
+        "gradient_descent",
+        "sigmoid_smoothness",
+    ] {
+        let help = stdout(&example(name).arg("--help").output().unwrap());
+        for needle in ["shared/", "workspace", "/work/"] {
+            assert!(!help.contains(needle), "{name} --help: {needle} in {help}");
+        }
+    }
+    // draw finds MNIST the shared way, and says where else a network can come from.
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("no-data-draw");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = example("draw")
+        .env("MNIST_DIR", &empty)
+        .env("XDG_CACHE_HOME", &empty)
+        .output()
+        .unwrap();
+    let err = stderr(&run);
+    assert!(!run.status.success(), "{err}");
+    assert!(
+        err.contains("MNIST not found. Looked in:")
+            && err.contains(&format!("{} ($MNIST_DIR)", empty.display()))
+            && err.contains("--model PATH"),
+        "{err}"
+    );
+}
+
 #[test]
 #[ignore = "trains the best preset's [784, 800, 800, 10] network: too slow in a debug build (CI runs it with --release)"]
 fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
