@@ -1093,6 +1093,73 @@ fn mnist_warns_when_a_run_stops_learning() {
 }
 
 #[test]
+fn mnist_does_not_warn_of_a_stall_after_resume() {
+    // Digits 2k and 2k + 1 look alike: the cost cannot reach 0, and with
+    // η = 10 it goes up again in some epochs.
+    let dir = synthetic_mnist_of("resume-stall", 300, 30, |d, img| {
+        let row = 2 * (d / 2 * 2) + 4;
+        img[row * 28..(row + 1) * 28].fill(255);
+    });
+    let ck = dir.join("run.nnet");
+    let ck = ck.to_str().unwrap();
+    let mut costs = Vec::new();
+    // One epoch at a time, each run resuming from the last one's checkpoint.
+    for epochs in 1..=8 {
+        let epochs = epochs.to_string();
+        let mut args = vec![
+            "--hidden",
+            "5",
+            "--eta",
+            "10",
+            "--epochs",
+            &epochs,
+            "--checkpoint",
+            ck,
+        ];
+        if epochs != "1" {
+            args.push("--resume");
+        }
+        let run = mnist(&dir, &args);
+        let text = stdout(&run);
+        assert!(
+            !stderr(&run).contains("stopped learning"),
+            "epoch {epochs}: {}",
+            stderr(&run)
+        );
+        let line = text.lines().find(|l| l.starts_with("Epoch ")).unwrap();
+        let cost = line.split("cost ").nth(1).unwrap().split(',').next().unwrap();
+        costs.push(cost.parse::<f64>().unwrap());
+    }
+    // Resuming from a checkpoint whose next epoch costs more used to warn.
+    assert!(costs.windows(2).any(|w| w[1] >= w[0]), "{costs:?}");
+
+    // A run that has really stopped learning is still warned about after
+    // --resume: its cost is compared with the untrained network's.
+    let ck = dir.join("stalled.nnet");
+    let ck = ck.to_str().unwrap();
+    for (epochs, resume) in [("1", None), ("2", Some("--resume"))] {
+        let mut args = vec![
+            "--hidden",
+            "6",
+            "--eta",
+            "1e6",
+            "--epochs",
+            epochs,
+            "--checkpoint",
+            ck,
+        ];
+        args.extend(resume);
+        let run = mnist(&dir, &args);
+        stdout(&run);
+        let err = stderr(&run);
+        assert!(
+            err.contains("stopped learning") && err.contains("before training"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn mnist_names_the_peer_workload() {
     let dir = synthetic_mnist("peers", 100, 20);
     let run = mnist(&dir, &["--epochs", "1", "--peer-format"]);

@@ -53,7 +53,9 @@
 //! `"final":true` and the test and validation results; the human-readable
 //! lines go to stderr. A run that stops learning (the test cost not below
 //! its value before training, or accuracy near chance) gets a warning
-//! naming the likely cause.
+//! naming the likely cause. A resumed run compares with the cost of the
+//! same untrained network, not with the checkpoint's; a `--load`ed network
+//! has no such value, and only accuracy near chance is warned about.
 
 mod args;
 mod best;
@@ -127,11 +129,19 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     ));
 
     let to_train = settings.sgd.epochs().saturating_sub(done);
-    let start = if to_train > 0 {
-        let cost = net.evaluate(&data.test, &settings.cost)?.cost;
-        Some((cost, &data.test))
-    } else {
+    // The test cost before training, for the warning of a run that stops
+    // learning: of the new network; for --resume, of the same new network
+    // made again from the settings and the seed (not of the checkpoint,
+    // whose next epoch may well cost a little more); unknown for --load.
+    let stall = if to_train == 0 {
         None
+    } else if done == 0 {
+        Some((Some(net.evaluate(&data.test, &settings.cost)?.cost), &data.test))
+    } else if args.resume {
+        let new = start::initial::<T>(&settings)?;
+        Some((Some(new.evaluate(&data.test, &settings.cost)?.cost), &data.test))
+    } else {
+        Some((None, &data.test))
     };
     let checkpoint = args.checkpoint.as_deref().map(|path| Checkpoint {
         path,
@@ -145,7 +155,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         (!args.no_pictures).then_some((&data.validation, &settings.cost as _)),
         checkpoint,
         peer_workload(args, &settings),
-        start,
+        stall,
     );
     let started = Instant::now();
     let reports = train(&mut net, &data, &settings, done, &mut progress)

@@ -122,7 +122,8 @@ pub struct Progress<'a, T: Real> {
     pub checkpoint: Option<Checkpoint<'a>>,
     /// The workload named in `--peer-format` lines.
     peer: Option<String>,
-    /// The test cost before training, to tell a run that stopped learning.
+    /// The test cost of the untrained network, to tell a run that stopped
+    /// learning (`None` when not known: a `--load`ed network).
     start_cost: Option<f64>,
     /// The test set, to look at the outputs of a stalled run.
     test: Option<&'a Dataset<T>>,
@@ -135,6 +136,9 @@ pub struct Progress<'a, T: Real> {
 }
 
 impl<'a, T: Real> Progress<'a, T> {
+    /// `stall`, when the epochs are evaluated on the test set: the test set
+    /// and its cost before training (if known), to warn when the run stops
+    /// learning.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         say: Say,
@@ -143,7 +147,7 @@ impl<'a, T: Real> Progress<'a, T> {
         validation: Option<(&'a Dataset<T>, &'a dyn Cost<T>)>,
         checkpoint: Option<Checkpoint<'a>>,
         peer: Option<String>,
-        start: Option<(f64, &'a Dataset<T>)>,
+        stall: Option<(Option<f64>, &'a Dataset<T>)>,
     ) -> Self {
         let bar = (!say.json && std::io::stdout().is_terminal()).then(|| {
             let bar = ProgressBar::new(n as u64);
@@ -162,8 +166,8 @@ impl<'a, T: Real> Progress<'a, T> {
             settings,
             checkpoint,
             peer,
-            start_cost: start.map(|(c, _)| c),
-            test: start.map(|(_, d)| d),
+            start_cost: stall.and_then(|(c, _)| c),
+            test: stall.map(|(_, d)| d),
             warned: false,
             n,
             on_validation: false,

@@ -123,15 +123,22 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
             settings,
         });
     }
-    let mut rng = StdRng::seed_from_u64(settings.seed);
-    let init = settings.init.unwrap_or_default();
-    settings.init = Some(init);
-    let net = Network::<T>::new(&settings.sizes, init, &mut rng)?;
+    settings.init = Some(settings.init.unwrap_or_default());
+    let net = initial::<T>(&settings)?;
     Ok(Start {
         net,
         done: 0,
         settings,
     })
+}
+
+/// The untrained network of `settings`: the layer sizes, the initialisation
+/// (the default when not known) and the weights drawn from an RNG seeded with
+/// the seed. A new run starts from it, and a resumed run started from it.
+pub fn initial<T: Real>(settings: &Settings) -> Result<Network<T>, BoxError> {
+    let mut rng = StdRng::seed_from_u64(settings.seed);
+    let init = settings.init.unwrap_or_default();
+    Ok(Network::<T>::new(&settings.sizes, init, &mut rng)?)
 }
 
 /// `--load`: the saved network keeps the cost, η, m and λ of its record,
