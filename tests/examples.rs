@@ -313,6 +313,47 @@ fn mnist_ends_quietly_when_its_reader_goes_away() {
 }
 
 #[test]
+fn mnist_removes_its_lock_file_however_it_ends() {
+    let dir = synthetic_mnist("lock-file", 100, 20);
+    let ck = dir.join("run.nnet");
+    let lock = dir.join("run.nnet.lock");
+    let run_on = |data: &std::path::Path| {
+        let mut cmd = example("mnist");
+        cmd.args(["--hidden", "5", "--epochs", "1", "--no-pictures"])
+            .arg("--checkpoint")
+            .arg(&ck)
+            .args(ck.exists().then_some("--overwrite"))
+            .arg("--data")
+            .arg(data);
+        cmd
+    };
+    // A run that ends normally.
+    stdout(&run_on(&dir).output().unwrap());
+    assert!(ck.exists() && !lock.exists());
+    // A run that fails after taking the lock (here: no MNIST).
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = run_on(&empty).output().unwrap();
+    assert!(
+        !run.status.success() && stderr(&run).contains("MNIST not found"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!lock.exists());
+    // A run whose reader goes away (`mnist --checkpoint ... | head -1`) ends
+    // through std::process::exit, which runs no destructors.
+    let mut child = run_on(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let run = child.wait_with_output().unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!lock.exists());
+}
+
+#[test]
 fn mnist_json_lines_are_machine_readable() {
     let dir = synthetic_mnist("json", 100, 20);
     let run = example("mnist")

@@ -111,8 +111,9 @@ fn main() -> ExitCode {
 fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     let say = Say { json: args.json };
     args.settings().sgd.validate()?;
-    // Held until the run ends: a second run on the same checkpoint is refused.
-    let _checkpoint_lock = start::check_outputs(args)?;
+    // Held until the run ends, however it ends: a second run on the same
+    // checkpoint is refused.
+    let _checkpoint_lock = progress::hold(start::check_outputs(args)?);
     let data = data::load::<T>(args, say)?;
     let start::Start {
         mut net,
@@ -221,8 +222,9 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
     if args.load.is_some() || args.hidden.is_some() {
         return Err("--preset best sets its own network; leave out --load and --hidden".into());
     }
-    // Held until the run ends: a second run on the same checkpoint is refused.
-    let _checkpoint_lock = start::check_outputs(args)?;
+    // Held until the run ends, however it ends: a second run on the same
+    // checkpoint is refused.
+    let _checkpoint_lock = progress::hold(start::check_outputs(args)?);
     let data = data::load::<f32>(args, say)?;
     if data.validation.is_empty() {
         return Err(

@@ -6,8 +6,10 @@
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use neuralnet::model::FileLock;
 use neuralnet::{Cost, Dataset, EpochReport, Evaluation, Monitor, Network, Real};
 
 use crate::args::Settings;
@@ -20,11 +22,45 @@ pub fn out(line: std::fmt::Arguments<'_>) {
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+            exit(0);
         }
         eprintln!("error: cannot write to standard output: {e}");
-        std::process::exit(1);
+        exit(1);
     }
+}
+
+/// The checkpoint's lock while a run holds it (see [`hold`]).
+static HELD_LOCK: Mutex<Option<FileLock>> = Mutex::new(None);
+
+fn held_lock() -> MutexGuard<'static, Option<FileLock>> {
+    // A panic while the lock was held does not make it wrong to drop it.
+    HELD_LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Holds `lock` (the checkpoint's, from `start::check_outputs`) until the
+/// returned guard is dropped or [`exit`] is called, whichever comes first.
+/// Dropping the lock removes its `.lock` file.
+pub fn hold(lock: Option<FileLock>) -> HeldLock {
+    *held_lock() = lock;
+    HeldLock(())
+}
+
+/// Releases the lock given to [`hold`] when dropped.
+#[must_use = "the lock is released when this is dropped"]
+pub struct HeldLock(());
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        drop(held_lock().take());
+    }
+}
+
+/// Ends the program with `code`, releasing the checkpoint's lock (and
+/// removing its `.lock` file) first: `std::process::exit` runs no
+/// destructors.
+pub fn exit(code: i32) -> ! {
+    drop(held_lock().take());
+    std::process::exit(code)
 }
 
 /// Where human-readable lines go: stdout, or stderr when stdout carries
