@@ -190,8 +190,8 @@ fn remove_stale_temporaries(target: &Path) {
 ///
 /// # Errors
 /// [`Error::NotAFile`] or [`Error::DanglingSymlink`] if `path` is not ours
-/// to replace; [`Error::File`] naming `path` (or the temporary file) and
-/// the I/O error.
+/// to replace; [`Error::File`] naming `path` (never the temporary file: the
+/// caller knows only `path`) and the I/O error.
 pub(crate) fn write_atomically(
     path: impl AsRef<Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -200,7 +200,10 @@ pub(crate) fn write_atomically(
     let (target, _) = resolve(path)?;
     remove_stale_temporaries(&target);
     let tmp = temp_path(&target)?;
-    let mut file = File::create_new(&tmp).map_err(|e| file_error(&tmp, e))?;
+    let mut file = File::create_new(&tmp).map_err(|e| {
+        let context = format!("cannot create a temporary file in its folder: {e}");
+        file_error(path, io::Error::new(e.kind(), context))
+    })?;
     let result = (|| {
         let mut buffered = io::BufWriter::new(&mut file);
         write(&mut buffered)?;
@@ -276,7 +279,7 @@ pub fn check_writable(path: impl AsRef<Path>) -> Result<()> {
     }
     let probe = temp_path(&target)?;
     File::create_new(&probe).map_err(|e| file_error(&dir, e))?;
-    std::fs::remove_file(&probe).map_err(|e| file_error(&probe, e))
+    std::fs::remove_file(&probe).map_err(|e| file_error(&dir, e))
 }
 
 /// Whether a file to read exists at `path`: `Ok(false)` when nothing is
@@ -528,6 +531,20 @@ mod tests {
         // A write that succeeds replaces the file whole.
         write_atomically(&path, |w| w.write_all(&new)).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), new);
+        assert_eq!(listing(&dir), ["file"]);
+        // A temporary file that cannot be made (its name, longer than the
+        // target's, is too long here) is reported with the target's path.
+        let long = dir.join("n".repeat(250));
+        let err = write_atomically(&long, |w| w.write_all(b"x")).unwrap_err();
+        assert!(
+            matches!(&err, Error::File { path, .. } if *path == long),
+            "{err}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("temporary file") && !message.contains(TEMP_MARKER),
+            "{message}"
+        );
         assert_eq!(listing(&dir), ["file"]);
         // A path without a file name (a directory) is refused.
         assert!(matches!(
