@@ -119,7 +119,9 @@ fn run(dir: &Path, draws: usize, result_lines: bool) -> Result<(), BoxError> {
         let ((m0, e0), (m1, e1)) = (w[0], w[1]);
         println!("  m = {m0} → {m1}: the error fell {:.2}-fold", e0 / e1);
     }
-    println!("(for small m a few examples with large gradients dominate, so it falls more slowly).");
+    println!(
+        "(for small m a few examples with large gradients dominate, so it falls more slowly)."
+    );
     if result_lines {
         println!();
         for line in results {

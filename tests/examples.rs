@@ -1168,7 +1168,13 @@ fn mnist_does_not_warn_of_a_stall_after_resume() {
             stderr(&run)
         );
         let line = text.lines().find(|l| l.starts_with("Epoch ")).unwrap();
-        let cost = line.split("cost ").nth(1).unwrap().split(',').next().unwrap();
+        let cost = line
+            .split("cost ")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap();
         costs.push(cost.parse::<f64>().unwrap());
     }
     // Resuming from a checkpoint whose next epoch costs more used to warn.

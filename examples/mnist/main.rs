@@ -137,10 +137,16 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
     let stall = if to_train == 0 {
         None
     } else if done == 0 {
-        Some((Some(net.evaluate(&data.test, &settings.cost)?.cost), &data.test))
+        Some((
+            Some(net.evaluate(&data.test, &settings.cost)?.cost),
+            &data.test,
+        ))
     } else if args.resume {
         let new = start::initial::<T>(&settings)?;
-        Some((Some(new.evaluate(&data.test, &settings.cost)?.cost), &data.test))
+        Some((
+            Some(new.evaluate(&data.test, &settings.cost)?.cost),
+            &data.test,
+        ))
     } else {
         Some((None, &data.test))
     };
