@@ -137,9 +137,9 @@ fn mnist_trains_reports_and_draws() {
     let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
     assert_eq!(epochs.len(), 3, "{text}");
     for (i, line) in epochs.iter().enumerate() {
-        // "Epoch 3: 50 / 50, cost 0.0123, 0.01 s"
+        // "Epoch 3: 50 / 50 test images, cost 0.0123, 0.01 s"
         assert!(line.starts_with(&format!("Epoch {}: ", i + 1)), "{line}");
-        assert!(line.contains(" / 50, cost "), "{line}");
+        assert!(line.contains(" / 50 test images, cost "), "{line}");
     }
     assert!(text.contains("[784, 20, 10]"), "{text}");
     assert!(
@@ -1328,7 +1328,10 @@ fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
     let text = run(&["--epochs", "2", "--save", full.to_str().unwrap()]);
     let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
     assert!(
-        epochs.len() == 2 && epochs.iter().all(|l| l.contains(": validation ")),
+        epochs.len() == 2
+            && epochs
+                .iter()
+                .all(|l| l.contains(" / 10000 validation images (")),
         "{text}"
     );
     assert!(

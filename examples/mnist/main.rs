@@ -48,14 +48,17 @@
 //!
 //! # Output
 //!
-//! One line per epoch, then the test and validation accuracy. With `--json`,
-//! stdout carries one JSON object per epoch and a last one with
-//! `"final":true` and the test and validation results; the human-readable
-//! lines go to stderr. A run that stops learning (the test cost not below
-//! its value before training, or accuracy near chance) gets a warning
-//! naming the likely cause. A resumed run compares with the cost of the
-//! same untrained network, not with the checkpoint's; a `--load`ed network
-//! has no such value, and only accuracy near chance is warned about.
+//! One line per epoch, with the digits of the test set recognised after it
+//! (`Epoch 3: 9246 / 10000 test images, cost 0.0621, 0.09 s`; with
+//! `--preset best`, of the validation set), then the test and validation
+//! accuracy. With `--json`, stdout carries one JSON object per epoch and a
+//! last one with `"final":true` and the test and validation results; the
+//! human-readable lines go to stderr. A run that stops learning (the test
+//! cost not below its value before training, or accuracy near chance) gets
+//! a warning naming the likely cause. A resumed run compares with the cost
+//! of the same untrained network, not with the checkpoint's; a `--load`ed
+//! network has no such value, and only accuracy near chance is warned
+//! about.
 
 mod args;
 mod best;

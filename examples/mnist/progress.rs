@@ -282,7 +282,7 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
         };
         if self.on_validation {
             self.say.line(format_args!(
-                "Epoch {}: validation {} / {} = {:.2}%, cost {:.4}, η {:.4}, {:.2} s",
+                "Epoch {}: {} / {} validation images ({:.2}%), cost {:.4}, η {:.4}, {:.2} s",
                 r.epoch,
                 e.correct,
                 e.total,
@@ -293,7 +293,7 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
             ));
         } else {
             self.say.line(format_args!(
-                "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
+                "Epoch {}: {} / {} test images, cost {:.4}, {:.2} s",
                 r.epoch,
                 e.correct,
                 e.total,
