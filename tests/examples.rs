@@ -509,7 +509,13 @@ fn mnist_resumes_exactly_where_a_run_stopped() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("other settings"));
+    // Named as flags, not as the Debug form of a record.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("other settings than this run: --eta 2 (this run: 0.5);")
+            && !err.contains("TrainingRecord"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -102,14 +102,23 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
             ..saved.record.clone()
         } == expected;
         if !same || saved.network.sizes() != settings.sizes.as_slice() {
+            let mut differences = Vec::new();
+            if saved.network.sizes() != settings.sizes.as_slice() {
+                differences.push(format!(
+                    "layers {:?} (this run: {:?})",
+                    saved.network.sizes(),
+                    settings.sizes
+                ));
+            }
+            differences.extend(record_differences(&saved.record, &expected));
+            if differences.is_empty() {
+                differences.push("its training record".to_string());
+            }
             return Err(format!(
-                "{} was made with other settings ({:?}, {:?}) than this run ({:?}, {:?}); \
+                "{} was made with other settings than this run: {}; \
                  run with the same flags, or with --overwrite to start again",
                 path.display(),
-                saved.network.sizes(),
-                saved.record,
-                settings.sizes,
-                expected
+                differences.join(", ")
             )
             .into());
         }
@@ -130,6 +139,35 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
         done: 0,
         settings,
     })
+}
+
+/// The settings, as flags, in which the record `saved` differs from this
+/// run's `expected` one, but for the number of epochs:
+/// `--eta 2 (this run: 0.5)`.
+fn record_differences(saved: &TrainingRecord, expected: &TrainingRecord) -> Vec<String> {
+    fn show<V: std::fmt::Display>(v: Option<V>) -> String {
+        v.map_or("not recorded".to_string(), |v| v.to_string())
+    }
+    [
+        ("--cost", show(saved.cost), show(expected.cost)),
+        ("--init", show(saved.init), show(expected.init)),
+        (
+            "--eta",
+            show(saved.learning_rate),
+            show(expected.learning_rate),
+        ),
+        (
+            "--batch",
+            show(saved.mini_batch_size),
+            show(expected.mini_batch_size),
+        ),
+        ("--lambda", show(saved.l2_lambda), show(expected.l2_lambda)),
+        ("--seed", show(saved.seed), show(expected.seed)),
+    ]
+    .into_iter()
+    .filter(|(_, a, b)| a != b)
+    .map(|(flag, a, b)| format!("{flag} {a} (this run: {b})"))
+    .collect()
 }
 
 /// The untrained network of `settings`: the layer sizes, the initialisation
