@@ -12,10 +12,14 @@
 //! maxnorm, threads, limit (training examples). `test` evaluates the test
 //! set once at the end (for the record only). `resume` checks instead that
 //! a run of `epochs` epochs in one call ends with the same weights as one
-//! stopped after an epoch and resumed with its `TrainingState`.
+//! stopped after an epoch and resumed with its `TrainingState`. MNIST is
+//! found as in the `mnist` example: `$MNIST_DIR`, the cache directory, then
+//! a download (see `examples/common/mnist_data.rs`).
 
 #[path = "mnist/best.rs"]
 mod best;
+#[path = "common/mnist_data.rs"]
+mod mnist_data;
 
 use std::time::Instant;
 
@@ -47,7 +51,17 @@ fn load() -> String {
         .to_string()
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let wall0 = Instant::now();
     let mut s = best::best_settings();
     let mut seed = 1u64;
@@ -71,36 +85,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             test = true;
             continue;
         }
-        let (k, v) = arg.split_once('=').ok_or("arguments are key=value")?;
-        match k {
-            "seed" => seed = v.parse()?,
-            "epochs" => s.epochs = v.parse()?,
-            "eta" => s.eta = v.parse()?,
-            "m" => s.mini_batch = v.parse()?,
-            "mu" => s.momentum = v.parse()?,
-            "nesterov" => s.nesterov = v == "1",
-            "lambda" => s.l2_lambda = v.parse()?,
-            "minrate" => s.min_rate = v.parse()?,
-            "hidden" => {
-                let mut sizes = vec![784];
-                for h in v.split('x') {
-                    sizes.push(h.parse()?);
+        let (k, v) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("{arg}: arguments are key=value, resume or test"))?;
+        let mut set = || -> Result<(), Box<dyn std::error::Error>> {
+            match k {
+                "seed" => seed = v.parse()?,
+                "epochs" => s.epochs = v.parse()?,
+                "eta" => s.eta = v.parse()?,
+                "m" => s.mini_batch = v.parse()?,
+                "mu" => s.momentum = v.parse()?,
+                "nesterov" => s.nesterov = v == "1",
+                "lambda" => s.l2_lambda = v.parse()?,
+                "minrate" => s.min_rate = v.parse()?,
+                "hidden" => {
+                    let mut sizes = vec![784];
+                    for h in v.split('x') {
+                        sizes.push(h.parse()?);
+                    }
+                    sizes.push(10);
+                    s.sizes = sizes;
                 }
-                sizes.push(10);
-                s.sizes = sizes;
+                "shift" => shift = v.parse()?,
+                "rot" => rot = v.parse()?,
+                "scale" => scale = v.parse()?,
+                "alpha" => alpha = v.parse()?,
+                "sigma" => sigma = v.parse()?,
+                "dropout" => dropout = v.parse()?,
+                "dropin" => dropin = v.parse()?,
+                "maxnorm" => s.max_norm = Some(v.parse()?),
+                "threads" => threads = v.parse()?,
+                "limit" => limit = Some(v.parse::<usize>()?),
+                _ => return Err(format!("unknown key {k}").into()),
             }
-            "shift" => shift = v.parse()?,
-            "rot" => rot = v.parse()?,
-            "scale" => scale = v.parse()?,
-            "alpha" => alpha = v.parse()?,
-            "sigma" => sigma = v.parse()?,
-            "dropout" => dropout = v.parse()?,
-            "dropin" => dropin = v.parse()?,
-            "maxnorm" => s.max_norm = Some(v.parse()?),
-            "threads" => threads = v.parse()?,
-            "limit" => limit = Some(v.parse::<usize>()?),
-            _ => return Err(format!("unknown key {k}").into()),
-        }
+            Ok(())
+        };
+        set().map_err(|e| format!("{arg}: {e}"))?;
     }
     s.augmenter = ImageAugmenter::new(28, 28, 1)
         .with_max_shift(shift)
@@ -113,7 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Dropout::none()
     };
     neuralnet::threads::set_num_threads(threads);
-    let dir = std::env::var("MNIST_DIR").unwrap_or_else(|_| "/work/shared/data/mnist".into());
+    let dir = mnist_data::locate(None, true, &mut |s| println!("{s}"))?;
     let data = Mnist::<f32>::load(dir)?;
     let training = match limit {
         Some(n) => data.training.slice(0, n)?,

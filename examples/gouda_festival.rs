@@ -4,6 +4,8 @@
 //!
 //! Run with `cargo run --example gouda_festival`.
 
+use std::process::ExitCode;
+
 use neuralnet::{Neuron, Perceptron, Result, SigmoidNeuron};
 
 const WEIGHTS: [f64; 3] = [6.0, 2.0, 2.0];
@@ -37,7 +39,17 @@ fn decision_table(threshold: f64, summary: &str) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     println!("The cheese festival in Gouda: weights 6 (weather), 2 (friends), 2 (commute).");
     println!("The perceptron rule: go (output 1) if w·x + b > 0, where b = −threshold.\n");
     decision_table(5.0, "you go exactly when the weather is good")?;

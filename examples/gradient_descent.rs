@@ -11,9 +11,12 @@
 //! and diverges) and one too small (the ball crawls), and draws the valleys
 //! (contour lines) and the paths as an SVG picture.
 //!
-//! `cargo run --example gradient_descent [-- --out DIR]`
+//! `cargo run --example gradient_descent [-- --out DIR] [--result-lines]`
+//! (`--result-lines` adds one machine-readable `RESULT valley=... eta=...`
+//! line per run at the end, for scripts and tests).
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 // The pictures of the examples, shared with the mnist example.
 #[path = "mnist/charts.rs"]
@@ -113,29 +116,86 @@ fn report(valley: &Valley, eta: f64, steps: usize, label: &str, verbose: bool) -
     println!("{}, η = {eta} ({label}):", valley.name);
     let run = descend(valley, eta, steps, verbose);
     let taken = run.path.len() - 1;
+    let gap = if run.worst_gap <= 1.0 {
+        format!(
+            "ΔC within {:.1}% of −η‖∇C‖² at every step",
+            100.0 * run.worst_gap
+        )
+    } else {
+        format!(
+            "ΔC as far as {} · η‖∇C‖² from −η‖∇C‖²",
+            short(run.worst_gap)
+        )
+    };
     println!(
-        "  RESULT valley={} eta={eta} steps={taken} start_cost={:.6} end_cost={:.6} downhill_steps={} worst_gap={:.4} diverged={}",
+        "  {taken} steps, {} of them downhill: C {:.4} → {}{}; {gap}",
+        run.downhill,
+        run.costs[0],
+        short(run.costs[taken]),
+        if run.diverged { ", diverges" } else { "" },
+    );
+    println!();
+    run
+}
+
+/// A cost in a few digits: fixed-point when moderate, else in e-notation.
+fn short(c: f64) -> String {
+    if (1e-3..1e4).contains(&c) {
+        format!("{c:.3}")
+    } else {
+        format!("{c:.2e}")
+    }
+}
+
+/// The machine-readable line of one run (`--result-lines`).
+fn result_line(valley: &Valley, eta: f64, run: &Run) -> String {
+    let taken = run.path.len() - 1;
+    format!(
+        "RESULT valley={} eta={eta} steps={taken} start_cost={:.6} end_cost={:.6} downhill_steps={} worst_gap={:.4} diverged={}",
         valley.name.split_whitespace().next().unwrap_or("?"),
         run.costs[0],
         run.costs[taken],
         run.downhill,
         run.worst_gap,
         run.diverged
-    );
-    println!();
-    run
+    )
 }
 
-fn main() -> std::io::Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Says how to call the example and exits with code 2 (nothing to clean up yet).
+fn usage_error(usage: &str) -> ! {
+    eprintln!("{usage}");
+    std::process::exit(2);
+}
+
+fn run() -> Result<(), String> {
+    const USAGE: &str = "usage: gradient_descent [--out DIR] [--result-lines]\n  \
+        --out DIR        where to write gradient-descent.svg (default gradient-descent-out)\n  \
+        --result-lines   also print one machine-readable RESULT line per run, at the end";
     let mut args = std::env::args().skip(1);
     let mut out = PathBuf::from("gradient-descent-out");
+    let mut result_lines = false;
     while let Some(a) = args.next() {
-        match (a.as_str(), args.next()) {
-            ("--out", Some(dir)) => out = PathBuf::from(dir),
-            _ => {
-                eprintln!("usage: gradient_descent [--out DIR]");
-                std::process::exit(2);
+        match a.as_str() {
+            "--out" => match args.next() {
+                Some(dir) => out = PathBuf::from(dir),
+                None => usage_error(USAGE),
+            },
+            "--result-lines" => result_lines = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
             }
+            _ => usage_error(USAGE),
         }
     }
 
@@ -191,10 +251,17 @@ fn main() -> std::io::Result<()> {
         "too large an η makes ΔC > 0 and the ball climbs out of the valley; too small an η crawls."
     );
 
-    std::fs::create_dir_all(&out)?;
+    if result_lines {
+        println!();
+        for (run, valley, eta, _) in &runs {
+            println!("{}", result_line(valley, *eta, run));
+        }
+    }
+
+    std::fs::create_dir_all(&out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let path = out.join("gradient-descent.svg");
     let panels = [(&b, &runs[..3]), (&n, &runs[3..])];
-    std::fs::write(&path, picture(&panels))?;
+    std::fs::write(&path, picture(&panels)).map_err(|e| format!("{}: {e}", path.display()))?;
     println!(
         "Wrote {} (the two valleys as contour lines, with the paths)",
         path.display()
@@ -234,11 +301,7 @@ fn picture(panels: &[Panel]) -> String {
                         label: format!(
                             "η = {eta}: C {:.3} → {} in {} steps{}",
                             run.costs[0],
-                            if (1e-3..1e4).contains(&end) {
-                                format!("{end:.3}")
-                            } else {
-                                format!("{end:.2e}")
-                            },
+                            short(end),
                             run.path.len() - 1,
                             if run.diverged { ", diverges" } else { "" }
                         ),

@@ -9,7 +9,8 @@
 //! one estimate.
 //!
 //! `cargo run --release --example sgd_estimate [-- --data DIR --draws 30]`
-//! (`-- --help` lists the flags). The data is found as in the `mnist`
+//! (`-- --help` lists the flags; `--result-lines` adds machine-readable
+//! `RESULT m=...` lines at the end). The data is found as in the `mnist`
 //! example: `--data`, `$MNIST_DIR`, the cache directory, then a download
 //! (see `examples/common/mnist_data.rs`).
 
@@ -37,7 +38,7 @@ type BoxError = Box<dyn std::error::Error>;
 /// for mini-batch sizes m = 1, 10, 100 and 1000, draws random mini-batches
 /// and prints the average cosine similarity between the estimate
 /// (1/m) Σⱼ ∇C_{X_j} and ∇C, the relative error ‖estimate − ∇C‖ / ‖∇C‖ and
-/// the time of one estimate, then one `RESULT m=... cosine=...` line per m.
+/// the time of one estimate.
 #[derive(Debug, Parser)]
 #[command(about, long_about)]
 struct Args {
@@ -51,9 +52,13 @@ struct Args {
     /// Never download MNIST; fail if the files are not found.
     #[arg(long)]
     no_download: bool,
+    /// Also print one machine-readable line per m at the end:
+    /// `RESULT m=... cosine=... relative_error=... micros=...`.
+    #[arg(long)]
+    result_lines: bool,
 }
 
-fn run(dir: &Path, draws: usize) -> Result<(), BoxError> {
+fn run(dir: &Path, draws: usize, result_lines: bool) -> Result<(), BoxError> {
     let data = Mnist::<f64>::load(dir)?;
     let train = &data.training;
     let n = train.len();
@@ -115,10 +120,13 @@ fn run(dir: &Path, draws: usize) -> Result<(), BoxError> {
         println!("  m = {m0} → {m1}: the error fell {:.2}-fold", e0 / e1);
     }
     println!(
-        "(for small m a few examples with large gradients dominate, so it falls more slowly).\n"
+        "(for small m a few examples with large gradients dominate, so it falls more slowly)."
     );
-    for line in results {
-        println!("{line}");
+    if result_lines {
+        println!();
+        for line in results {
+            println!("{line}");
+        }
     }
     Ok(())
 }
@@ -134,7 +142,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(&dir, args.draws as usize) {
+    match run(&dir, args.draws as usize, args.result_lines) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

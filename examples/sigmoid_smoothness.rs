@@ -4,11 +4,42 @@
 //! Δoutput ≈ Σⱼ ∂output/∂wⱼ Δwⱼ + ∂output/∂b Δb,
 //! while the same change can flip a perceptron's output from 0 to 1.
 //!
-//! `cargo run --example sigmoid_smoothness`
+//! `cargo run --example sigmoid_smoothness [-- --result-lines]`
+//! (`--result-lines` adds one machine-readable `RESULT delta=...` line per
+//! Δw at the end, for scripts and tests).
+
+use std::process::ExitCode;
 
 use neuralnet::{Neuron, Perceptron, Result, SigmoidNeuron};
 
-fn main() -> Result<()> {
+const USAGE: &str = "usage: sigmoid_smoothness [--result-lines]\n  \
+    --result-lines   also print one machine-readable RESULT line per Δw, at the end";
+
+fn main() -> ExitCode {
+    let mut result_lines = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--result-lines" => result_lines = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match run(result_lines) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(result_lines: bool) -> Result<()> {
     // The Gouda weights with threshold 4, and bad weather but friends and an
     // easy commute: w·x + b = 0 − 0.001, just below the perceptron's boundary.
     let (w, b): ([f64; 3], f64) = ([6.0, 2.0, 2.0], -4.001);
@@ -56,9 +87,11 @@ fn main() -> Result<()> {
     println!(
         "equation (3) predicts the change to within (Δw)²: that is what makes learning possible."
     );
-    println!();
-    for line in results {
-        println!("{line}");
+    if result_lines {
+        println!();
+        for line in results {
+            println!("{line}");
+        }
     }
     Ok(())
 }

@@ -190,8 +190,8 @@ fn remove_stale_temporaries(target: &Path) {
 ///
 /// # Errors
 /// [`Error::NotAFile`] or [`Error::DanglingSymlink`] if `path` is not ours
-/// to replace; [`Error::File`] naming `path` (or the temporary file) and
-/// the I/O error.
+/// to replace; [`Error::File`] naming `path` (never the temporary file: the
+/// caller knows only `path`) and the I/O error.
 pub(crate) fn write_atomically(
     path: impl AsRef<Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -200,7 +200,10 @@ pub(crate) fn write_atomically(
     let (target, _) = resolve(path)?;
     remove_stale_temporaries(&target);
     let tmp = temp_path(&target)?;
-    let mut file = File::create_new(&tmp).map_err(|e| file_error(&tmp, e))?;
+    let mut file = File::create_new(&tmp).map_err(|e| {
+        let context = format!("cannot create a temporary file in its folder: {e}");
+        file_error(path, io::Error::new(e.kind(), context))
+    })?;
     let result = (|| {
         let mut buffered = io::BufWriter::new(&mut file);
         write(&mut buffered)?;
@@ -276,7 +279,7 @@ pub fn check_writable(path: impl AsRef<Path>) -> Result<()> {
     }
     let probe = temp_path(&target)?;
     File::create_new(&probe).map_err(|e| file_error(&dir, e))?;
-    std::fs::remove_file(&probe).map_err(|e| file_error(&probe, e))
+    std::fs::remove_file(&probe).map_err(|e| file_error(&dir, e))
 }
 
 /// Whether a file to read exists at `path`: `Ok(false)` when nothing is
@@ -342,9 +345,18 @@ pub(crate) fn read_at_most(
 /// `path`, with the operating system's file locking (`flock` on Unix,
 /// `LockFileEx` on Windows; std's [`File::try_lock`]). The lock is held
 /// until the `FileLock` is dropped, and the operating system releases it
-/// when the process ends, even by kill -9. The lock file itself stays (an
-/// empty file; removing it while others may open it would make the lock
-/// unsafe). Advisory: it only stops writers that take it too.
+/// when the process ends, even by kill -9. Advisory: it only stops writers
+/// that take it too.
+///
+/// On Unix, dropping the `FileLock` also removes the lock file (while the
+/// lock is still held, and only if the file at `{path}.lock` is still the
+/// one locked). That is safe because taking the lock checks, after locking,
+/// that the file locked is still the one at `{path}.lock`, and tries again
+/// if a holder removed it in between. A process that ends without dropping
+/// its `FileLock` (kill -9, a crash, [`std::process::exit`]) leaves the
+/// empty file behind; the operating system has released its lock all the
+/// same, so the next `FileLock` for the path takes it (and removes it when
+/// dropped). On other platforms the lock file stays.
 ///
 /// # Examples
 /// ```
@@ -385,22 +397,31 @@ impl FileLock {
             .to_owned();
         name.push(".lock");
         let lock_path = path.with_file_name(name);
-        resolve(&lock_path)?;
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| file_error(&lock_path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(FileLock { file, lock_path }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
-                path: path.to_owned(),
-                lock_path,
-            }),
-            Err(std::fs::TryLockError::Error(e)) => Err(file_error(&lock_path, e)),
+        // A holder removes the lock file as it lets go (see `Drop`): a file
+        // opened just before that is locked by no one any more, but it is no
+        // longer the lock file either. Then open the one there now.
+        for _ in 0..LOCK_ATTEMPTS {
+            resolve(&lock_path)?;
+            let file = File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&lock_path)
+                .map_err(|e| file_error(&lock_path, e))?;
+            match file.try_lock() {
+                Ok(()) if is_file_at(&file, &lock_path) => {
+                    return Ok(FileLock { file, lock_path });
+                }
+                Ok(()) => continue,
+                Err(std::fs::TryLockError::WouldBlock) => break,
+                Err(std::fs::TryLockError::Error(e)) => return Err(file_error(&lock_path, e)),
+            }
         }
+        Err(Error::Locked {
+            path: path.to_owned(),
+            lock_path,
+        })
     }
 
     /// The lock file, `{path}.lock`.
@@ -409,8 +430,36 @@ impl FileLock {
     }
 }
 
+/// Times [`FileLock::for_path`] opens the lock file again when the one it
+/// locked was removed by the holder letting go; past that, someone takes
+/// and releases the lock faster than it can, and it reports the file locked.
+const LOCK_ATTEMPTS: usize = 10;
+
+/// Whether `file` is the file now at `path` (the same device and inode).
+#[cfg(unix)]
+fn is_file_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere lock files are never removed, so the file opened is the one.
+#[cfg(not(unix))]
+fn is_file_at(_file: &File, _path: &Path) -> bool {
+    true
+}
+
 impl Drop for FileLock {
     fn drop(&mut self) {
+        // Remove the file while still holding the lock, so that no one can
+        // have locked it in between; a taker that opened it before checks
+        // that it is still the file at the path (see `for_path`).
+        #[cfg(unix)]
+        if is_file_at(&self.file, &self.lock_path) {
+            let _ = std::fs::remove_file(&self.lock_path);
+        }
         // Closing the file releases the lock too; unlocking first says so.
         let _ = self.file.unlock();
     }
@@ -483,11 +532,64 @@ mod tests {
         write_atomically(&path, |w| w.write_all(&new)).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), new);
         assert_eq!(listing(&dir), ["file"]);
+        // A temporary file that cannot be made (its name, longer than the
+        // target's, is too long here) is reported with the target's path.
+        let long = dir.join("n".repeat(250));
+        let err = write_atomically(&long, |w| w.write_all(b"x")).unwrap_err();
+        assert!(
+            matches!(&err, Error::File { path, .. } if *path == long),
+            "{err}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("temporary file") && !message.contains(TEMP_MARKER),
+            "{message}"
+        );
+        assert_eq!(listing(&dir), ["file"]);
         // A path without a file name (a directory) is refused.
         assert!(matches!(
             write_atomically(dir.join(".."), |w| w.write_all(b"x")),
             Err(Error::NotAFile { .. })
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_removes_its_file_when_dropped_and_takes_a_left_over_one() {
+        let dir = temp_dir("lock-file");
+        let path = dir.join("run.nnet");
+        let lock = FileLock::for_path(&path).unwrap();
+        assert_eq!(listing(&dir), ["run.nnet.lock"]);
+        drop(lock);
+        assert!(listing(&dir).is_empty(), "{:?}", listing(&dir));
+        // A lock file left by a process that ended without dropping its
+        // lock (kill -9) is locked by no one: it is taken, then removed.
+        std::fs::write(dir.join("run.nnet.lock"), b"").unwrap();
+        let lock = FileLock::for_path(&path).unwrap();
+        assert!(matches!(
+            FileLock::for_path(&path),
+            Err(Error::Locked { .. })
+        ));
+        drop(lock);
+        assert!(listing(&dir).is_empty(), "{:?}", listing(&dir));
+        // A lock file someone replaced under a holder is not the holder's
+        // to remove.
+        let lock = FileLock::for_path(&path).unwrap();
+        std::fs::remove_file(dir.join("run.nnet.lock")).unwrap();
+        let other = FileLock::for_path(&path).unwrap();
+        drop(lock);
+        assert_eq!(listing(&dir), ["run.nnet.lock"]);
+        drop(other);
+        assert!(listing(&dir).is_empty(), "{:?}", listing(&dir));
+        // A taker that opened the file just before the holder removed it
+        // can lock it, but it is no longer the lock file: `for_path` sees
+        // that and opens the one at the path.
+        let lock = FileLock::for_path(&path).unwrap();
+        let early = File::open(lock.lock_path()).unwrap();
+        drop(lock);
+        early.try_lock().unwrap();
+        assert!(!is_file_at(&early, &dir.join("run.nnet.lock")));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

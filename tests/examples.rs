@@ -137,9 +137,9 @@ fn mnist_trains_reports_and_draws() {
     let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
     assert_eq!(epochs.len(), 3, "{text}");
     for (i, line) in epochs.iter().enumerate() {
-        // "Epoch 3: 50 / 50, cost 0.0123, 0.01 s"
+        // "Epoch 3: 50 / 50 test images, cost 0.0123, 0.01 s"
         assert!(line.starts_with(&format!("Epoch {}: ", i + 1)), "{line}");
-        assert!(line.contains(" / 50, cost "), "{line}");
+        assert!(line.contains(" / 50 test images, cost "), "{line}");
     }
     assert!(text.contains("[784, 20, 10]"), "{text}");
     assert!(
@@ -313,6 +313,47 @@ fn mnist_ends_quietly_when_its_reader_goes_away() {
 }
 
 #[test]
+fn mnist_removes_its_lock_file_however_it_ends() {
+    let dir = synthetic_mnist("lock-file", 100, 20);
+    let ck = dir.join("run.nnet");
+    let lock = dir.join("run.nnet.lock");
+    let run_on = |data: &std::path::Path| {
+        let mut cmd = example("mnist");
+        cmd.args(["--hidden", "5", "--epochs", "1", "--no-pictures"])
+            .arg("--checkpoint")
+            .arg(&ck)
+            .args(ck.exists().then_some("--overwrite"))
+            .arg("--data")
+            .arg(data);
+        cmd
+    };
+    // A run that ends normally.
+    stdout(&run_on(&dir).output().unwrap());
+    assert!(ck.exists() && !lock.exists());
+    // A run that fails after taking the lock (here: no MNIST).
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = run_on(&empty).output().unwrap();
+    assert!(
+        !run.status.success() && stderr(&run).contains("MNIST not found"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!lock.exists());
+    // A run whose reader goes away (`mnist --checkpoint ... | head -1`) ends
+    // through std::process::exit, which runs no destructors.
+    let mut child = run_on(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let run = child.wait_with_output().unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!lock.exists());
+}
+
+#[test]
 fn mnist_json_lines_are_machine_readable() {
     let dir = synthetic_mnist("json", 100, 20);
     let run = example("mnist")
@@ -468,7 +509,13 @@ fn mnist_resumes_exactly_where_a_run_stopped() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("other settings"));
+    // Named as flags, not as the Debug form of a record.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("other settings than this run: --eta 2 (this run: 0.5);")
+            && !err.contains("TrainingRecord"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -687,11 +734,26 @@ fn gradient_descent_rolls_down_crawls_and_overshoots() {
         &example("gradient_descent")
             .arg("--out")
             .arg(&out)
+            .arg("--result-lines")
             .output()
             .unwrap(),
     );
     let runs = results(&text);
     assert_eq!(runs.len(), 5, "{text}");
+    // Without --result-lines, only the human-readable summary of each run.
+    let human = stdout(
+        &example("gradient_descent")
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    assert!(!human.contains("RESULT"), "{human}");
+    assert!(
+        human.contains("60 steps, 60 of them downhill: C 10.7500 → ")
+            && human.contains(", diverges; ΔC as far as "),
+        "{human}"
+    );
     let find = |valley: &str, eta: &str| {
         runs.iter()
             .find(|r| r["valley"] == valley && r["eta"] == eta)
@@ -762,11 +824,55 @@ fn gradient_descent_rolls_down_crawls_and_overshoots() {
     }
 }
 
+/// An example's error reaches the user as `error: <message>` with exit code
+/// 1, not as the `Error: Os { code: 17, .. }` that a `main` returning `Err`
+/// prints.
+#[test]
+fn examples_print_errors_as_messages() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("errors");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let run = example("gradient_descent")
+        .arg("--out")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out_err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{out_err}");
+    assert!(
+        out_err.starts_with(&format!("error: --out {}: ", file.display())),
+        "{out_err}"
+    );
+    let run = example("best_tune").arg("epochs=ten").output().unwrap();
+    let key_err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{key_err}");
+    assert!(
+        key_err.starts_with("error: epochs=ten: invalid digit"),
+        "{key_err}"
+    );
+    for err in [out_err, key_err] {
+        assert!(!err.contains("Error:") && !err.contains(" {"), "{err}");
+    }
+}
+
 #[test]
 fn sigmoid_smoothness_shows_flips_and_equation_3() {
-    let text = stdout(&example("sigmoid_smoothness").output().unwrap());
+    let text = stdout(
+        &example("sigmoid_smoothness")
+            .arg("--result-lines")
+            .output()
+            .unwrap(),
+    );
     let rows = results(&text);
     assert_eq!(rows.len(), 6, "{text}");
+    let human = stdout(&example("sigmoid_smoothness").output().unwrap());
+    assert!(
+        !human.contains("RESULT") && human.contains("equation (3) predicts"),
+        "{human}"
+    );
     for r in &rows {
         let delta = num(r, "delta");
         // The perceptron flips from 0 to 1 once Δw passes 0.001; it never moves in between.
@@ -788,7 +894,7 @@ fn sgd_estimate_improves_with_the_mini_batch_size() {
     let dir = synthetic_mnist("sgd-estimate", 2_000, 20);
     let text = stdout(
         &example("sgd_estimate")
-            .args(["--draws", "20", "--data"])
+            .args(["--draws", "20", "--result-lines", "--data"])
             .arg(&dir)
             .output()
             .unwrap(),
@@ -1034,6 +1140,79 @@ fn mnist_warns_when_a_run_stops_learning() {
 }
 
 #[test]
+fn mnist_does_not_warn_of_a_stall_after_resume() {
+    // Digits 2k and 2k + 1 look alike: the cost cannot reach 0, and with
+    // η = 10 it goes up again in some epochs.
+    let dir = synthetic_mnist_of("resume-stall", 300, 30, |d, img| {
+        let row = 2 * (d / 2 * 2) + 4;
+        img[row * 28..(row + 1) * 28].fill(255);
+    });
+    let ck = dir.join("run.nnet");
+    let ck = ck.to_str().unwrap();
+    let mut costs = Vec::new();
+    // One epoch at a time, each run resuming from the last one's checkpoint.
+    for epochs in 1..=8 {
+        let epochs = epochs.to_string();
+        let mut args = vec![
+            "--hidden",
+            "5",
+            "--eta",
+            "10",
+            "--epochs",
+            &epochs,
+            "--checkpoint",
+            ck,
+        ];
+        if epochs != "1" {
+            args.push("--resume");
+        }
+        let run = mnist(&dir, &args);
+        let text = stdout(&run);
+        assert!(
+            !stderr(&run).contains("stopped learning"),
+            "epoch {epochs}: {}",
+            stderr(&run)
+        );
+        let line = text.lines().find(|l| l.starts_with("Epoch ")).unwrap();
+        let cost = line
+            .split("cost ")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap();
+        costs.push(cost.parse::<f64>().unwrap());
+    }
+    // Resuming from a checkpoint whose next epoch costs more used to warn.
+    assert!(costs.windows(2).any(|w| w[1] >= w[0]), "{costs:?}");
+
+    // A run that has really stopped learning is still warned about after
+    // --resume: its cost is compared with the untrained network's.
+    let ck = dir.join("stalled.nnet");
+    let ck = ck.to_str().unwrap();
+    for (epochs, resume) in [("1", None), ("2", Some("--resume"))] {
+        let mut args = vec![
+            "--hidden",
+            "6",
+            "--eta",
+            "1e6",
+            "--epochs",
+            epochs,
+            "--checkpoint",
+            ck,
+        ];
+        args.extend(resume);
+        let run = mnist(&dir, &args);
+        stdout(&run);
+        let err = stderr(&run);
+        assert!(
+            err.contains("stopped learning") && err.contains("before training"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn mnist_names_the_peer_workload() {
     let dir = synthetic_mnist("peers", 100, 20);
     let run = mnist(&dir, &["--epochs", "1", "--peer-format"]);
@@ -1056,9 +1235,28 @@ fn mnist_names_the_peer_workload() {
 #[test]
 fn sgd_estimate_has_a_help_and_finds_mnist_like_mnist() {
     let help = stdout(&example("sgd_estimate").arg("--help").output().unwrap());
-    for flag in ["--data <DIR>", "--draws", "--no-download", "cosine"] {
+    for flag in [
+        "--data <DIR>",
+        "--draws",
+        "--no-download",
+        "--result-lines",
+        "cosine",
+    ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
+    // RESULT lines only on request.
+    let dir = synthetic_mnist("sgd-estimate-human", 100, 5);
+    let human = stdout(
+        &example("sgd_estimate")
+            .args(["--draws", "1", "--data"])
+            .arg(&dir)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        !human.contains("RESULT") && human.contains("the error fell"),
+        "{human}"
+    );
     let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("examples")
         .join("no-data-estimate");
@@ -1084,6 +1282,43 @@ fn sgd_estimate_has_a_help_and_finds_mnist_like_mnist() {
     );
 }
 
+/// No example shows a path of the workspace the crate is developed in
+/// (`../shared/...`) as a place to look: a user's checkout has none.
+#[test]
+fn examples_name_no_development_workspace_path() {
+    for name in [
+        "mnist",
+        "sgd_estimate",
+        "draw",
+        "classify",
+        "gradient_descent",
+        "sigmoid_smoothness",
+    ] {
+        let help = stdout(&example(name).arg("--help").output().unwrap());
+        for needle in ["shared/", "workspace", "/work/"] {
+            assert!(!help.contains(needle), "{name} --help: {needle} in {help}");
+        }
+    }
+    // draw finds MNIST the shared way, and says where else a network can come from.
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("no-data-draw");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = example("draw")
+        .env("MNIST_DIR", &empty)
+        .env("XDG_CACHE_HOME", &empty)
+        .output()
+        .unwrap();
+    let err = stderr(&run);
+    assert!(!run.status.success(), "{err}");
+    assert!(
+        err.contains("MNIST not found. Looked in:")
+            && err.contains(&format!("{} ($MNIST_DIR)", empty.display()))
+            && err.contains("--model PATH"),
+        "{err}"
+    );
+}
+
 #[test]
 #[ignore = "trains the best preset's [784, 800, 800, 10] network: too slow in a debug build (CI runs it with --release)"]
 fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
@@ -1099,7 +1334,10 @@ fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
     let text = run(&["--epochs", "2", "--save", full.to_str().unwrap()]);
     let epochs: Vec<&str> = text.lines().filter(|l| l.starts_with("Epoch ")).collect();
     assert!(
-        epochs.len() == 2 && epochs.iter().all(|l| l.contains(": validation ")),
+        epochs.len() == 2
+            && epochs
+                .iter()
+                .all(|l| l.contains(" / 10000 validation images (")),
         "{text}"
     );
     assert!(

@@ -182,10 +182,14 @@ fn a_second_writer_is_refused_by_the_lock() {
     };
     assert!(!child("true"), "a child process must not get the lock");
     drop(lock);
+    // Released on drop, and its lock file removed.
+    assert!(listing(&dir).is_empty(), "{:?}", listing(&dir));
     assert!(child("true"), "released on drop");
-    let _again = FileLock::for_path(&path).unwrap();
+    let again = FileLock::for_path(&path).unwrap();
     // Locking does not create the file itself.
     assert_eq!(listing(&dir), ["checkpoint.nnet.lock"]);
+    drop(again);
+    assert!(listing(&dir).is_empty(), "{:?}", listing(&dir));
 }
 
 #[test]

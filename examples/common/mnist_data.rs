@@ -32,29 +32,23 @@ pub fn has_mnist(dir: &Path) -> bool {
         .all(|name| mnist::find_file(dir, name).is_ok())
 }
 
-/// How to name `$MNIST_DIR` in a message. This repository's
-/// `.cargo/config.toml` sets it to `../shared/data/mnist` for `cargo run`
-/// and `cargo test` (a convention of its development workspace, see
-/// CONTRIBUTING.md), so that value is not called the user's setting.
-fn describe_mnist_dir(dir: &Path) -> String {
+/// Whether `dir` is the development workspace's `$MNIST_DIR`: this
+/// repository's `.cargo/config.toml` sets it to `../shared/data/mnist` for
+/// `cargo run` and `cargo test` (a convention of the workspace the crate is
+/// developed in, see CONTRIBUTING.md). The files are used when they are
+/// there, but that folder is never named as a place to look or to put them:
+/// it is not the user's setting, and a user's checkout has no such folder.
+pub fn is_workspace_default(dir: &Path) -> bool {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("shared")
         .join("data")
         .join("mnist");
-    let same = dir == workspace
+    dir == workspace
         || matches!(
             (dir.canonicalize(), workspace.canonicalize()),
             (Ok(a), Ok(b)) if a == b
-        );
-    if same {
-        format!(
-            "{} (the development workspace's default from .cargo/config.toml)",
-            dir.display()
         )
-    } else {
-        format!("{} ($MNIST_DIR)", dir.display())
-    }
 }
 
 /// The directory holding MNIST, found as the module docs say. `say` is told
@@ -84,7 +78,9 @@ pub fn locate(
         if has_mnist(&dir) {
             return Ok(dir);
         }
-        looked.push(describe_mnist_dir(&dir));
+        if !is_workspace_default(&dir) {
+            looked.push(format!("{} ($MNIST_DIR)", dir.display()));
+        }
     }
     let cache = cache_dir();
     if let Some(dir) = &cache {

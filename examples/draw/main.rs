@@ -17,6 +17,8 @@
 //! `mnist` example finds it: `--data DIR`, else `$MNIST_DIR`, else its cache
 //! directory (run `cargo run --release --example mnist` once to download it).
 
+#[path = "../common/mnist_data.rs"]
+mod mnist_data;
 mod server;
 
 use std::ops::ControlFlow;
@@ -25,7 +27,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use neuralnet::mnist::{FILES, Mnist};
+use neuralnet::mnist::Mnist;
 use neuralnet::{CrossEntropy, Init, Network, Sgd};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -100,39 +102,16 @@ fn load(path: &Path) -> Result<Network<f32>, BoxError> {
     Ok(net)
 }
 
-fn has_mnist(dir: &Path) -> bool {
-    FILES
-        .iter()
-        .all(|name| neuralnet::mnist::find_file(dir, name).is_ok())
-}
-
-/// `--data`, else `$MNIST_DIR`, else the `mnist` example's cache directory.
+/// `--data`, else `$MNIST_DIR`, else the `mnist` example's cache directory
+/// (the shared way of `common/mnist_data.rs`, without a download).
 fn find_data(args: &Args) -> Result<PathBuf, BoxError> {
-    if let Some(dir) = &args.data {
-        return Ok(dir.clone());
-    }
-    let from_env = std::env::var_os("MNIST_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .map(|base| base.join("neuralnet").join("mnist"));
-    let looked: Vec<PathBuf> = from_env.into_iter().chain(cache).collect();
-    looked
-        .iter()
-        .find(|d| has_mnist(d))
-        .cloned()
-        .ok_or_else(|| {
-            let places: Vec<String> = looked.iter().map(|d| d.display().to_string()).collect();
-            format!(
-                "MNIST not found (looked in {}). Run `cargo run --release --example mnist` once \
-             (it downloads MNIST into its cache), or pass --data DIR, or --model PATH",
-                places.join(" and ")
-            )
-            .into()
-        })
+    mnist_data::locate(args.data.as_deref(), false, &mut |_| {}).map_err(|e| {
+        format!(
+            "{e}\nOr run `cargo run --release --example mnist` once (it downloads MNIST into \
+             its cache), or pass --model PATH."
+        )
+        .into()
+    })
 }
 
 fn train(args: &Args) -> Result<Network<f32>, BoxError> {

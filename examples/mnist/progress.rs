@@ -6,8 +6,10 @@
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use neuralnet::model::FileLock;
 use neuralnet::sgd::TrainingState;
 use neuralnet::{Cost, Dataset, EpochReport, Evaluation, Monitor, Network, Real};
 
@@ -21,11 +23,45 @@ pub fn out(line: std::fmt::Arguments<'_>) {
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+            exit(0);
         }
         eprintln!("error: cannot write to standard output: {e}");
-        std::process::exit(1);
+        exit(1);
     }
+}
+
+/// The checkpoint's lock while a run holds it (see [`hold`]).
+static HELD_LOCK: Mutex<Option<FileLock>> = Mutex::new(None);
+
+fn held_lock() -> MutexGuard<'static, Option<FileLock>> {
+    // A panic while the lock was held does not make it wrong to drop it.
+    HELD_LOCK.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Holds `lock` (the checkpoint's, from `start::check_outputs`) until the
+/// returned guard is dropped or [`exit`] is called, whichever comes first.
+/// Dropping the lock removes its `.lock` file.
+pub fn hold(lock: Option<FileLock>) -> HeldLock {
+    *held_lock() = lock;
+    HeldLock(())
+}
+
+/// Releases the lock given to [`hold`] when dropped.
+#[must_use = "the lock is released when this is dropped"]
+pub struct HeldLock(());
+
+impl Drop for HeldLock {
+    fn drop(&mut self) {
+        drop(held_lock().take());
+    }
+}
+
+/// Ends the program with `code`, releasing the checkpoint's lock (and
+/// removing its `.lock` file) first: `std::process::exit` runs no
+/// destructors.
+pub fn exit(code: i32) -> ! {
+    drop(held_lock().take());
+    std::process::exit(code)
 }
 
 /// Where human-readable lines go: stdout, or stderr when stdout carries
@@ -123,7 +159,8 @@ pub struct Progress<'a, T: Real> {
     pub checkpoint: Option<Checkpoint<'a>>,
     /// The workload named in `--peer-format` lines.
     peer: Option<String>,
-    /// The test cost before training, to tell a run that stopped learning.
+    /// The test cost of the untrained network, to tell a run that stopped
+    /// learning (`None` when not known: a `--load`ed network).
     start_cost: Option<f64>,
     /// The test set, to look at the outputs of a stalled run.
     test: Option<&'a Dataset<T>>,
@@ -136,6 +173,9 @@ pub struct Progress<'a, T: Real> {
 }
 
 impl<'a, T: Real> Progress<'a, T> {
+    /// `stall`, when the epochs are evaluated on the test set: the test set
+    /// and its cost before training (if known), to warn when the run stops
+    /// learning.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         say: Say,
@@ -144,7 +184,7 @@ impl<'a, T: Real> Progress<'a, T> {
         validation: Option<(&'a Dataset<T>, &'a dyn Cost<T>)>,
         checkpoint: Option<Checkpoint<'a>>,
         peer: Option<String>,
-        start: Option<(f64, &'a Dataset<T>)>,
+        stall: Option<(Option<f64>, &'a Dataset<T>)>,
     ) -> Self {
         let bar = (!say.json && std::io::stdout().is_terminal()).then(|| {
             let bar = ProgressBar::new(n as u64);
@@ -163,8 +203,8 @@ impl<'a, T: Real> Progress<'a, T> {
             settings,
             checkpoint,
             peer,
-            start_cost: start.map(|(c, _)| c),
-            test: start.map(|(_, d)| d),
+            start_cost: stall.and_then(|(c, _)| c),
+            test: stall.map(|(_, d)| d),
             warned: false,
             n,
             on_validation: false,
@@ -243,7 +283,7 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
         };
         if self.on_validation {
             self.say.line(format_args!(
-                "Epoch {}: validation {} / {} = {:.2}%, cost {:.4}, η {:.4}, {:.2} s",
+                "Epoch {}: {} / {} validation images ({:.2}%), cost {:.4}, η {:.4}, {:.2} s",
                 r.epoch,
                 e.correct,
                 e.total,
@@ -254,7 +294,7 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
             ));
         } else {
             self.say.line(format_args!(
-                "Epoch {}: {} / {}, cost {:.4}, {:.2} s",
+                "Epoch {}: {} / {} test images, cost {:.4}, {:.2} s",
                 r.epoch,
                 e.correct,
                 e.total,

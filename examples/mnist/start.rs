@@ -116,14 +116,23 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
             ..saved.record.clone()
         } == expected;
         if !same || saved.network.sizes() != settings.sizes.as_slice() {
+            let mut differences = Vec::new();
+            if saved.network.sizes() != settings.sizes.as_slice() {
+                differences.push(format!(
+                    "layers {:?} (this run: {:?})",
+                    saved.network.sizes(),
+                    settings.sizes
+                ));
+            }
+            differences.extend(record_differences(&saved.record, &expected));
+            if differences.is_empty() {
+                differences.push("its training record".to_string());
+            }
             return Err(format!(
-                "{} was made with other settings ({:?}, {:?}) than this run ({:?}, {:?}); \
+                "{} was made with other settings than this run: {}; \
                  run with the same flags, or with --overwrite to start again",
                 path.display(),
-                saved.network.sizes(),
-                saved.record,
-                settings.sizes,
-                expected
+                differences.join(", ")
             )
             .into());
         }
@@ -138,16 +147,52 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
             state: saved.state,
         });
     }
-    let mut rng = StdRng::seed_from_u64(settings.seed);
-    let init = settings.init.unwrap_or_default();
-    settings.init = Some(init);
-    let net = Network::<T>::new(&settings.sizes, init, &mut rng)?;
+    settings.init = Some(settings.init.unwrap_or_default());
+    let net = initial::<T>(&settings)?;
     Ok(Start {
         net,
         done: 0,
         settings,
         state: TrainingState::new(),
     })
+}
+
+/// The settings, as flags, in which the record `saved` differs from this
+/// run's `expected` one, but for the number of epochs:
+/// `--eta 2 (this run: 0.5)`.
+fn record_differences(saved: &TrainingRecord, expected: &TrainingRecord) -> Vec<String> {
+    fn show<V: std::fmt::Display>(v: Option<V>) -> String {
+        v.map_or("not recorded".to_string(), |v| v.to_string())
+    }
+    [
+        ("--cost", show(saved.cost), show(expected.cost)),
+        ("--init", show(saved.init), show(expected.init)),
+        (
+            "--eta",
+            show(saved.learning_rate),
+            show(expected.learning_rate),
+        ),
+        (
+            "--batch",
+            show(saved.mini_batch_size),
+            show(expected.mini_batch_size),
+        ),
+        ("--lambda", show(saved.l2_lambda), show(expected.l2_lambda)),
+        ("--seed", show(saved.seed), show(expected.seed)),
+    ]
+    .into_iter()
+    .filter(|(_, a, b)| a != b)
+    .map(|(flag, a, b)| format!("{flag} {a} (this run: {b})"))
+    .collect()
+}
+
+/// The untrained network of `settings`: the layer sizes, the initialisation
+/// (the default when not known) and the weights drawn from an RNG seeded with
+/// the seed. A new run starts from it, and a resumed run started from it.
+pub fn initial<T: Real>(settings: &Settings) -> Result<Network<T>, BoxError> {
+    let mut rng = StdRng::seed_from_u64(settings.seed);
+    let init = settings.init.unwrap_or_default();
+    Ok(Network::<T>::new(&settings.sizes, init, &mut rng)?)
 }
 
 /// `--load`: the saved network keeps the cost, η, m and λ of its record,
