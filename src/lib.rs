@@ -95,8 +95,10 @@
 //! | module | what |
 //! |---|---|
 //! | [`mnist`] | the MNIST data set and its IDX files ([`mnist::Mnist::load`], [`mnist::read_images`]); [`mnist::preprocess_digit`] turns a photo, scan or drawing of a digit into an MNIST-like input |
-//! | [`model`] | saved networks: [`Network::save`], [`Network::load`], and [`model::SavedNetwork`] with its [`model::TrainingRecord`] |
-//! | [`sgd`] | chapter 3's training toolkit: [`sgd::Dropout`], [`sgd::Schedule`], early stopping and momentum state ([`sgd::TrainingState`]) |
+//! | [`model`] | saved networks: [`Network::save`], [`Network::load`], and [`model::SavedNetwork`] with its [`model::TrainingRecord`]; [`model::Checkpoint`] |
+//! | [`layer`] | the layers a network is made of: [`layer::Layer`], [`layer::Dense`] |
+//! | [`optim`] | optimizers: SGD, momentum, Nesterov, Adam, AdamW ([`optim::Optimizer`]) and their state ([`optim::OptimizerState`]) |
+//! | [`sgd`] | chapter 3's training toolkit: [`sgd::Dropout`], [`sgd::Schedule`], [`sgd::Selection`], early stopping and the optimizer's state between epochs ([`sgd::TrainingState`]) |
 //! | [`augment`] | distorted copies of training images, made on the other core while an epoch trains |
 //! | [`activation`] | σ, tanh, ReLU and softmax as functions |
 //! | [`neuron`] | single neurons and networks of perceptrons ([`neuron::BitAdder`]) |
@@ -107,9 +109,10 @@
 //! the only dependency a program needs.
 //!
 //! Inside, data flows one way: the scalars, kernels and activations at the
-//! bottom; the data set and the costs above them; the network (its
-//! feedforward, backpropagation and evaluation) above those; training by
-//! SGD on top; the examples use only the public API.
+//! bottom; the layers, the parameter buffer they lay out, the data set and
+//! the costs above them; the network (its feedforward, backpropagation and
+//! evaluation) above those; the optimizers and training by SGD on top; the
+//! examples use only the public API.
 //!
 //! # Speed
 //!
