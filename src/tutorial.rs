@@ -316,7 +316,7 @@
 //!
 //! let mut net = Network::<f64>::new(&[2, 32, 4], Init::ScaledNormal, &mut rng)?
 //!     .with_hidden(Activation::Relu)?
-//!     .with_output(Activation::Softmax)?;
+//!     .with_output(Activation::Softmax);
 //! Sgd::new()
 //!     .with_learning_rate(0.1)
 //!     .with_mini_batch_size(10)

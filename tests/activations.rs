@@ -50,7 +50,7 @@ fn the_default_network_is_all_sigmoid_and_with_activations_sets_them() {
         n.activations(),
         [Activation::Relu, Activation::Relu, Activation::Sigmoid]
     );
-    let n = n.with_output(Activation::Softmax).unwrap();
+    let n = n.with_output(Activation::Softmax);
     assert_eq!(n.output_activation(), Activation::Softmax);
     // Changing activations leaves the weights alone.
     assert_eq!(n.weights(), net(&[3, 4, 5, 2], 1).weights());
@@ -112,8 +112,7 @@ fn softmax_outputs_sum_to_one_and_stay_finite_for_huge_inputs() {
         vec![DVector::zeros(3)],
     )
     .unwrap()
-    .with_output(Activation::Softmax)
-    .unwrap();
+    .with_output(Activation::Softmax);
     for x in [-1.0, 0.0, 0.5, 1.0, 30.0] {
         let a = n.feedforward(&DVector::from_element(1, x)).unwrap();
         assert!(a.iter().all(|v| v.is_finite() && *v >= 0.0), "{a}");
@@ -136,7 +135,7 @@ fn a_cost_that_makes_no_sense_with_the_output_layer_is_refused_before_training()
         (Activation::Softmax, &Quadratic, "quadratic"),
     ];
     for (output, cost, name) in cases {
-        let mut n = net(&[2, 5, 4], 2).with_output(output).unwrap();
+        let mut n = net(&[2, 5, 4], 2).with_output(output);
         let before = n.clone();
         let is_refusal = |e: Error| matches!(e, Error::CostActivation { cost, activation, .. } if cost == name && activation == output);
         let err = train(&mut n, &data, cost, &Sgd::new().with_epochs(1), 1).unwrap_err();

@@ -31,17 +31,17 @@ fn net<T: Real>(sizes: &[usize], seed: u64) -> Network<T> {
 }
 
 fn record() -> TrainingRecord {
-    TrainingRecord {
-        cost: Some(CostKind::CrossEntropy),
-        init: Some(Init::ScaledNormal),
-        learning_rate: Some(0.5),
-        mini_batch_size: Some(10),
-        l2_lambda: Some(5.0),
-        epochs: Some(30),
-        epochs_completed: 7,
-        seed: Some(42),
-        optimizer: Some(OptimizerKind::Adam),
-    }
+    let mut r = TrainingRecord::default();
+    r.cost = Some(CostKind::CrossEntropy);
+    r.init = Some(Init::ScaledNormal);
+    r.learning_rate = Some(0.5);
+    r.mini_batch_size = Some(10);
+    r.l2_lambda = Some(5.0);
+    r.epochs = Some(30);
+    r.epochs_completed = 7;
+    r.seed = Some(42);
+    r.optimizer = Some(OptimizerKind::Adam);
+    r
 }
 
 fn formats() -> Vec<ModelFormat> {
@@ -528,20 +528,15 @@ fn a_version_1_file_written_by_hand_is_read() {
     v.extend((-1.0f64).to_le_bytes()); // b
     v.extend([0; 8]);
     let saved = SavedNetwork::<f64>::from_bytes(&reseal(v.clone())).unwrap();
-    assert_eq!(
-        saved.record,
-        TrainingRecord {
-            cost: Some(CostKind::CrossEntropy),
-            init: Some(Init::StandardNormal),
-            learning_rate: Some(0.5),
-            mini_batch_size: Some(10),
-            l2_lambda: None,
-            epochs: Some(30),
-            epochs_completed: 7,
-            seed: Some(42),
-            optimizer: None,
-        }
-    );
+    let mut want = TrainingRecord::default();
+    want.cost = Some(CostKind::CrossEntropy);
+    want.init = Some(Init::StandardNormal);
+    want.learning_rate = Some(0.5);
+    want.mini_batch_size = Some(10);
+    want.epochs = Some(30);
+    want.epochs_completed = 7;
+    want.seed = Some(42);
+    assert_eq!(saved.record, want);
     assert_eq!(saved.network.weights(), [DMatrix::from_element(1, 1, 0.25)]);
     assert_eq!(saved.network.biases(), [DVector::from_element(1, -1.0)]);
     assert_eq!(saved.network.activations(), [Activation::Sigmoid]);
@@ -641,9 +636,7 @@ fn activations_round_trip_in_both_formats() {
 
 #[test]
 fn json_activations_are_named_and_optional() {
-    let net = net::<f32>(&[2, 3, 2], 4)
-        .with_output(Activation::Softmax)
-        .unwrap();
+    let net = net::<f32>(&[2, 3, 2], 4).with_output(Activation::Softmax);
     let json = String::from_utf8(net.to_bytes(ModelFormat::Json).unwrap()).unwrap();
     assert!(
         json.contains("\"activations\":[\"sigmoid\",\"softmax\"]"),

@@ -232,3 +232,41 @@ fn gradients_of_networks_of_different_sizes_have_no_dot_product() {
     assert_eq!(g3.dot(&other).unwrap(), other.dot(&g3).unwrap());
     assert_eq!(g3.sizes(), &[2, 3, 1]);
 }
+
+#[test]
+fn inputs_may_be_views_of_a_matrix() {
+    let net = Network::<f64>::new(
+        &[3, 4, 2],
+        Init::ScaledNormal,
+        &mut StdRng::seed_from_u64(1),
+    )
+    .unwrap();
+    let m = DMatrix::from_fn(3, 5, |i, j| (i as f64 - j as f64) / 4.0);
+    // One example: a column view, as an owned vector would.
+    let owned: DVector<f64> = m.column(2).into_owned();
+    assert_eq!(
+        net.feedforward(&m.column(2)).unwrap(),
+        net.feedforward(&owned).unwrap()
+    );
+    assert_eq!(
+        net.predict(&m.column(2)).unwrap(),
+        net.predict(&owned).unwrap()
+    );
+    // A batch: a view of some columns, and of some rows' transpose.
+    let some = m.columns(1, 3);
+    assert_eq!(
+        net.feedforward_batch(&some).unwrap(),
+        net.feedforward_batch(&some.into_owned()).unwrap()
+    );
+    assert_eq!(
+        net.predict_batch(&some).unwrap(),
+        net.predict_batch(&some.into_owned()).unwrap()
+    );
+    // Rows 1 to 3 of a taller matrix: columns that are not contiguous.
+    let tall = DMatrix::from_fn(6, 5, |i, j| (i * j) as f64 / 10.0);
+    let rows = tall.rows(1, 3);
+    assert_eq!(
+        net.feedforward_batch(&rows).unwrap(),
+        net.feedforward_batch(&rows.into_owned()).unwrap()
+    );
+}

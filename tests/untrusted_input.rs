@@ -33,11 +33,9 @@ fn valid_files() -> Vec<Vec<u8>> {
         &mut StdRng::seed_from_u64(1),
     )
     .unwrap();
-    let record = TrainingRecord {
-        epochs_completed: 3,
-        seed: Some(9),
-        ..TrainingRecord::default()
-    };
+    let mut record = TrainingRecord::default();
+    record.epochs_completed = 3;
+    record.seed = Some(9);
     let mut images = vec![0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 4];
     images.extend((0..48u8).map(|i| i.wrapping_mul(37)));
     let labels = vec![0, 0, 8, 1, 0, 0, 0, 3, 1, 7, 9];

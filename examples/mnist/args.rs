@@ -264,17 +264,17 @@ pub struct Settings {
 impl Settings {
     /// What goes into saved files with the network.
     pub fn record(&self, epochs_completed: usize) -> TrainingRecord {
-        TrainingRecord {
-            cost: Some(self.cost),
-            init: self.init,
-            learning_rate: Some(self.sgd.learning_rate()),
-            mini_batch_size: Some(self.sgd.mini_batch_size()),
-            l2_lambda: Some(self.sgd.l2_lambda()),
-            epochs: Some(self.sgd.epochs()),
-            epochs_completed,
-            seed: Some(self.seed),
-            optimizer: Some(self.sgd.optimizer().kind()),
-        }
+        let mut record = TrainingRecord::default();
+        record.cost = Some(self.cost);
+        record.init = self.init;
+        record.learning_rate = Some(self.sgd.learning_rate());
+        record.mini_batch_size = Some(self.sgd.mini_batch_size());
+        record.l2_lambda = Some(self.sgd.l2_lambda());
+        record.epochs = Some(self.sgd.epochs());
+        record.epochs_completed = epochs_completed;
+        record.seed = Some(self.seed);
+        record.optimizer = Some(self.sgd.optimizer().kind());
+        record
     }
 
     /// The settings as the flags that give them:

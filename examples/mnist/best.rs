@@ -140,9 +140,9 @@ impl BestSettings {
     /// Those of [`Network::new`] and its `with_*` methods.
     pub fn network(&self, seed: u64) -> Result<Network<f32>> {
         let mut rng = StdRng::seed_from_u64(seed);
-        Network::new(&self.sizes, self.init, &mut rng)?
+        Ok(Network::new(&self.sizes, self.init, &mut rng)?
             .with_hidden(self.hidden)?
-            .with_output(self.output)
+            .with_output(self.output))
     }
 }
 

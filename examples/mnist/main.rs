@@ -194,11 +194,7 @@ fn run<T: Real>(args: &Args) -> Result<(), BoxError> {
         say.line(timing(&reports, wall));
     }
     if args.json {
-        let empty = neuralnet::Evaluation {
-            correct: 0,
-            total: 0,
-            cost: 0.0,
-        };
+        let empty = neuralnet::Evaluation::new(0, 0, 0.0);
         progress::out(format_args!(
             "{}",
             progress::final_json(

@@ -111,10 +111,11 @@ pub fn network<T: Real>(args: &Args, say: Say) -> Result<Start<T>, BoxError> {
         // Everything but the epoch counts must match: a resumed run may
         // also be asked to go on for more epochs than first planned.
         let expected = settings.record(done);
-        let same = TrainingRecord {
-            epochs: expected.epochs,
-            ..saved.record.clone()
-        } == expected;
+        let same = {
+            let mut record = saved.record.clone();
+            record.epochs = expected.epochs;
+            record == expected
+        };
         if !same || saved.network.sizes() != settings.sizes.as_slice() {
             let mut differences = Vec::new();
             if saved.network.sizes() != settings.sizes.as_slice() {

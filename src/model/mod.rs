@@ -31,9 +31,13 @@ const MAGIC: &[u8; 8] = b"NNETBIN\0";
 ///
 /// Every field is `None` (or zero) when not recorded. The `mnist` example
 /// uses it to check that `--resume` continues the same run.
+///
+/// It is `#[non_exhaustive]` (later versions may record more): start from
+/// [`TrainingRecord::default`] and set the fields.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
 pub struct TrainingRecord {
     /// The cost function (saved as its name, `"quadratic"`,
     /// `"cross-entropy"` or `"log-likelihood"`).
@@ -145,6 +149,7 @@ impl ModelFormat {
 ///
 /// [`SavedNetwork::load`] reads both; [`Network::load`] only the network.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SavedNetwork<T: Real> {
     /// The network.
     pub network: Network<T>,
@@ -234,13 +239,11 @@ impl<T: Real> Network<T> {
     /// use rand::{SeedableRng, rngs::StdRng};
     ///
     /// let net = Network::<f32>::new(&[4, 3, 2], Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?;
-    /// let record = TrainingRecord {
-    ///     cost: Some(CostKind::CrossEntropy),
-    ///     init: Some(Init::ScaledNormal),
-    ///     learning_rate: Some(0.5),
-    ///     epochs_completed: 3,
-    ///     ..TrainingRecord::default()
-    /// };
+    /// let mut record = TrainingRecord::default();
+    /// record.cost = Some(CostKind::CrossEntropy);
+    /// record.init = Some(Init::ScaledNormal);
+    /// record.learning_rate = Some(0.5);
+    /// record.epochs_completed = 3;
     /// let path = std::env::temp_dir().join("neuralnet-doc-example-record.nnet");
     /// net.save_with_record(&path, &record)?;
     /// let saved = SavedNetwork::<f32>::load(&path)?;

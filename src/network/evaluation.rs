@@ -5,6 +5,7 @@ use std::fmt;
 
 /// The result of [`Network::evaluate`](crate::Network::evaluate).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Evaluation {
     /// Examples classified correctly.
     pub correct: usize,
@@ -15,6 +16,15 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// `correct` of `total` examples right, at an average cost `cost`.
+    pub fn new(correct: usize, total: usize, cost: f64) -> Self {
+        Evaluation {
+            correct,
+            total,
+            cost,
+        }
+    }
+
     /// The fraction classified correctly, in [0, 1] (0 for no examples).
     pub fn accuracy(&self) -> f64 {
         if self.total == 0 {

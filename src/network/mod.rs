@@ -11,7 +11,9 @@ mod evaluation;
 mod gradient;
 mod workspace;
 
-use nalgebra::{DMatrix, DMatrixView, DVector, DVectorView, Dyn};
+use nalgebra::{
+    DMatrix, DMatrixView, DVector, DVectorView, Dyn, IsContiguous, Matrix, RawStorage, U1,
+};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -310,20 +312,19 @@ impl<T: Real> Network<T> {
     /// use rand::{SeedableRng, rngs::StdRng};
     /// let net = Network::<f64>::new(&[4, 8, 3], Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?
     ///     .with_hidden(Activation::Tanh)?
-    ///     .with_output(Activation::Softmax)?;
+    ///     .with_output(Activation::Softmax);
     /// assert_eq!(net.activations(), &[Activation::Tanh, Activation::Softmax]);
     /// let a = net.feedforward(&nalgebra::DVector::from_element(4, 0.5))?;
     /// assert!((a.sum() - 1.0).abs() < 1e-12); // a softmax layer's outputs sum to 1
     /// # Ok::<(), neuralnet::Error>(())
     /// ```
     ///
-    /// # Errors
-    /// None today; a `Result` like the other activation setters.
-    pub fn with_output(self, output: Activation) -> Result<Self> {
-        let mut all = self.activations.clone();
-        let last = all.len() - 1;
-        all[last] = output;
-        self.with_activations(&all)
+    /// Any activation can be the output layer's, so this cannot fail.
+    pub fn with_output(mut self, output: Activation) -> Self {
+        let last = self.layers.len() - 1;
+        self.layers[last] = self.layers[last].with_activation(output);
+        self.activations[last] = output;
+        self
     }
 
     /// The activation of each layer after the input, the output layer last.
@@ -467,10 +468,16 @@ impl<T: Real> Network<T> {
     /// The output aᴸ for one input x: each layer computes aˡ = σ(wˡ aˡ⁻¹ + bˡ)
     /// (aˡ = f(wˡ aˡ⁻¹ + bˡ) with the layer's activation f).
     ///
+    /// `x` is any contiguous vector: a `DVector`, or a column of a matrix
+    /// (`net.feedforward(&m.column(0))`).
+    ///
     /// # Errors
     /// [`Error::InputSize`] if `x` does not have one value per input neuron;
     /// [`Error::NonFiniteInput`] if a value is NaN or infinite.
-    pub fn feedforward(&self, x: &DVector<T>) -> Result<DVector<T>> {
+    pub fn feedforward<S>(&self, x: &Matrix<T, Dyn, U1, S>) -> Result<DVector<T>>
+    where
+        S: RawStorage<T, Dyn, U1> + IsContiguous,
+    {
         self.check_inputs(x.len())?;
         check_finite("input", x.len(), x.as_slice())?;
         let mut ws = Workspace::new(&self.sizes, 1)?;
@@ -484,14 +491,19 @@ impl<T: Real> Network<T> {
     /// The outputs for a batch of inputs, one example per column.
     ///
     /// # Shapes
-    /// `x`: n_in × m; result: n_out × m.
+    /// `x`: n_in × m (any matrix or view); result: n_out × m.
     ///
     /// # Errors
     /// [`Error::InputSize`] if `x` does not have one row per input neuron;
     /// [`Error::NonFiniteInput`] naming the example (column) of a NaN or
     /// infinite value.
-    pub fn feedforward_batch(&self, x: &DMatrix<T>) -> Result<DMatrix<T>> {
+    pub fn feedforward_batch<S>(&self, x: &Matrix<T, Dyn, Dyn, S>) -> Result<DMatrix<T>>
+    where
+        S: RawStorage<T, Dyn, Dyn>,
+    {
         self.check_inputs(x.nrows())?;
+        let x = column_major(x);
+        let x = &x;
         check_finite("input", x.nrows(), x.as_slice())?;
         let m = x.ncols();
         if m == 0 {
@@ -513,21 +525,29 @@ impl<T: Real> Network<T> {
     /// # Errors
     /// [`Error::InputSize`] if `x` does not have one value per input neuron;
     /// [`Error::NonFiniteInput`] if a value is NaN or infinite.
-    pub fn predict(&self, x: &DVector<T>) -> Result<usize> {
+    pub fn predict<S>(&self, x: &Matrix<T, Dyn, U1, S>) -> Result<usize>
+    where
+        S: RawStorage<T, Dyn, U1> + IsContiguous,
+    {
         Ok(class_of(self.feedforward(x)?.as_slice()))
     }
 
     /// [`Network::predict`] for each column of `x`.
     ///
     /// # Shapes
-    /// `x`: n_in × m; result: m answers.
+    /// `x`: n_in × m (any matrix or view); result: m answers.
     ///
     /// # Errors
     /// [`Error::InputSize`] if `x` does not have one row per input neuron;
     /// [`Error::NonFiniteInput`] naming the example (column) of a NaN or
     /// infinite value.
-    pub fn predict_batch(&self, x: &DMatrix<T>) -> Result<Vec<usize>> {
+    pub fn predict_batch<S>(&self, x: &Matrix<T, Dyn, Dyn, S>) -> Result<Vec<usize>>
+    where
+        S: RawStorage<T, Dyn, Dyn>,
+    {
         self.check_inputs(x.nrows())?;
+        let x = column_major(x);
+        let x = &x;
         check_finite("input", x.nrows(), x.as_slice())?;
         let n = x.ncols();
         let mut out = vec![0; n];
@@ -563,7 +583,7 @@ impl<T: Real> Network<T> {
     /// output activation as [`Cost::delta`] says.
     ///
     /// # Shapes
-    /// `x`: n_in × m, `y`: n_out × m, m ≥ 1.
+    /// `x`: n_in × m, `y`: n_out × m, m ≥ 1 (any matrices or views).
     ///
     /// # Errors
     /// [`Error::InputSize`], [`Error::TargetSize`] or [`Error::ExampleCount`]
@@ -571,12 +591,17 @@ impl<T: Real> Network<T> {
     /// [`Error::NonFiniteInput`] for a NaN or infinite value.
     /// [`Error::CostActivation`] if the cost cannot train the output layer
     /// ([`Cost::check_output`]).
-    pub fn backprop<C: Cost<T> + ?Sized>(
+    pub fn backprop<C, S1, S2>(
         &self,
-        x: &DMatrix<T>,
-        y: &DMatrix<T>,
+        x: &Matrix<T, Dyn, Dyn, S1>,
+        y: &Matrix<T, Dyn, Dyn, S2>,
         cost: &C,
-    ) -> Result<Gradient<T>> {
+    ) -> Result<Gradient<T>>
+    where
+        C: Cost<T> + ?Sized,
+        S1: RawStorage<T, Dyn, Dyn>,
+        S2: RawStorage<T, Dyn, Dyn>,
+    {
         self.check_inputs(x.nrows())?;
         if y.nrows() != self.output_size() {
             return Err(Error::TargetSize {
@@ -594,6 +619,7 @@ impl<T: Real> Network<T> {
         if m == 0 {
             return Err(Error::EmptyData { what: "mini-batch" });
         }
+        let (x, y) = (column_major(x), column_major(y));
         check_finite("input", x.nrows(), x.as_slice())?;
         check_finite("target", y.nrows(), y.as_slice())?;
         cost.check_output(self.output_activation())?;
@@ -727,6 +753,12 @@ impl<T: Real> Network<T> {
     pub(crate) fn params_mut(&mut self) -> &mut Parameters<T> {
         &mut self.params
     }
+}
+
+/// `x` as an owned column-major matrix, for the kernels: a copy (one pass,
+/// small beside a forward pass through the network) of any matrix or view.
+fn column_major<T: Real, S: RawStorage<T, Dyn, Dyn>>(x: &Matrix<T, Dyn, Dyn, S>) -> DMatrix<T> {
+    DMatrix::from_iterator(x.nrows(), x.ncols(), x.iter().copied())
 }
 
 /// The weights in `params` of dense layers of `sizes` as matrices in the

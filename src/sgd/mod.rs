@@ -967,6 +967,7 @@ pub struct EpochReport {
 ///
 /// `Display` words it for a person: what was measured and what to try.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Stall {
     /// Which data set showed it (`"evaluation data"` or `"training data"`).
     pub data: &'static str,
