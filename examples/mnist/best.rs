@@ -146,13 +146,6 @@ impl BestSettings {
     }
 }
 
-/// The RNG that shuffles the training data in epoch `epoch`: a function of
-/// the seed and the epoch alone, so that a resumed run shuffles exactly as
-/// an uninterrupted one (as the `mnist` example's other presets do).
-pub fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
-    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
 /// The seed of the augmentation for a run with `seed`, so that the
 /// distortions differ from the shuffles and the initial weights.
 fn augmentation_seed(seed: u64) -> u64 {
@@ -193,83 +186,69 @@ pub fn train_best<M, S>(
     seed: u64,
     budget: Option<Duration>,
     monitor: &mut M,
-    mut on_state: S,
+    on_state: S,
 ) -> Result<Vec<EpochReport>>
 where
     M: Monitor<f32> + ?Sized,
     S: FnMut(usize, &Network<f32>, &TrainingState<f32>, &mut M) -> ControlFlow<()>,
 {
-    let sgd = settings.sgd();
-    let cost = settings.cost;
-    let first = done + 1;
-    let last = settings.epochs;
-    let started = Instant::now();
-    settings.augmenter.prefetch(
-        training,
-        augmentation_seed(seed),
-        first..=last,
-        |prefetcher| {
-            let mut reports = Vec::new();
-            for epoch in first..=last {
-                if let Some(budget) = budget
-                    && epoch > first
-                {
-                    let spent = started.elapsed();
-                    let per_epoch = spent / u32::try_from(epoch - first).unwrap_or(u32::MAX);
-                    if spent + per_epoch > budget {
-                        break;
-                    }
-                }
-                let data = prefetcher.epoch(epoch);
-                let one = sgd
-                    .clone()
-                    .with_starting_epoch(epoch - 1)
-                    .with_epochs(epoch);
-                let mut forward = Forward {
-                    inner: &mut *monitor,
-                    epochs: last,
-                    flow: ControlFlow::Continue(()),
-                };
-                for mut report in one.train_with_state(
-                    net,
-                    state,
-                    data,
-                    Some(validation),
-                    &cost,
-                    &mut epoch_rng(seed, epoch),
-                    &mut forward,
-                )? {
-                    report.epochs = last;
-                    reports.push(report);
-                }
-                let flow = forward.flow;
-                if flow.is_break() || on_state(epoch, net, state, &mut *monitor).is_break() {
-                    break;
-                }
-            }
-            Ok::<_, neuralnet::Error>(reports)
-        },
-    )?
+    // The library's run: epoch e shuffled with its own seed and trained on
+    // its own distorted copy, so a resumed run goes on exactly.
+    let sgd = settings.sgd().with_starting_epoch(done);
+    let mut watch = Watch {
+        inner: monitor,
+        on_state,
+        budget: budget.map(|b| (b, Instant::now(), done)),
+    };
+    // Unused: every epoch draws from its own seeded RNG.
+    let mut rng = StdRng::seed_from_u64(seed);
+    sgd.run(net, training, &settings.cost, &mut rng)
+        .evaluation(validation)
+        .state(state)
+        .monitor(&mut watch)
+        .epoch_seed(seed)
+        .augment(&settings.augmenter, augmentation_seed(seed))
+        .train()
 }
 
-/// Passes a one-epoch call's reports on as epochs of the whole run, and
-/// remembers whether the monitor asked to stop.
-struct Forward<'a, M: ?Sized> {
+/// The caller's monitor, its `on_state` after each epoch, and the time
+/// budget: stop when the next epoch, at the mean epoch time so far, would
+/// end past it.
+struct Watch<'a, M: ?Sized, S> {
     inner: &'a mut M,
-    epochs: usize,
-    flow: ControlFlow<()>,
+    on_state: S,
+    /// The budget, when the run started, and the epochs done before it.
+    budget: Option<(Duration, Instant, usize)>,
 }
 
-impl<M: Monitor<f32> + ?Sized> Monitor<f32> for Forward<'_, M> {
+impl<M, S> Monitor<f32> for Watch<'_, M, S>
+where
+    M: Monitor<f32> + ?Sized,
+    S: FnMut(usize, &Network<f32>, &TrainingState<f32>, &mut M) -> ControlFlow<()>,
+{
     fn on_batch(&mut self, done: usize, total: usize) {
         self.inner.on_batch(done, total);
     }
 
     fn on_epoch(&mut self, report: &EpochReport, net: &Network<f32>) -> ControlFlow<()> {
-        let mut report = report.clone();
-        report.epochs = self.epochs;
-        self.flow = self.inner.on_epoch(&report, net);
-        self.flow
+        self.inner.on_epoch(report, net)
+    }
+
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        net: &Network<f32>,
+        state: &TrainingState<f32>,
+    ) -> ControlFlow<()> {
+        (self.on_state)(epoch, net, state, &mut *self.inner)?;
+        if let Some((budget, started, done)) = self.budget {
+            let spent = started.elapsed();
+            let per_epoch = spent / u32::try_from(epoch - done).unwrap_or(u32::MAX);
+            if spent + per_epoch > budget {
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
     }
 }
 

@@ -295,10 +295,8 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
         args.seed,
         None,
         &mut progress,
-        |epoch, net, state, progress| {
-            progress.save_checkpoint(epoch, net, state);
-            std::ops::ControlFlow::Continue(())
-        },
+        // The progress monitor writes the checkpoint after each epoch.
+        |_, _, _, _| std::ops::ControlFlow::Continue(()),
     )?;
     let wall = started.elapsed();
     let validation = net.evaluate(&data.validation, &settings.cost)?;
@@ -363,17 +361,10 @@ fn finish<T: Real>(
     Ok(())
 }
 
-/// The RNG that shuffles the training data in epoch `epoch`: a function of
-/// the seed and the epoch alone, so that a resumed run shuffles exactly as an
-/// uninterrupted one.
-fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
-    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-}
-
-/// Trains the epochs after `done`, one at a time, each with its own
-/// shuffling RNG (see the module docs), evaluating on the test set; the
+/// Trains the epochs after `done`, each with its own shuffling RNG (see
+/// the module docs), evaluating on the test set as Nielsen does; the
 /// optimizer's state goes on from epoch to epoch in `state`, and the
-/// checkpoint (if any) is written after each epoch with it.
+/// progress monitor writes the checkpoint (if any) after each epoch.
 fn train<T: Real>(
     net: &mut Network<T>,
     state: &mut TrainingState<T>,
@@ -382,26 +373,15 @@ fn train<T: Real>(
     done: usize,
     progress: &mut Progress<'_, T>,
 ) -> Result<Vec<EpochReport>, neuralnet::Error> {
-    let mut reports = Vec::new();
-    for before in done..settings.sgd.epochs() {
-        let epoch = before + 1;
-        let one = settings
-            .sgd
-            .clone()
-            .with_starting_epoch(before)
-            .with_epochs(epoch);
-        reports.extend(one.train_with_state(
-            net,
-            state,
-            &data.training,
-            Some(&data.test),
-            &settings.cost,
-            &mut epoch_rng(settings.seed, epoch),
-            progress,
-        )?);
-        progress.save_checkpoint(epoch, net, state);
-    }
-    Ok(reports)
+    let sgd = settings.sgd.clone().with_starting_epoch(done);
+    // Unused: every epoch draws from its own seeded RNG.
+    let mut rng = StdRng::seed_from_u64(settings.seed);
+    sgd.run(net, &data.training, &settings.cost, &mut rng)
+        .evaluation(&data.test)
+        .state(state)
+        .monitor(progress)
+        .epoch_seed(settings.seed)
+        .train()
 }
 
 /// A divergence blamed on its cause: λ when the weight decay factor

@@ -275,6 +275,17 @@ impl<T: Real> Monitor<T> for Progress<'_, T> {
         }
     }
 
+    /// The checkpoint, with the state as the epoch left it.
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        net: &Network<T>,
+        state: &TrainingState<T>,
+    ) -> ControlFlow<()> {
+        self.save_checkpoint(epoch, net, state);
+        ControlFlow::Continue(())
+    }
+
     fn on_epoch(&mut self, r: &EpochReport, net: &Network<T>) -> ControlFlow<()> {
         // The caller passes the test set for evaluation, or (the `best`
         // preset, `on_validation`) the validation set.

@@ -27,12 +27,14 @@ use crate::network::Workspace;
 use crate::optim::Optimizer;
 use crate::{Cost, Dataset, Error, Evaluation, Network, Real, Result};
 
+mod run;
 mod schedule;
 mod selection;
 mod state;
 mod step;
 
 pub use crate::dropout::Dropout;
+pub use run::Run;
 pub use schedule::Schedule;
 pub use selection::Selection;
 pub(crate) use state::Counters;
@@ -729,23 +731,22 @@ impl Sgd {
             };
             let flow = monitor.on_epoch(&report, net);
             reports.push(report);
+            let mut stop = false;
             if let Some(patience) = self.early_stopping
                 && state.check_early_stop(patience)
             {
                 state.restore_best(net);
-                break;
-            }
-            if let Schedule::NoImprovementHalving {
+                stop = true;
+            } else if let Schedule::NoImprovementHalving {
                 patience,
                 min_fraction,
             } = self.schedule
             {
                 state.check_halving(self.learning_rate, patience, min_fraction);
-                if state.stopped().is_some() {
-                    break;
-                }
+                stop = state.stopped().is_some();
             }
-            if flow.is_break() {
+            let end = monitor.on_epoch_end(epoch, net, state);
+            if stop || flow.is_break() || end.is_break() {
                 break;
             }
             if epoch < self.epochs {
@@ -825,7 +826,7 @@ impl Sgd {
         R: Rng + ?Sized,
         F: FnMut(&EpochReport, &Network<T>) -> ControlFlow<()>,
     {
-        // Every check before the augmentation thread starts.
+        // Every check before a seed is drawn and the augmentation thread starts.
         self.validate()?;
         if training.is_empty() {
             return Err(Error::EmptyData {
@@ -837,51 +838,15 @@ impl Sgd {
             net.check_data(eval)?;
         }
         let seed = rng.next_u64();
-        let Some(first) = self.starting_epoch.checked_add(1) else {
-            return Ok(Vec::new());
-        };
-        let mut state = TrainingState::new();
-        let reports = augmenter.prefetch(training, seed, first..=self.epochs, |prefetcher| {
-            let mut reports = Vec::new();
-            for epoch in first..=self.epochs {
-                // One epoch on this epoch's copy, with the state (momentum,
-                // schedule, best epoch) carried over, reported as an epoch of
-                // the whole run.
-                let one = self
-                    .clone()
-                    .with_starting_epoch(epoch - 1)
-                    .with_epochs(epoch);
-                let mut flow = ControlFlow::Continue(());
-                let mut monitor = EpochFn(|report: &EpochReport, net: &Network<T>| {
-                    let report = EpochReport {
-                        epochs: self.epochs,
-                        ..report.clone()
-                    };
-                    flow = on_epoch(&report, net);
-                    flow
-                });
-                let data = prefetcher.epoch(epoch);
-                for mut report in one.train_with_state(
-                    net,
-                    &mut state,
-                    data,
-                    evaluation,
-                    cost,
-                    rng,
-                    &mut monitor,
-                )? {
-                    report.epochs = self.epochs;
-                    reports.push(report);
-                }
-                if flow.is_break() || state.stopped().is_some() {
-                    break;
-                }
-            }
-            Ok::<_, Error>(reports)
-        })??;
-        // With early stopping, the run ends on its best epoch's weights.
-        state.restore_best(net);
-        Ok(reports)
+        let mut monitor = EpochFn(&mut on_epoch);
+        let mut run = self
+            .run(net, training, cost, rng)
+            .monitor(&mut monitor)
+            .augment(augmenter, seed);
+        if let Some(eval) = evaluation {
+            run = run.evaluation(eval);
+        }
+        run.train()
     }
 }
 
@@ -917,6 +882,21 @@ pub trait Monitor<T: Real> {
     /// overridden.
     fn on_batch(&mut self, done: usize, total: usize) {
         let _ = (done, total);
+    }
+
+    /// Called at the very end of each epoch, after early stopping and the
+    /// schedule have updated `state`: the moment to save a
+    /// [`Checkpoint`](crate::model::Checkpoint) from which a resumed run
+    /// goes on exactly. Return [`ControlFlow::Break`] to stop training.
+    /// Continues unless overridden.
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        net: &Network<T>,
+        state: &TrainingState<T>,
+    ) -> ControlFlow<()> {
+        let _ = (epoch, net, state);
+        ControlFlow::Continue(())
     }
 }
 
