@@ -66,13 +66,28 @@
 
 #[cfg(feature = "csv")]
 mod csv;
+mod codec;
+mod label;
+mod one_hot;
+mod pipeline;
+mod preprocessor;
+mod standardizer;
 mod table;
 mod target;
+mod target_encoding;
+mod target_scaler;
 
 #[cfg(feature = "csv")]
 pub use self::csv::CsvOptions;
+pub use label::LabelEncoder;
+pub use one_hot::{OneHotEncoder, Unknown};
+pub use pipeline::{Missing, Pipeline, Step};
+pub use preprocessor::Preprocessor;
+pub use standardizer::Standardizer;
 pub use table::{Cell, Column, ColumnKind, Table};
 pub use target::Target;
+pub use target_encoding::TargetEncoding;
+pub use target_scaler::TargetScaler;
 
 use nalgebra::DMatrix;
 
