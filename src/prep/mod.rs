@@ -68,9 +68,11 @@
 mod csv;
 mod codec;
 mod label;
+mod metrics;
 mod one_hot;
 mod pipeline;
 mod preprocessor;
+mod split;
 mod standardizer;
 mod table;
 mod target;
@@ -80,9 +82,14 @@ mod target_scaler;
 #[cfg(feature = "csv")]
 pub use self::csv::CsvOptions;
 pub use label::LabelEncoder;
+pub use metrics::{
+    ClassMetrics, ClassificationReport, accuracy, mean_absolute_error, mean_squared_error,
+    r2_score, root_mean_squared_error,
+};
 pub use one_hot::{OneHotEncoder, Unknown};
 pub use pipeline::{Missing, Pipeline, Step};
 pub use preprocessor::Preprocessor;
+pub use split::{Split, k_fold, stratified_k_fold, stratified_train_test_split, train_test_split};
 pub use standardizer::Standardizer;
 pub use table::{Cell, Column, ColumnKind, Table};
 pub use target::Target;
