@@ -255,10 +255,7 @@ mod tests {
         bytes.extend_from_slice(&u32::MAX.to_le_bytes());
         let mut r = Reader::new(&bytes, Kind::LabelEncoder).unwrap();
         let err = r.strings().unwrap_err();
-        assert!(
-            matches!(err, Error::PrepFormat { offset: 6, .. }),
-            "{err}"
-        );
+        assert!(matches!(err, Error::PrepFormat { offset: 6, .. }), "{err}");
     }
 
     #[test]

@@ -316,7 +316,11 @@ impl Builder {
         let is_missing = cell.is_empty() || missing.iter().any(|m| m == cell);
         match self {
             Builder::Categorical(codes, interner) => {
-                codes.push(if is_missing { MISSING } else { interner.code(cell) });
+                codes.push(if is_missing {
+                    MISSING
+                } else {
+                    interner.code(cell)
+                });
             }
             Builder::Numeric(values) => {
                 if is_missing {

@@ -92,7 +92,11 @@ impl LabelEncoder {
     }
 
     fn from_sorted(classes: Vec<String>) -> LabelEncoder {
-        let index = classes.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+        let index = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
         LabelEncoder { classes, index }
     }
 

@@ -119,7 +119,9 @@ impl ClassificationReport {
         if let Some(&c) = truth.iter().chain(predicted).find(|&&c| c >= k) {
             return Err(Error::InvalidConfig {
                 name: "class",
-                reason: format!("class {c} in a report of {k} classes; give a name for every class"),
+                reason: format!(
+                    "class {c} in a report of {k} classes; give a name for every class"
+                ),
             });
         }
         // tp, fp, fn per class.
@@ -254,7 +256,11 @@ impl fmt::Display for ClassificationReport {
 /// [`Error::EmptyData`] if they are empty. (NaN in, NaN out.)
 pub fn mean_squared_error(truth: &[f64], predicted: &[f64]) -> Result<f64> {
     check_lengths(truth.len(), predicted.len())?;
-    let sum: f64 = truth.iter().zip(predicted).map(|(y, p)| (y - p).powi(2)).sum();
+    let sum: f64 = truth
+        .iter()
+        .zip(predicted)
+        .map(|(y, p)| (y - p).powi(2))
+        .sum();
     Ok(sum / truth.len() as f64)
 }
 
@@ -279,7 +285,11 @@ pub fn root_mean_squared_error(truth: &[f64], predicted: &[f64]) -> Result<f64> 
 /// As [`mean_squared_error`].
 pub fn mean_absolute_error(truth: &[f64], predicted: &[f64]) -> Result<f64> {
     check_lengths(truth.len(), predicted.len())?;
-    let sum: f64 = truth.iter().zip(predicted).map(|(y, p)| (y - p).abs()).sum();
+    let sum: f64 = truth
+        .iter()
+        .zip(predicted)
+        .map(|(y, p)| (y - p).abs())
+        .sum();
     Ok(sum / truth.len() as f64)
 }
 
@@ -304,7 +314,11 @@ pub fn mean_absolute_error(truth: &[f64], predicted: &[f64]) -> Result<f64> {
 pub fn r2_score(truth: &[f64], predicted: &[f64]) -> Result<f64> {
     check_lengths(truth.len(), predicted.len())?;
     let mean = truth.iter().sum::<f64>() / truth.len() as f64;
-    let ss_res: f64 = truth.iter().zip(predicted).map(|(y, p)| (y - p).powi(2)).sum();
+    let ss_res: f64 = truth
+        .iter()
+        .zip(predicted)
+        .map(|(y, p)| (y - p).powi(2))
+        .sum();
     let ss_tot: f64 = truth.iter().map(|y| (y - mean).powi(2)).sum();
     Ok(if ss_tot == 0.0 {
         if ss_res == 0.0 { 1.0 } else { 0.0 }

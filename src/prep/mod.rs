@@ -64,9 +64,9 @@
 //! # }
 //! ```
 
+mod codec;
 #[cfg(feature = "csv")]
 mod csv;
-mod codec;
 mod label;
 mod metrics;
 mod one_hot;

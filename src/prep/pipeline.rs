@@ -152,14 +152,27 @@ impl Pipeline {
         for (name, _) in &self.steps {
             table.require(name)?;
         }
+        let steps: Vec<(&Column, Step)> = table
+            .columns()
+            .iter()
+            .map(|c| (c, self.step_of(c)))
+            .filter(|&(_, step)| step != Step::Drop)
+            .collect();
+        // Settings first: a step that cannot apply to its column.
+        if let Some((column, _)) = steps.iter().find(|(c, step)| {
+            matches!(step, Step::Standardize | Step::Keep) && c.kind() == ColumnKind::Categorical
+        }) {
+            return Err(Error::ColumnType {
+                column: column.name().to_owned(),
+                expected: ColumnKind::Numeric,
+                found: ColumnKind::Categorical,
+            });
+        }
         let mut columns = Vec::new();
-        for column in table.columns() {
-            let step = self.step_of(column);
-            if step == Step::Drop {
-                continue;
-            }
+        for (column, step) in steps {
             if self.missing == Missing::Error
-                && let Some(row) = (0..column.len()).find(|&r| column.cell(r) == Some(super::Cell::Missing))
+                && let Some(row) =
+                    (0..column.len()).find(|&r| column.cell(r) == Some(super::Cell::Missing))
             {
                 return Err(Error::MissingValue {
                     column: column.name().to_owned(),
@@ -171,11 +184,7 @@ impl Pipeline {
             let fitted = match (step, column.values()) {
                 (Step::Drop, _) => unreachable!("dropped above"),
                 (Step::Standardize | Step::Keep, Values::Categorical { .. }) => {
-                    return Err(Error::ColumnType {
-                        column: column.name().to_owned(),
-                        expected: ColumnKind::Numeric,
-                        found: ColumnKind::Categorical,
-                    });
+                    unreachable!("checked above")
                 }
                 (Step::Standardize | Step::Keep, Values::Numeric(v)) => {
                     let stats = super::standardizer::fit_named(v, column.name())?;
@@ -190,8 +199,11 @@ impl Pipeline {
                 }
                 (Step::OneHot, values) => {
                     let (categories, counts) = category_counts(values);
-                    let encoder =
-                        OneHotEncoder::from_categories(categories.clone(), self.unknown, column.name())?;
+                    let encoder = OneHotEncoder::from_categories(
+                        categories.clone(),
+                        self.unknown,
+                        column.name(),
+                    )?;
                     let fill = impute.then(|| mode(&encoder, &categories, &counts));
                     Fitted::OneHot { encoder, fill }
                 }

@@ -95,7 +95,12 @@ impl Preprocessor {
             match &c.step {
                 Fitted::Numeric { .. } => names.push(c.name.clone()),
                 Fitted::OneHot { encoder, .. } => {
-                    names.extend(encoder.categories().iter().map(|k| format!("{}={k}", c.name)));
+                    names.extend(
+                        encoder
+                            .categories()
+                            .iter()
+                            .map(|k| format!("{}={k}", c.name)),
+                    );
                 }
             }
         }

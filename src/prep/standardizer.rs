@@ -134,9 +134,10 @@ pub(crate) fn fit_named(values: &[f64], column: &str) -> Result<Standardizer> {
     if present().any(f64::is_infinite) {
         return Err(unfittable("it holds an infinite value; use finite numbers"));
     }
-    let (n, min, max, sum) = present().fold((0usize, f64::INFINITY, f64::NEG_INFINITY, 0.0), |(n, lo, hi, s), x| {
-        (n + 1, lo.min(x), hi.max(x), s + x)
-    });
+    let (n, min, max, sum) = present().fold(
+        (0usize, f64::INFINITY, f64::NEG_INFINITY, 0.0),
+        |(n, lo, hi, s), x| (n + 1, lo.min(x), hi.max(x), s + x),
+    );
     if n == 0 {
         return Err(unfittable(
             "every value is missing; drop the column or fill in its values",
@@ -160,7 +161,10 @@ pub(crate) fn fit_named(values: &[f64], column: &str) -> Result<Standardizer> {
     if !(mean.is_finite() && scale.is_finite()) {
         let span = max.abs().max(min.abs());
         mean = present().map(|x| x / span).sum::<f64>() / nf * span;
-        let var = present().map(|x| (x / span - mean / span).powi(2)).sum::<f64>() / nf;
+        let var = present()
+            .map(|x| (x / span - mean / span).powi(2))
+            .sum::<f64>()
+            / nf;
         scale = var.sqrt() * span;
     }
     if !(mean.is_finite() && scale.is_finite() && scale > 0.0) {

@@ -289,10 +289,7 @@ impl Table {
     /// [`Error::ColumnCount`] if there is not one name per matrix row;
     /// [`Error::DuplicateColumn`] if two names are the same;
     /// [`Error::NonFiniteCell`] for an infinite value.
-    pub fn from_matrix_columns<S: AsRef<str>>(
-        matrix: &DMatrix<f64>,
-        names: &[S],
-    ) -> Result<Table> {
+    pub fn from_matrix_columns<S: AsRef<str>>(matrix: &DMatrix<f64>, names: &[S]) -> Result<Table> {
         if names.len() != matrix.nrows() {
             return Err(Error::ColumnCount {
                 expected: matrix.nrows(),
@@ -353,7 +350,11 @@ impl Table {
     /// [`Error::RowLength`] if the table already has columns of another
     /// length; [`Error::DuplicateColumn`] if a column has this name;
     /// [`Error::InvalidConfig`] for 2³² − 1 values or more.
-    pub fn with_categorical<S: AsRef<str>>(self, name: &str, values: &[Option<S>]) -> Result<Table> {
+    pub fn with_categorical<S: AsRef<str>>(
+        self,
+        name: &str,
+        values: &[Option<S>],
+    ) -> Result<Table> {
         check_category_rows(values.len())?;
         let mut interner = Interner::default();
         let codes = values
@@ -504,7 +505,9 @@ impl Table {
             Values::Categorical { codes, levels } => {
                 match codes.iter().position(|&c| c == MISSING) {
                     Some(row) => return Err(missing(row)),
-                    None => Target::Labels(codes.iter().map(|&c| levels[c as usize].clone()).collect()),
+                    None => {
+                        Target::Labels(codes.iter().map(|&c| levels[c as usize].clone()).collect())
+                    }
                 }
             }
         };
@@ -579,7 +582,10 @@ pub(crate) fn check_category_rows(rows: usize) -> Result<()> {
     if rows >= MISSING as usize {
         return Err(Error::InvalidConfig {
             name: "rows",
-            reason: format!("{rows} rows in a categorical column; at most {} fit", MISSING - 1),
+            reason: format!(
+                "{rows} rows in a categorical column; at most {} fit",
+                MISSING - 1
+            ),
         });
     }
     Ok(())
