@@ -392,6 +392,7 @@ impl Table {
 
     /// A table read from a file, with each row's line (`lines` has one
     /// entry per row).
+    #[cfg(feature = "csv")]
     pub(crate) fn from_parts(
         columns: Vec<Column>,
         rows: usize,
