@@ -927,3 +927,28 @@ fn a_100_mb_line_is_refused_after_reading_about_1_mib() {
     );
     assert!(err.to_string().contains("one-line.csv"), "{err}");
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn fitted_steps_round_trip_through_json_and_invalid_json_is_refused() {
+    let (table, prep) = fitted_preprocessor();
+    let json = serde_json::to_string(&prep).unwrap();
+    let back: Preprocessor = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, prep);
+    assert_eq!(
+        back.transform::<f64>(&table).unwrap(),
+        prep.transform::<f64>(&table).unwrap()
+    );
+    let target = TargetEncoding::Classes(LabelEncoder::fit(&[3, 1, 2]).unwrap());
+    let back: TargetEncoding =
+        serde_json::from_str(&serde_json::to_string(&target).unwrap()).unwrap();
+    assert_eq!(back, target);
+
+    // Checked as from_bytes checks: unsorted categories, a zero scale.
+    let unsorted = json.replace(r#"["Oslo","Rome"]"#, r#"["Rome","Oslo"]"#);
+    assert_ne!(unsorted, json);
+    let err = serde_json::from_str::<Preprocessor>(&unsorted).unwrap_err();
+    assert!(err.to_string().contains("sorted"), "{err}");
+    let err = serde_json::from_str::<Standardizer>(r#"{"mean":1.0,"scale":0.0}"#).unwrap_err();
+    assert!(err.to_string().contains("scale"), "{err}");
+}

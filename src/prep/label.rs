@@ -38,6 +38,14 @@ use crate::{Error, Real, Result};
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        try_from = "super::serde_impls::LabelRepr",
+        into = "super::serde_impls::LabelRepr"
+    )
+)]
 pub struct LabelEncoder {
     classes: Vec<String>,
     index: HashMap<String, usize>,
@@ -91,7 +99,7 @@ impl LabelEncoder {
         Ok(LabelEncoder::from_sorted(classes))
     }
 
-    fn from_sorted(classes: Vec<String>) -> LabelEncoder {
+    pub(crate) fn from_sorted(classes: Vec<String>) -> LabelEncoder {
         let index = classes
             .iter()
             .enumerate()

@@ -72,6 +72,8 @@ mod metrics;
 mod one_hot;
 mod pipeline;
 mod preprocessor;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod split;
 mod standardizer;
 mod table;

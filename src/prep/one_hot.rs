@@ -34,6 +34,14 @@ pub enum Unknown {
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        try_from = "super::serde_impls::OneHotRepr",
+        into = "super::serde_impls::OneHotRepr"
+    )
+)]
 pub struct OneHotEncoder {
     categories: Vec<String>,
     unknown: Unknown,
@@ -80,10 +88,10 @@ impl OneHotEncoder {
             });
         }
         sort_labels(&mut categories);
-        Ok(OneHotEncoder::sorted(categories, unknown))
+        Ok(OneHotEncoder::from_sorted(categories, unknown))
     }
 
-    fn sorted(categories: Vec<String>, unknown: Unknown) -> OneHotEncoder {
+    pub(crate) fn from_sorted(categories: Vec<String>, unknown: Unknown) -> OneHotEncoder {
         let numeric = all_numbers(&categories);
         OneHotEncoder {
             categories,
@@ -153,6 +161,6 @@ impl OneHotEncoder {
         };
         let categories = r.strings()?;
         check_sorted(&categories).map_err(|reason| r.error(reason))?;
-        Ok(OneHotEncoder::sorted(categories, unknown))
+        Ok(OneHotEncoder::from_sorted(categories, unknown))
     }
 }

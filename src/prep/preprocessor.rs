@@ -13,6 +13,8 @@ use crate::{Error, Real, Result};
 
 /// A fitted step of one column.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) enum Fitted {
     /// A numeric column, standardised (or kept: the identity).
     Numeric {
@@ -30,6 +32,8 @@ pub(crate) enum Fitted {
 
 /// A fitted column: its name and step.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct FittedColumn {
     name: String,
     step: Fitted,
@@ -38,6 +42,16 @@ pub(crate) struct FittedColumn {
 impl FittedColumn {
     pub(crate) fn new(name: String, step: Fitted) -> Self {
         FittedColumn { name, step }
+    }
+
+    #[cfg(feature = "serde")]
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    #[cfg(feature = "serde")]
+    pub(crate) fn step(&self) -> &Fitted {
+        &self.step
     }
 
     fn width(&self) -> usize {
@@ -72,6 +86,14 @@ impl FittedColumn {
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        try_from = "super::serde_impls::PreprocessorRepr",
+        into = "super::serde_impls::PreprocessorRepr"
+    )
+)]
 pub struct Preprocessor {
     columns: Vec<FittedColumn>,
 }
@@ -79,6 +101,11 @@ pub struct Preprocessor {
 impl Preprocessor {
     pub(crate) fn new(columns: Vec<FittedColumn>) -> Self {
         Preprocessor { columns }
+    }
+
+    #[cfg(feature = "serde")]
+    pub(crate) fn into_columns(self) -> Vec<FittedColumn> {
+        self.columns
     }
 
     /// Number of features n_in: the rows of [`Preprocessor::transform`]'s

@@ -27,6 +27,14 @@ use crate::{Error, Result};
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(
+        try_from = "super::serde_impls::StandardizerRepr",
+        into = "super::serde_impls::StandardizerRepr"
+    )
+)]
 pub struct Standardizer {
     mean: f64,
     scale: f64,

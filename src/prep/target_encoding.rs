@@ -19,6 +19,7 @@ use crate::Result;
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum TargetEncoding {
     /// Classification: labels ↔ class indices (one output neuron per class).
     Classes(LabelEncoder),

@@ -28,6 +28,8 @@ use crate::{Error, Real, Result};
 /// # Ok::<(), neuralnet::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct TargetScaler {
     standardizer: Standardizer,
 }
