@@ -538,28 +538,32 @@ pub enum Error {
     /// A value is missing where one is needed.
     #[error(
         "column {column:?}, row {row}{}: the value is missing; fill it in, drop the row, or build the preprocessing with Missing::Impute to fill it with the training mean (numbers) or mode (categories)",
-        at_line(*line)
+        at_line(source_name.as_deref(), *line)
     )]
     MissingValue {
         /// The column's name.
         column: String,
         /// The row of the table, from 0.
         row: usize,
-        /// The row's line in the CSV file it came from (from 1), if any.
+        /// The CSV file the table was read from, if it was.
+        source_name: Option<String>,
+        /// The row's line in that file (from 1), if any.
         line: Option<u64>,
     },
 
     /// A category that the preprocessing did not see when it was fitted.
     #[error(
         "column {column:?}, row {row}{}: category {shown:?} was not in the training data (which had {known} categories); correct the value, or build the preprocessing with Unknown::Ignore to encode unseen categories as all zeros",
-        at_line(*line), shown = shorten(value)
+        at_line(source_name.as_deref(), *line), shown = shorten(value)
     )]
     UnknownCategory {
         /// The column's name.
         column: String,
         /// The row of the table, from 0.
         row: usize,
-        /// The row's line in the CSV file it came from (from 1), if any.
+        /// The CSV file the table was read from, if it was.
+        source_name: Option<String>,
+        /// The row's line in that file (from 1), if any.
         line: Option<u64>,
         /// The category.
         value: String,
@@ -670,7 +674,11 @@ fn list_names(names: &[String]) -> String {
     out
 }
 
-/// `" (line N)"` when the line is known.
-fn at_line(line: Option<u64>) -> String {
-    line.map(|l| format!(" (line {l})")).unwrap_or_default()
+/// `" (file, line N)"` when the row came from a file.
+fn at_line(source_name: Option<&str>, line: Option<u64>) -> String {
+    match (source_name, line) {
+        (Some(s), Some(l)) => format!(" ({s}, line {l})"),
+        (None, Some(l)) => format!(" (line {l})"),
+        _ => String::new(),
+    }
 }

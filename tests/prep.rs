@@ -413,7 +413,7 @@ fn transform_errors_name_the_column_row_and_line() {
     // Missing values are an error by default, naming row and CSV line.
     let err = Pipeline::new().fit(&train).unwrap_err();
     assert!(
-        matches!(&err, Error::MissingValue { column, row: 1, line: Some(3) } if column == "age"),
+        matches!(&err, Error::MissingValue { column, row: 1, line: Some(3), source_name: Some(s) } if column == "age" && s == "people.csv"),
         "{err}"
     );
     assert!(err.to_string().contains("Missing::Impute"), "{err}");
@@ -425,7 +425,7 @@ fn transform_errors_name_the_column_row_and_line() {
         .unwrap();
     let err = prep.transform::<f64>(&new).unwrap_err();
     assert!(
-        matches!(&err, Error::UnknownCategory { column, value, row: 0, line: None, known: 2 }
+        matches!(&err, Error::UnknownCategory { column, value, row: 0, line: None, known: 2, .. }
             if column == "city" && value == "Paris"),
         "{err}"
     );

@@ -143,6 +143,8 @@ impl Pipeline {
     ///   missing, or too large to standardise;
     /// - [`Error::EmptyData`] if the table has no rows, or every column
     ///   is dropped.
+    /// - [`Error::InvalidConfig`] for a column name of 4 GiB or more (it
+    ///   could not be saved).
     pub fn fit(&self, table: &Table) -> Result<Preprocessor> {
         if table.is_empty() {
             return Err(Error::EmptyData {
@@ -151,6 +153,19 @@ impl Pipeline {
         }
         for (name, _) in &self.steps {
             table.require(name)?;
+        }
+        if let Some(c) = table
+            .columns()
+            .iter()
+            .find(|c| c.name().len() >= u32::MAX as usize)
+        {
+            return Err(Error::InvalidConfig {
+                name: "column names",
+                reason: format!(
+                    "a column name of {} bytes; at most 4 GiB fit",
+                    c.name().len()
+                ),
+            });
         }
         let steps: Vec<(&Column, Step)> = table
             .columns()
@@ -177,6 +192,7 @@ impl Pipeline {
                 return Err(Error::MissingValue {
                     column: column.name().to_owned(),
                     row,
+                    source_name: table.source_name().map(str::to_owned),
                     line: table.line(row),
                 });
             }

@@ -184,6 +184,7 @@ impl Preprocessor {
             let missing = |row: usize| Error::MissingValue {
                 column: fitted.name.clone(),
                 row,
+                source_name: table.source_name().map(str::to_owned),
                 line: table.line(row),
             };
             match (&fitted.step, column.values()) {
@@ -224,6 +225,7 @@ impl Preprocessor {
                                     return Err(Error::UnknownCategory {
                                         column: fitted.name.clone(),
                                         row,
+                                        source_name: table.source_name().map(str::to_owned),
                                         line: table.line(row),
                                         value: text.into_owned(),
                                         known: encoder.n_features(),

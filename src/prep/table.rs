@@ -496,6 +496,7 @@ impl Table {
         let missing = |row: usize| Error::MissingValue {
             column: name.to_owned(),
             row,
+            source_name: self.source_name.clone(),
             line: self.line(row),
         };
         let target = match &self.columns[index].values {
