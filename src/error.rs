@@ -384,6 +384,252 @@ pub enum Error {
         lightest: u8,
     },
 
+    // Data preparation (`prep`): tables, CSV files, preprocessing, metrics.
+    /// A CSV file (or reader) has no header line, or a header but no rows.
+    #[error(
+        "{source_name}: {what}; a CSV file needs a header line naming the columns and at least one row of data"
+    )]
+    CsvEmpty {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// What is missing (`"the file is empty"`, `"the header has no rows after it"`).
+        what: &'static str,
+    },
+
+    /// A CSV record is longer than the limit, checked before it is read
+    /// into memory (see [`prep::CsvOptions::with_max_record_bytes`](crate::prep::CsvOptions::with_max_record_bytes)).
+    #[error(
+        "{source_name}, line {line}: the record is longer than {limit} bytes; is this a CSV file (with line breaks between rows)? If its rows really are that long, raise CsvOptions::with_max_record_bytes"
+    )]
+    CsvRecordTooLong {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// The line (from 1, as a text editor counts) where the record starts.
+        line: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// A CSV row has a different number of fields than the header.
+    #[error(
+        "{source_name}, line {line}: {got} fields, but the header names {expected} columns; give every row one field per column (quote fields that contain the delimiter)"
+    )]
+    CsvRagged {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// The line (from 1) where the row starts.
+        line: u64,
+        /// Columns named by the header.
+        expected: usize,
+        /// Fields in the row.
+        got: usize,
+    },
+
+    /// A CSV cell cannot be read: text in a numeric column, or a number
+    /// that is not finite (`NaN`, `inf`, `1e999`).
+    #[error("{source_name}, line {line}, column {column:?}: {shown:?} {reason}", shown = shorten(value))]
+    CsvCell {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// The line (from 1) where the row starts.
+        line: u64,
+        /// The column's name, from the header.
+        column: String,
+        /// The cell as written.
+        value: String,
+        /// What is wrong and what to do.
+        reason: &'static str,
+    },
+
+    /// A CSV field is not valid UTF-8.
+    #[error(
+        "{source_name}, line {line}, field {field}: not valid UTF-8 text; save the file with UTF-8 encoding"
+    )]
+    CsvNotUtf8 {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// The line (from 1) where the record starts.
+        line: u64,
+        /// The field's position in the record, from 1.
+        field: usize,
+    },
+
+    /// A CSV file holds more cells than the limit (see
+    /// [`prep::CsvOptions::with_max_cells`](crate::prep::CsvOptions::with_max_cells)).
+    #[error(
+        "{source_name}, line {line}: more than {limit} cells (rows × columns); read the file in parts, or raise CsvOptions::with_max_cells if the memory is there"
+    )]
+    CsvTooLarge {
+        /// The file (or reader) that was being read.
+        source_name: String,
+        /// The line (from 1) of the row that went past the limit.
+        line: u64,
+        /// The limit in cells.
+        limit: u64,
+    },
+
+    /// Two columns have the same name.
+    #[error(
+        "{source_name}: columns {first} and {second} are both named {name:?}; give every column a different name"
+    )]
+    DuplicateColumn {
+        /// The file, or what the table was built from (`"the rows given"`).
+        source_name: String,
+        /// The name.
+        name: String,
+        /// The first column of that name, from 1.
+        first: usize,
+        /// The second column of that name, from 1.
+        second: usize,
+    },
+
+    /// No column has the name asked for.
+    #[error(
+        "{source_name}: no column named {name:?}; the columns are {}: check the spelling (names are case-sensitive)",
+        list_names(columns)
+    )]
+    UnknownColumn {
+        /// The file, or what was searched (`"the table"`).
+        source_name: String,
+        /// The name asked for.
+        name: String,
+        /// The names there are.
+        columns: Vec<String>,
+    },
+
+    /// The number of column names does not match the number of columns.
+    #[error(
+        "{got} column names for {expected} columns: give one name per column (one per value of a row)"
+    )]
+    ColumnCount {
+        /// Columns in the data.
+        expected: usize,
+        /// Names given.
+        got: usize,
+    },
+
+    /// A row of a table built from Rust rows has the wrong number of values.
+    #[error(
+        "row {row} has {got} values, but there are {expected} columns: give every row one value per column"
+    )]
+    RowLength {
+        /// The row, from 0.
+        row: usize,
+        /// Values expected (columns).
+        expected: usize,
+        /// Values in the row.
+        got: usize,
+    },
+
+    /// A value given for a table is infinite (NaN marks a missing value;
+    /// ±∞ has no meaning as data).
+    #[error(
+        "column {column:?}, row {row}: {value} is not a finite number; use NaN to mark a missing value"
+    )]
+    NonFiniteCell {
+        /// The column's name.
+        column: String,
+        /// The row, from 0.
+        row: usize,
+        /// The value.
+        value: f64,
+    },
+
+    /// A value is missing where one is needed.
+    #[error(
+        "column {column:?}, row {row}{}: the value is missing; fill it in, drop the row, or build the preprocessing with Missing::Impute to fill it with the training mean (numbers) or mode (categories)",
+        at_line(source_name.as_deref(), *line)
+    )]
+    MissingValue {
+        /// The column's name.
+        column: String,
+        /// The row of the table, from 0.
+        row: usize,
+        /// The CSV file the table was read from, if it was.
+        source_name: Option<String>,
+        /// The row's line in that file (from 1), if any.
+        line: Option<u64>,
+    },
+
+    /// A category that the preprocessing did not see when it was fitted.
+    #[error(
+        "column {column:?}, row {row}{}: category {shown:?} was not in the training data (which had {known} categories); correct the value, or build the preprocessing with Unknown::Ignore to encode unseen categories as all zeros",
+        at_line(source_name.as_deref(), *line), shown = shorten(value)
+    )]
+    UnknownCategory {
+        /// The column's name.
+        column: String,
+        /// The row of the table, from 0.
+        row: usize,
+        /// The CSV file the table was read from, if it was.
+        source_name: Option<String>,
+        /// The row's line in that file (from 1), if any.
+        line: Option<u64>,
+        /// The category.
+        value: String,
+        /// How many categories the training data had.
+        known: usize,
+    },
+
+    /// A class label that the label encoder did not see when it was fitted.
+    #[error(
+        "class label {shown:?} was not in the training data (which had {classes} classes); only labels seen when fitting can be encoded",
+        shown = shorten(label)
+    )]
+    UnknownLabel {
+        /// The label.
+        label: String,
+        /// How many classes the encoder knows.
+        classes: usize,
+    },
+
+    /// A column holds numbers where text was expected, or text where
+    /// numbers were expected.
+    #[error(
+        "column {column:?} holds {found} values, but {expected} values were expected (as when the preprocessing was fitted); check that the data has the same columns as the training data"
+    )]
+    ColumnType {
+        /// The column's name.
+        column: String,
+        /// The kind expected.
+        expected: crate::prep::ColumnKind,
+        /// The kind found.
+        found: crate::prep::ColumnKind,
+    },
+
+    /// A column's values cannot be fitted.
+    #[error("column {column:?} cannot be fitted: {reason}")]
+    UnfittableColumn {
+        /// The column's name.
+        column: String,
+        /// Why, and what to do.
+        reason: &'static str,
+    },
+
+    /// Saved preprocessing (from `to_bytes`) is not valid.
+    #[error(
+        "saved {what} is not valid at byte {offset}: {reason}; the bytes are corrupt or were written by another version of neuralnet"
+    )]
+    PrepFormat {
+        /// What was read (`"preprocessor"`, `"label encoder"`).
+        what: &'static str,
+        /// Where the problem was found, in bytes from the start.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Predictions and true values (or true classes) differ in number.
+    #[error(
+        "{predicted} predictions for {truth} true values: give one prediction per example, in the same order"
+    )]
+    PredictionCount {
+        /// True values given.
+        truth: usize,
+        /// Predictions given.
+        predicted: usize,
+    },
+
     /// An I/O error while reading or writing a file.
     #[error("{path}: {source}")]
     File {
@@ -400,3 +646,39 @@ pub enum Error {
 
 /// `Result` with this crate's [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A long value cut to its first 60 characters for an error message.
+fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 60;
+    match value.char_indices().nth(MAX) {
+        None => value.into(),
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+    }
+}
+
+/// Column names for a message: all of them, or the first ten and a count.
+fn list_names(names: &[String]) -> String {
+    const MAX: usize = 10;
+    let mut out = names
+        .iter()
+        .take(MAX)
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > MAX {
+        out.push_str(&format!(" and {} more", names.len() - MAX));
+    }
+    if names.is_empty() {
+        out.push_str("none");
+    }
+    out
+}
+
+/// `" (file, line N)"` when the row came from a file.
+fn at_line(source_name: Option<&str>, line: Option<u64>) -> String {
+    match (source_name, line) {
+        (Some(s), Some(l)) => format!(" ({s}, line {l})"),
+        (None, Some(l)) => format!(" (line {l})"),
+        _ => String::new(),
+    }
+}

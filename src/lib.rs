@@ -102,6 +102,7 @@
 //! | [`augment`] | distorted copies of training images, made on the other core while an epoch trains |
 //! | [`activation`] | σ, tanh, ReLU and softmax as functions |
 //! | [`neuron`] | single neurons and networks of perceptrons ([`neuron::BitAdder`]) |
+//! | [`prep`] | your own data: tables from CSV files, Rust rows or matrices ([`prep::Table`]); preprocessing fitted on training data and saved with a model ([`prep::Pipeline`], [`prep::Preprocessor`], [`prep::LabelEncoder`], [`prep::TargetScaler`]); metrics ([`prep::ClassificationReport`], [`prep::r2_score`]) and stratified splits |
 //! | [`threads`] | how many cores evaluation and large kernel calls may use |
 //! | [`tutorial`] | the lecture step by step, documentation only |
 //!
@@ -142,6 +143,7 @@ mod network;
 pub mod neuron;
 pub mod optim;
 mod params;
+pub mod prep;
 mod scalar;
 pub mod sgd;
 pub mod threads;
