@@ -78,7 +78,7 @@ fn round_trip<T: Real>() {
     }
     let json = std::fs::read_to_string(dir.join("net.json")).unwrap();
     assert!(
-        json.starts_with("{\"format\":\"neuralnet\",\"version\":2"),
+        json.starts_with("{\"format\":\"neuralnet\",\"version\":3"),
         "{json:.80}"
     );
     assert!(json.contains(&format!("\"scalar\":\"{}\"", std::any::type_name::<T>())));
@@ -160,19 +160,19 @@ fn broken_binary_files_are_errors() {
         Err(Error::ModelFormat { .. })
     ));
     // A corrupted version field is corruption, not a newer file.
-    let mut v3 = good.clone();
-    v3[8..12].copy_from_slice(&3u32.to_le_bytes());
-    let err = Network::<f64>::from_bytes(&v3).unwrap_err();
+    let mut v4 = good.clone();
+    v4[8..12].copy_from_slice(&4u32.to_le_bytes());
+    let err = Network::<f64>::from_bytes(&v4).unwrap_err();
     assert!(
         matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("corrupted")),
         "{err}"
     );
     // An unknown version with a valid checksum: a newer file.
     assert!(matches!(
-        Network::<f64>::from_bytes(&reseal(v3)),
+        Network::<f64>::from_bytes(&reseal(v4)),
         Err(Error::UnsupportedVersion {
-            found: 3,
-            supported: 2,
+            found: 4,
+            supported: 3,
             ..
         })
     ));
@@ -232,14 +232,14 @@ fn broken_json_files_are_errors() {
         parse("{\"format\":\"other\",\"version\":1}"),
         Err(Error::ModelFormat { .. })
     ));
-    // A corrupted version field: the rest is a sound version-2 file.
-    let v9 = good.replacen("\"version\":2", "\"version\":9", 1);
+    // A corrupted version field: the rest is a sound version-3 file.
+    let v9 = good.replacen("\"version\":3", "\"version\":9", 1);
     let err = parse(&v9).unwrap_err();
     assert!(
         matches!(&err, Error::ModelFormat { reason, .. } if reason.contains("version field reads 9")),
         "{err}"
     );
-    // A newer file (its checksum is not version 2's) is a newer file.
+    // A newer file (its checksum is not version 3's) is a newer file.
     assert!(matches!(
         parse(&unsealed(&v9)),
         Err(Error::UnsupportedVersion { found: 9, .. })
@@ -273,7 +273,7 @@ fn broken_json_files_are_errors() {
     );
     let layers = good.replacen("\"sizes\":[2,3,1]", "\"sizes\":[2,3,1,1]", 1);
     assert!(matches!(parse(&layers), Err(Error::ModelFormat { .. })));
-    let extra = good.replacen("\"version\":2", "\"version\":2,\"surprise\":true", 1);
+    let extra = good.replacen("\"version\":3", "\"version\":3,\"surprise\":true", 1);
     assert!(matches!(parse(&extra), Err(Error::ModelFormat { .. })));
     // A value too large for f32 becomes infinite: refused.
     let big = unsealed(&good).replacen("\"biases\":[[", "\"biases\":[[1e300,", 1);
@@ -540,17 +540,20 @@ fn a_version_1_file_written_by_hand_is_read() {
     assert_eq!(saved.network.weights(), [DMatrix::from_element(1, 1, 0.25)]);
     assert_eq!(saved.network.biases(), [DVector::from_element(1, -1.0)]);
     assert_eq!(saved.network.activations(), [Activation::Sigmoid]);
-    // The crate writes version 2: the same with one activation code (1 =
-    // sigmoid) after the sizes.
-    let mut v2 = v.clone();
-    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
-    v2.insert(8 + 4 + 1 + 4 + 8, 1);
+    // The crate writes version 3: the same with one activation code (1 =
+    // sigmoid) after the sizes, and after the record one layer kind (1 =
+    // dense) and an empty preprocessing slot (length 0).
+    let mut v3 = v.clone();
+    v3[8..12].copy_from_slice(&3u32.to_le_bytes());
+    v3.insert(8 + 4 + 1 + 4 + 8, 1);
+    let after_record = 8 + 4 + 1 + 4 + 8 + 1 + 56;
+    v3.splice(after_record..after_record, [1, 0, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(
         saved
             .network
             .to_bytes_with_record(ModelFormat::Binary, &saved.record)
             .unwrap(),
-        reseal(v2)
+        reseal(v3)
     );
     // A version-1 file on disk loads as well (its read is sized by the
     // version-1 header).
@@ -591,7 +594,10 @@ fn a_version_2_file_with_activations_written_by_hand_is_read() {
     let t = 0.5f32.tanh();
     let e = (4.0 * t).exp(); // softmax of (2t, −2t)
     assert!((a[0] - e / (e + 1.0)).abs() < 1e-6 && (a[1] - 1.0 / (e + 1.0)).abs() < 1e-6);
-    assert_eq!(net.to_bytes(ModelFormat::Binary).unwrap(), v);
+    // Written again as version 3, it reads back the same.
+    let again = net.to_bytes(ModelFormat::Binary).unwrap();
+    assert_eq!(again[8..12], 3u32.to_le_bytes());
+    assert_eq!(Network::<f32>::from_bytes(&again).unwrap(), net);
     // Unknown activation codes, and a softmax hidden layer, are refused.
     for (codes, what) in [([2u8, 9], "activation code 9"), ([4, 1], "softmax")] {
         let mut bad = v.clone();
@@ -643,7 +649,7 @@ fn json_activations_are_named_and_optional() {
         "{json:.200}"
     );
     // Without the field (as version 1 wrote them): all sigmoid.
-    let v1 = json.replacen("\"version\":2", "\"version\":1", 1).replacen(
+    let v1 = json.replacen("\"version\":3", "\"version\":1", 1).replacen(
         ",\"activations\":[\"sigmoid\",\"softmax\"]",
         "",
         1,
@@ -669,4 +675,61 @@ fn json_activations_are_named_and_optional() {
             "{bad:.120}: {err}"
         );
     }
+}
+
+/// Format 3's preprocessing slot: saved with the network in both formats,
+/// read back equal; a file whose slot is damaged is refused, not misread.
+#[test]
+fn the_preprocessing_slot_travels_with_the_model() {
+    use neuralnet::model::Preprocessing;
+    use neuralnet::prep::{LabelEncoder, Pipeline, Table, TargetEncoding};
+    let table = Table::from_rows(&["a", "b"], &[[1.0, 10.0], [2.0, 20.0], [4.0, 0.0]]).unwrap();
+    let features = Pipeline::new().fit(&table).unwrap();
+    let labels = LabelEncoder::fit(&["cat", "dog", "cat"]).unwrap();
+    let preprocessing = Preprocessing::new(Some(features), Some(TargetEncoding::Classes(labels)));
+    let net = net::<f32>(&[2, 3, 2], 5);
+    let dir = temp_dir("preprocessing");
+    for name in ["model.nnet", "model.json"] {
+        let path = dir.join(name);
+        net.save_with_preprocessing(&path, &record(), &preprocessing)
+            .unwrap();
+        let saved = SavedNetwork::<f32>::load(&path).unwrap();
+        assert_eq!(saved.network, net, "{name}");
+        assert_eq!(saved.record, record(), "{name}");
+        assert_eq!(saved.preprocessing.as_ref(), Some(&preprocessing), "{name}");
+    }
+    // Without preprocessing, none comes back.
+    let plain =
+        SavedNetwork::<f32>::from_bytes(&net.to_bytes(ModelFormat::Binary).unwrap()).unwrap();
+    assert_eq!(plain.preprocessing, None);
+    // A slot whose flags or parts are damaged (and resealed, so the
+    // checksum holds): refused with a message, never a panic.
+    let good = std::fs::read(dir.join("model.nnet")).unwrap();
+    let body = good.len() - 8;
+    let slot_len = {
+        // The slot ends the body; its length sits after the record.
+        let at = 8 + 4 + 1 + 4 + 4 * 3 + 2 + 56 + 2;
+        u64::from_le_bytes(good[at..at + 8].try_into().unwrap()) as usize
+    };
+    let slot_start = body - slot_len;
+    for (offset, byte) in [(0, 9u8), (1, 0xff), (slot_len - 1, 0x77)] {
+        let mut bad = good.clone();
+        bad[slot_start + offset] = byte;
+        let result = SavedNetwork::<f32>::from_bytes(&reseal(bad));
+        assert!(
+            matches!(&result, Err(Error::ModelFormat { .. })) || result.is_ok(),
+            "offset {offset}: {result:?}"
+        );
+        if offset < 2 {
+            assert!(
+                result.is_err(),
+                "offset {offset}: a damaged slot header is refused"
+            );
+        }
+    }
+    // An unknown layer kind (a newer crate's) is refused by name.
+    let mut newer = good.clone();
+    newer[8 + 4 + 1 + 4 + 4 * 3 + 2 + 56] = 7;
+    let err = SavedNetwork::<f32>::from_bytes(&reseal(newer)).unwrap_err();
+    assert!(err.to_string().contains("layer kind 7"), "{err}");
 }

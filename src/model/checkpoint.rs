@@ -102,7 +102,7 @@ impl<T: Real> Checkpoint<T> {
         state: &TrainingState<T>,
     ) -> Result<Vec<u8>> {
         network.check_finite()?;
-        let model = to_binary(network, record);
+        let model = to_binary(network, record, None);
         let mut out = Vec::with_capacity(model.len() * 3 + 200);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
@@ -156,7 +156,7 @@ impl<T: Real> Checkpoint<T> {
         });
         match state.best_network() {
             Some(kept) => {
-                let kept = to_binary(kept, &TrainingRecord::default());
+                let kept = to_binary(kept, &TrainingRecord::default(), None);
                 put_u64(&mut out, kept.len() as u64);
                 out.extend_from_slice(&kept);
             }

@@ -18,7 +18,9 @@ use std::path::Path;
 
 use crate::fs::write_atomically;
 pub use crate::fs::{FileLock, check_writable, regular_file_exists};
+use crate::layer::Layer;
 use crate::optim::OptimizerKind;
+use crate::prep::{Preprocessor, TargetEncoding};
 use crate::{Activation, CostKind, Error, Init, Network, Real, Result};
 
 mod checkpoint;
@@ -69,26 +71,32 @@ pub struct TrainingRecord {
 /// | bytes | content |
 /// |---|---|
 /// | 8 | magic `NNETBIN\0` |
-/// | 4 | format version, `u32` (this crate writes [`ModelFormat::VERSION`], 2, and also reads version 1) |
+/// | 4 | format version, `u32` (this crate writes [`ModelFormat::VERSION`], 3, and also reads versions 1 and 2) |
 /// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
 /// | 4 + 4·L | number of layers L, then each layer size, `u32` |
 /// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax, 5 = identity (not in version 1 files, whose layers are all sigmoid) |
 /// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded), the optimizer code (`u8`: 0 = not recorded, 1 = sgd, 2 = momentum, 3 = nesterov, 4 = adam, 5 = adamw; 0 in files of earlier releases) and 4 reserved zero bytes |
-/// | … | per weight layer: the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
+/// | L − 1 | each layer's kind, `u8`: 1 = dense (version 3; earlier versions' layers are all dense) |
+/// | 8 | the length P of the preprocessing slot, `u64` (0: none; version 3) |
+/// | … | per layer, its parameters in the order of [`crate::layer`]: for a dense layer the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
+/// | P | the preprocessing slot ([`Preprocessing`]): a flag byte, then the fitted [`Preprocessor`] and [`TargetEncoding`], each as a `u64` length and its bytes |
 /// | 8 | FNV-1a 64-bit checksum of everything before it |
 ///
 /// **JSON** (cargo feature `serde`, on by default; `.json` files), readable
 /// and close to what Nielsen's `network2.py` writes:
 ///
 /// ```json
-/// {"format": "neuralnet", "version": 2, "scalar": "f32", "sizes": [784, 30, 10],
-///  "activations": ["sigmoid", "sigmoid"],
+/// {"format": "neuralnet", "version": 3, "scalar": "f32", "sizes": [784, 30, 10],
+///  "activations": ["sigmoid", "sigmoid"], "layers": ["dense", "dense"],
 ///  "training": {"cost": "quadratic", "learning_rate": 3.0, ...},
 ///  "weights": [[[w₀₀, w₀₁, ...], ...], ...], "biases": [[b₀, ...], ...]}
 /// ```
 ///
 /// `"activations"` names each layer's [`Activation`] after the input; a file
-/// without it (as version 1 wrote them) has sigmoid layers only.
+/// without it (as version 1 wrote them) has sigmoid layers only. `"layers"`
+/// names each layer's kind (a file without it has dense layers), and
+/// `"preprocessing"`, when the model has any, holds the preprocessing
+/// slot's bytes in hexadecimal.
 ///
 /// Weights are rows in the lecture's orientation. Values are written as
 /// `f64` decimals, which represent every `f32` exactly, so a round trip is
@@ -98,7 +106,9 @@ pub struct TrainingRecord {
 /// corruption: FNV-1a (64 bits) over, little-endian, the version (`u32`),
 /// the scalar size (`u8`), the number of layers and each layer size (`u64`),
 /// each activation's name followed by a zero byte (when the file lists
-/// them), the training record as the binary format encodes it (56 bytes), then
+/// them), the training record as the binary format encodes it (56 bytes),
+/// in version 3 each layer kind's name and the preprocessing text, each
+/// followed by a zero byte, then
 /// per weight layer the weights row by row and the biases, each as the bit
 /// pattern of its `f64` value. A file whose checksum does not match is
 /// refused; a file without the field (written by version 0.1 of this crate,
@@ -115,10 +125,11 @@ pub enum ModelFormat {
 
 impl ModelFormat {
     /// The version of both formats that this crate writes. It reads this
-    /// one and version 1 (written by neuralnet 0.1, before layers had a
-    /// choice of activation: they are all sigmoid); a file of another
-    /// version is refused with [`Error::UnsupportedVersion`].
-    pub const VERSION: u32 = 2;
+    /// one, version 2 (no layer kinds or preprocessing: dense layers) and
+    /// version 1 (written by neuralnet 0.1, before layers had a choice of
+    /// activation: they are all sigmoid); a file of another version is
+    /// refused with [`Error::UnsupportedVersion`].
+    pub const VERSION: u32 = 3;
 
     /// The oldest version this crate still reads.
     const OLDEST: u32 = 1;
@@ -155,6 +166,79 @@ pub struct SavedNetwork<T: Real> {
     pub network: Network<T>,
     /// How it was trained.
     pub record: TrainingRecord,
+    /// The preprocessing saved with it (format 3 files only), so that a
+    /// loaded model takes raw rows and answers in the user's own labels or
+    /// units.
+    pub preprocessing: Option<Preprocessing>,
+}
+
+/// The data preparation that travels with a model: the fitted
+/// [`Preprocessor`] that turns raw rows into the network's inputs, and the
+/// [`TargetEncoding`] that turns its outputs back into the user's labels or
+/// values. Fitted on the training data only ([`crate::prep`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Preprocessing {
+    /// Raw rows to inputs.
+    pub features: Option<Preprocessor>,
+    /// Outputs to labels or values.
+    pub target: Option<TargetEncoding>,
+}
+
+impl Preprocessing {
+    /// The two parts (either may be absent).
+    pub fn new(features: Option<Preprocessor>, target: Option<TargetEncoding>) -> Self {
+        Preprocessing { features, target }
+    }
+
+    /// The bytes of the model file's preprocessing slot: a flag byte (bit 0:
+    /// features, bit 1: target), then each part present as a `u64` length
+    /// and its own bytes ([`Preprocessor::to_bytes`],
+    /// [`TargetEncoding::to_bytes`]).
+    fn to_bytes(&self) -> Vec<u8> {
+        let features = self.features.as_ref().map(Preprocessor::to_bytes);
+        let target = self.target.as_ref().map(TargetEncoding::to_bytes);
+        let mut out = vec![u8::from(features.is_some()) | (u8::from(target.is_some()) << 1)];
+        for part in [features, target].into_iter().flatten() {
+            out.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            out.extend_from_slice(&part);
+        }
+        out
+    }
+
+    /// The slot read back; a message for what is wrong.
+    fn from_bytes(bytes: &[u8]) -> std::result::Result<Self, String> {
+        let mut r = Reader { bytes, pos: 0 };
+        let flags = r.u8().ok_or("an empty preprocessing slot")?;
+        if flags > 3 {
+            return Err(format!("unknown preprocessing flags {flags:#04x}"));
+        }
+        let mut part = |bit: u8| -> std::result::Result<Option<&[u8]>, String> {
+            if flags & bit == 0 {
+                return Ok(None);
+            }
+            let len = r.u64().ok_or("a truncated preprocessing slot")?;
+            let len = usize::try_from(len).map_err(|_| "a preprocessing part too long")?;
+            r.take(len)
+                .map(Some)
+                .ok_or_else(|| "a truncated preprocessing slot".into())
+        };
+        let features = part(1)?;
+        let target = part(2)?;
+        if r.remaining() != 0 {
+            return Err("bytes after the preprocessing slot's parts".into());
+        }
+        Ok(Preprocessing {
+            features: features
+                .map(Preprocessor::from_bytes)
+                .transpose()
+                .map_err(|e| format!("the saved preprocessing: {e}"))?,
+            target: target
+                .map(TargetEncoding::from_bytes)
+                .transpose()
+                .map_err(|e| format!("the saved target encoding: {e}"))?,
+        })
+    }
 }
 
 impl<T: Real> SavedNetwork<T> {
@@ -261,6 +345,28 @@ impl<T: Real> Network<T> {
         write_atomically(path, |w| w.write_all(&bytes))
     }
 
+    /// Saves the network with its record and the preprocessing that goes
+    /// with it ([`Preprocessing`]), as [`Network::save`] does;
+    /// [`SavedNetwork::load`] reads all three back.
+    ///
+    /// # Errors
+    /// As [`Network::save`].
+    pub fn save_with_preprocessing(
+        &self,
+        path: impl AsRef<Path>,
+        record: &TrainingRecord,
+        preprocessing: &Preprocessing,
+    ) -> Result<()> {
+        let path = path.as_ref();
+        self.check_finite()?;
+        let bytes = match ModelFormat::for_path(path) {
+            ModelFormat::Binary => to_binary(self, record, Some(preprocessing)),
+            #[cfg(feature = "serde")]
+            ModelFormat::Json => to_json(self, record, Some(preprocessing)),
+        };
+        write_atomically(path, |w| w.write_all(&bytes))
+    }
+
     /// Loads a network saved by [`Network::save`] or
     /// [`Network::save_with_record`], in either format (recognised by
     /// content), without its training record ([`SavedNetwork::load`] keeps
@@ -293,9 +399,9 @@ impl<T: Real> Network<T> {
     ) -> Result<Vec<u8>> {
         self.check_finite()?;
         match format {
-            ModelFormat::Binary => Ok(to_binary(self, record)),
+            ModelFormat::Binary => Ok(to_binary(self, record, None)),
             #[cfg(feature = "serde")]
-            ModelFormat::Json => Ok(to_json(self, record)),
+            ModelFormat::Json => Ok(to_json(self, record, None)),
         }
     }
 
@@ -355,14 +461,20 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
                 "{layers} layers claimed in a file of {len} bytes"
             )));
         }
-        // Version 2 adds one activation code per layer after the input.
+        // Version 2 adds one activation code per layer after the input,
+        // version 3 a kind code per layer and the preprocessing length.
         let activations = if version >= 2 {
             layers.saturating_sub(1)
         } else {
             0
         };
+        let kinds = if version >= 3 {
+            layers.saturating_sub(1) + 8
+        } else {
+            0
+        };
         (&mut file)
-            .take(4 * layers + activations + RECORD_BYTES as u64)
+            .take(4 * layers + activations + RECORD_BYTES as u64 + kinds)
             .read_to_end(&mut bytes)
             .map_err(io)?;
         let Some(total) = binary_len(&bytes) else {
@@ -435,10 +547,17 @@ fn binary_len(header: &[u8]) -> Option<u64> {
         r.take(layers.saturating_sub(1))?;
     }
     r.take(RECORD_BYTES)?;
+    let preprocessing = if version >= 3 {
+        r.take(layers.saturating_sub(1))?;
+        r.u64()?
+    } else {
+        0
+    };
     let params = crate::network::check_sizes(&sizes).ok()? as u64;
     params
         .checked_mul(scalar)?
         .checked_add(header.len() as u64)?
+        .checked_add(preprocessing)?
         .checked_add(8)
 }
 
@@ -480,7 +599,12 @@ fn decode_unnamed<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> 
 }
 
 /// [`Error::NonFinite`] naming the first NaN or infinite parameter.
-fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
+fn to_binary<T: Real>(
+    net: &Network<T>,
+    record: &TrainingRecord,
+    preprocessing: Option<&Preprocessing>,
+) -> Vec<u8> {
+    let preprocessing = preprocessing.map(Preprocessing::to_bytes);
     let mut out = Vec::with_capacity(64 + net.num_parameters() * T::BYTES);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&ModelFormat::VERSION.to_le_bytes());
@@ -491,12 +615,16 @@ fn to_binary<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
     }
     out.extend(net.activations().iter().map(|&a| activation_code(a)));
     encode_record(record, &mut out);
+    out.extend(net.layers().iter().map(|&l| layer_code(l)));
+    let slot = preprocessing.as_deref().unwrap_or_default();
+    out.extend_from_slice(&(slot.len() as u64).to_le_bytes());
     for (w, b) in net.storage() {
         // Neuron-major storage: neuron after neuron, that is wˡ row by row.
         for &v in w.iter().chain(b) {
             v.put_le(&mut out);
         }
     }
+    out.extend_from_slice(slot);
     let sum = fnv1a(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
@@ -571,10 +699,24 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     // Codes this version does not know are refused after the checksum, so
     // that a corrupted file is reported as such.
     let record = decode_record(&mut r).ok_or_else(|| bad("truncated training record".into()))?;
+    // Version 3: a kind code per layer and the preprocessing slot's length.
+    let (kinds, slot_len) = if version >= 3 {
+        let kinds = r
+            .take(layers.saturating_sub(1))
+            .ok_or_else(|| bad("truncated header".into()))?
+            .to_vec();
+        let len = r.u64().ok_or_else(|| bad("truncated header".into()))?;
+        (kinds, usize::try_from(len).unwrap_or(usize::MAX))
+    } else {
+        (vec![1; layers.saturating_sub(1)], 0)
+    };
     let params = crate::network::check_sizes(&sizes)?;
-    // The parameters and the checksum must fill the rest exactly; check
-    // before allocating anything of the claimed size.
-    let expected = params.checked_mul(T::BYTES).and_then(|p| p.checked_add(8));
+    // The parameters, the preprocessing and the checksum must fill the rest
+    // exactly; check before allocating anything of the claimed size.
+    let expected = params
+        .checked_mul(T::BYTES)
+        .and_then(|p| p.checked_add(slot_len))
+        .and_then(|p| p.checked_add(8));
     if expected != Some(r.remaining()) {
         return Err(bad(format!(
             "sizes {sizes:?} need {} more bytes, the file has {}",
@@ -593,6 +735,11 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         .map(|&c| activation_from_code(c))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(bad)?;
+    if let Some(code) = kinds.iter().find(|&&c| c != 1) {
+        return Err(bad(format!(
+            "unknown layer kind {code} (this version knows 1 = dense); the file may come from a newer version of neuralnet"
+        )));
+    }
     let mut w = Vec::with_capacity(sizes.len() - 1);
     let mut b = Vec::with_capacity(sizes.len() - 1);
     for p in sizes.windows(2) {
@@ -604,11 +751,32 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     }
     let network = with_activations(Network::from_storage(&sizes, &w, &b)?, &activations, name)?;
     network.check_finite()?;
-    Ok(SavedNetwork { network, record })
+    let slot = r.take(slot_len).expect("length checked above");
+    let preprocessing = if slot.is_empty() {
+        None
+    } else {
+        Some(Preprocessing::from_bytes(slot).map_err(bad)?)
+    };
+    Ok(SavedNetwork {
+        network,
+        record,
+        preprocessing,
+    })
+}
+
+/// A layer's kind code in the binary format (1 = dense).
+fn layer_code(layer: Layer) -> u8 {
+    match layer {
+        Layer::Dense(_) => 1,
+    }
 }
 
 #[cfg(feature = "serde")]
-fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
+fn to_json<T: Real>(
+    net: &Network<T>,
+    record: &TrainingRecord,
+    preprocessing: Option<&Preprocessing>,
+) -> Vec<u8> {
     let (w, b): (Vec<&[T]>, Vec<&[T]>) = net.storage().unzip();
     let mut file = JsonFile {
         format: "neuralnet".into(),
@@ -616,6 +784,8 @@ fn to_json<T: Real>(net: &Network<T>, record: &TrainingRecord) -> Vec<u8> {
         scalar: T::NAME.into(),
         sizes: net.sizes().to_vec(),
         activations: Some(net.activations().to_vec()),
+        layers: Some(vec!["dense".into(); net.layers().len()]),
+        preprocessing: preprocessing.map(|p| hex(&p.to_bytes())),
         training: record.clone(),
         weights: w
             .iter()
@@ -751,6 +921,28 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
             "checksum mismatch: the file is corrupted (if you edited it by hand, remove the \"checksum\" field to load it unchecked)".into(),
         ));
     }
+    if let Some(kind) = file.layers.iter().flatten().find(|k| *k != "dense") {
+        return Err(bad(format!(
+            "unknown layer kind {kind:?} (this version knows \"dense\"); the file may come from a newer version of neuralnet"
+        )));
+    }
+    if file
+        .layers
+        .as_ref()
+        .is_some_and(|l| l.len() != sizes.len() - 1)
+    {
+        return Err(bad(format!(
+            "one layer kind per layer after the input of {sizes:?}"
+        )));
+    }
+    let preprocessing = match &file.preprocessing {
+        None => None,
+        Some(text) => {
+            let bytes =
+                unhex(text).ok_or_else(|| bad("\"preprocessing\" is not hexadecimal".into()))?;
+            Some(Preprocessing::from_bytes(&bytes).map_err(bad)?)
+        }
+    };
     let network = Network::from_storage(&sizes, &w, &b)?;
     let network = match &file.activations {
         Some(a) => with_activations(network, a, name)?,
@@ -760,7 +952,26 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     Ok(SavedNetwork {
         network,
         record: file.training,
+        preprocessing,
     })
+}
+
+/// Bytes as lowercase hexadecimal.
+#[cfg(feature = "serde")]
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hexadecimal back to bytes, or `None`.
+#[cfg(feature = "serde")]
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(feature = "serde")]
@@ -774,6 +985,12 @@ struct JsonFile {
     /// Absent in version 1 files: all sigmoid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     activations: Option<Vec<Activation>>,
+    /// Each layer's kind (version 3; absent: all dense).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    layers: Option<Vec<String>>,
+    /// The preprocessing slot's bytes in hexadecimal (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preprocessing: Option<String>,
     #[serde(default)]
     training: TrainingRecord,
     weights: Vec<Vec<Vec<f64>>>,
@@ -799,6 +1016,18 @@ fn json_checksum(file: &JsonFile, version: u32) -> String {
     let mut record = Vec::with_capacity(RECORD_BYTES);
     encode_record(&file.training, &mut record);
     h.write(&record);
+    if version >= 3 {
+        // Version 3: each layer kind's name and a zero byte, then the
+        // preprocessing slot's text and a zero byte.
+        for kind in file.layers.iter().flatten() {
+            h.write(kind.as_bytes());
+            h.write(&[0]);
+        }
+        if let Some(p) = &file.preprocessing {
+            h.write(p.as_bytes());
+            h.write(&[0]);
+        }
+    }
     for (w, b) in file.weights.iter().zip(&file.biases) {
         for v in w.iter().flatten().chain(b) {
             h.write(&v.to_bits().to_le_bytes());
