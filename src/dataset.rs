@@ -209,7 +209,7 @@ pub(crate) fn check_finite<T: Real>(what: &'static str, rows: usize, values: &[T
             what,
             example: i / rows.max(1),
             row: i % rows.max(1),
-            value: crate::network::to_f64(values[i]),
+            value: crate::scalar::to_f64(values[i]),
         }),
     }
 }

@@ -406,7 +406,7 @@ impl<T: Real> Network<T> {
     /// [`Error::NonFinite`] if a weight or bias does not fit the new type
     /// (an `f64` above 3.4·10³⁸ becomes an infinite `f32`).
     pub fn cast<U: Real>(&self) -> Result<Network<U>> {
-        let conv = |v: T| crate::scalar::from_f64::<U>(to_f64(v));
+        let conv = |v: T| crate::scalar::from_f64::<U>(crate::scalar::to_f64(v));
         let net = Network {
             layers: self.layers.clone(),
             sizes: self.sizes.clone(),
@@ -787,7 +787,6 @@ fn bias_views<T: Real>(params: &Parameters<T>) -> Vec<DVectorView<'_, T>> {
 /// Columns evaluated per pass when evaluating a data set.
 const EVAL_CHUNK: usize = 256;
 
-pub(crate) use crate::scalar::to_f64;
 
 #[cfg(test)]
 mod tests {

@@ -337,7 +337,7 @@ impl<T: Real> Workspace<T> {
             let m = self.capacity.min(range.end - start);
             let out = self.feedforward(net, &inputs[start * n_in..(start + m) * n_in], m);
             let y = &targets[start * n_out..(start + m) * n_out];
-            total_cost += super::to_f64(cost.cost(out, y));
+            total_cost += crate::scalar::to_f64(cost.cost(out, y));
             for (a, y) in out.chunks_exact(n_out).zip(y.chunks_exact(n_out)) {
                 correct += usize::from(super::class_of(a) == super::class_of(y));
             }
