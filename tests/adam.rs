@@ -671,3 +671,33 @@ fn a_network_is_send_and_sync_and_serves_several_threads_at_once() {
         }
     });
 }
+
+/// Training's fused Adam step (each layer updated as soon as its gradient
+/// is known) against the general one ([`OptimizerState::step`] on a
+/// stored gradient): the same arithmetic element for element, so the same
+/// bits. (The mini-batches are one example twice, so the order in which a
+/// shuffle gathers them cannot change a sum.)
+#[test]
+fn the_fused_adam_step_equals_the_general_one_bit_for_bit() {
+    for (optimizer, lambda) in [(Optimizer::adam(), 0.1), (Optimizer::adamw(0.05), 0.0)] {
+        let (fused, state) = train(optimizer, lambda);
+        let data = one_example();
+        let two = Dataset::new(
+            data.inputs().columns(0, 2).into_owned(),
+            data.targets().columns(0, 2).into_owned(),
+        )
+        .unwrap();
+        let mut general = network();
+        let mut by_hand = OptimizerState::new(optimizer);
+        for _ in 0..4 {
+            let grad = general
+                .backprop(two.inputs(), two.targets(), &CrossEntropy)
+                .unwrap();
+            by_hand
+                .step(&mut general, &grad, 0.01, lambda / 4.0)
+                .unwrap();
+        }
+        assert_eq!(general, fused, "{optimizer}");
+        assert_eq!(Some(&by_hand), state.optimizer_state(), "{optimizer}");
+    }
+}

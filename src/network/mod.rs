@@ -787,7 +787,6 @@ fn bias_views<T: Real>(params: &Parameters<T>) -> Vec<DVectorView<'_, T>> {
 /// Columns evaluated per pass when evaluating a data set.
 const EVAL_CHUNK: usize = 256;
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use crate::Real;
 
 /// The numbers of one Adam step, the same for every parameter.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct AdamStep<T> {
+pub(crate) struct AdamStep<T> {
     /// β₁ and 1 − β₁.
     pub(super) beta1: T,
     pub(super) one_minus_beta1: T,

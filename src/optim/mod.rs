@@ -16,6 +16,8 @@
 //! [`OptimizerState::step`].
 
 mod adam;
+
+pub(crate) use adam::AdamStep;
 mod state;
 
 pub use state::OptimizerState;

@@ -191,6 +191,65 @@ impl<T: Real> OptimizerState<T> {
         Ok(())
     }
 
+    /// Adam's numbers for the next step, counting it (t → t + 1).
+    pub(crate) fn begin_adam_step(&mut self, learning_rate: f64) -> (AdamStep<T>, T) {
+        self.steps += 1;
+        self.adam_constants(learning_rate)
+    }
+
+    /// Adam's numbers for step t = [`OptimizerState::steps`], with η =
+    /// `learning_rate`, and AdamW's decay factor 1 − ηd (1 for Adam).
+    fn adam_constants(&self, learning_rate: f64) -> (AdamStep<T>, T) {
+        let (beta1, beta2, epsilon, weight_decay) = match self.optimizer {
+            Optimizer::Adam {
+                beta1,
+                beta2,
+                epsilon,
+            } => (beta1, beta2, epsilon, 0.0),
+            Optimizer::AdamW {
+                beta1,
+                beta2,
+                epsilon,
+                weight_decay,
+            } => (beta1, beta2, epsilon, weight_decay),
+            _ => (0.0, 0.0, 1.0, 0.0),
+        };
+        let t = self.steps as f64;
+        let step = AdamStep {
+            beta1: convert(beta1),
+            one_minus_beta1: convert(1.0 - beta1),
+            beta2: convert(beta2),
+            one_minus_beta2: convert(1.0 - beta2),
+            correction1: convert(1.0 - beta1.powf(t)),
+            correction2: convert(1.0 - beta2.powf(t)),
+            eta: convert(learning_rate),
+            epsilon: convert(epsilon),
+        };
+        (step, convert(1.0 - learning_rate * weight_decay))
+    }
+
+    /// Adam's (or AdamW's) step on layer `l`'s weights `w` and biases `b`
+    /// with their gradients `gw`, `gb`: the weights with the L2 term `l2`
+    /// and AdamW's decay, the biases without (see [`Optimizer`]). The one
+    /// place both the general step and training's fused one call.
+    pub(crate) fn adam_layer(
+        &mut self,
+        l: usize,
+        w: &mut [T],
+        b: &mut [T],
+        gw: &[T],
+        gb: &[T],
+        (step, decay): (AdamStep<T>, T),
+        l2: T,
+    ) {
+        let (Some(m), Some(s)) = (self.first.as_mut(), self.second.as_mut()) else {
+            unreachable!("prepare allocates Adam's moments before any step");
+        };
+        let ((mw, mb), (sw, sb)) = (m.layer_mut(l), s.layer_mut(l));
+        adam_update(w, gw, mw, sw, step, l2, decay);
+        adam_update(b, gb, mb, sb, step, T::zero(), T::one());
+    }
+
     /// The general step, with everything checked and prepared.
     pub(crate) fn apply(
         &mut self,
@@ -235,59 +294,13 @@ impl<T: Real> OptimizerState<T> {
                     }
                 }
             }
-            Optimizer::Adam {
-                beta1,
-                beta2,
-                epsilon,
-            }
-            | Optimizer::AdamW {
-                beta1,
-                beta2,
-                epsilon,
-                ..
-            } => {
-                let weight_decay = match self.optimizer {
-                    Optimizer::AdamW { weight_decay, .. } => weight_decay,
-                    _ => 0.0,
-                };
-                let t = self.steps as f64;
-                let step = AdamStep {
-                    beta1: convert(beta1),
-                    one_minus_beta1: convert(1.0 - beta1),
-                    beta2: convert(beta2),
-                    one_minus_beta2: convert(1.0 - beta2),
-                    correction1: convert(1.0 - beta1.powf(t)),
-                    correction2: convert(1.0 - beta2.powf(t)),
-                    eta,
-                    epsilon: convert(epsilon),
-                };
-                let decay: T = convert(1.0 - learning_rate * weight_decay);
-                let (Some(m), Some(s)) = (self.first.as_mut(), self.second.as_mut()) else {
-                    unreachable!("prepare allocates Adam's moments");
-                };
-                let (p, g) = (params.as_mut_slice(), grad.as_slice());
-                let (m, s) = (m.as_mut_slice(), s.as_mut_slice());
-                for slot in &slots {
-                    let w = slot.weights.clone();
-                    adam_update(
-                        &mut p[w.clone()],
-                        &g[w.clone()],
-                        &mut m[w.clone()],
-                        &mut s[w],
-                        step,
-                        l2_t,
-                        decay,
-                    );
-                    let b = slot.biases.clone();
-                    adam_update(
-                        &mut p[b.clone()],
-                        &g[b.clone()],
-                        &mut m[b.clone()],
-                        &mut s[b],
-                        step,
-                        T::zero(),
-                        T::one(),
-                    );
+            Optimizer::Adam { .. } | Optimizer::AdamW { .. } => {
+                let step = self.adam_constants(learning_rate);
+                for (l, slot) in slots.iter().enumerate() {
+                    let (w, b) = params.layer_mut(l);
+                    let g = grad.as_slice();
+                    let (gw, gb) = (&g[slot.weights.clone()], &g[slot.biases.clone()]);
+                    self.adam_layer(l, w, b, gw, gb, step, l2_t);
                 }
             }
         }

@@ -39,7 +39,7 @@ pub use schedule::Schedule;
 pub use selection::Selection;
 pub(crate) use state::Counters;
 pub use state::{BestNetwork, StopReason, TrainingState};
-use step::{Rule, general_step, sgd_step};
+use step::{Rule, adam_step, sgd_step};
 
 /// Settings for training by stochastic gradient descent (SGD).
 ///
@@ -619,10 +619,17 @@ impl Sgd {
         let eval_baseline = evaluation.map(baseline);
         let training_baseline = self.monitor_training_cost.then(|| baseline(training));
         // The optimizer's buffers, allocated here, once, not per mini-batch;
-        // a stored gradient only for the optimizers without a fused step.
+        // for Adam, room for one layer's gradient.
         state.optimizer_for(net, self.optimizer)?;
         let mut gradient = if self.optimizer.is_adaptive() {
-            Some(net.params().zeros_like("the gradient")?)
+            let largest = net
+                .layers()
+                .iter()
+                .map(|l| l.num_weights() + l.num_biases());
+            Some(crate::aligned::try_vec::<T>(
+                largest.max().unwrap_or(0),
+                "a layer's gradient",
+            )?)
         } else {
             None
         };
@@ -666,7 +673,7 @@ impl Sgd {
                     .optimizer_mut()
                     .expect("optimizer_for made the optimizer's state before the loop");
                 match &mut gradient {
-                    Some(gradient) => general_step(
+                    Some(gradient) => adam_step(
                         net,
                         optimizer,
                         gradient,

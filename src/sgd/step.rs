@@ -1,9 +1,9 @@
-//! One step on a mini-batch: SGD fused with backpropagation (plain, with
-//! momentum, classical or Nesterov's), or the general step of any
-//! optimizer on a stored gradient; and the max-norm limit.
+//! One step on a mini-batch, fused with backpropagation: SGD (plain, with
+//! momentum, classical or Nesterov's) and Adam or AdamW; and the max-norm
+//! limit.
 
-use crate::network::{Backward, GradientSink, Workspace};
-use crate::optim::OptimizerState;
+use crate::network::{Backward, Workspace};
+use crate::optim::{AdamStep, OptimizerState};
 use crate::params::Parameters;
 use crate::{Cost, Dataset, Network, Real, kernels};
 
@@ -154,16 +154,18 @@ fn sum_of_squares<T: Real>(x: &[T]) -> T {
     lanes.iter().fold(rest, |s, &l| s + l)
 }
 
-/// One step of any optimizer on the examples `batch` of `data`, the
-/// general way: gather, feedforward, backpropagate the mean gradient into
-/// `grad` (laid out as the network's parameters), then let `optimizer`
-/// update every parameter, with η = `eta` and L2 λ/n = `l2`; then the
-/// max-norm limit, if any.
+/// One Adam or AdamW step on the examples `batch` of `data`, fused with
+/// backpropagation as the SGD step is: each layer's mean gradient is
+/// computed into `scratch` (as long as the largest layer's weights and
+/// biases) as soon as backpropagation has passed its error back, and Adam
+/// updates the layer from it at once, while it is in cache; then the
+/// max-norm limit. Element for element the same arithmetic as
+/// [`OptimizerState::step`], so the same result bit for bit.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn general_step<T: Real, C: Cost<T> + ?Sized>(
+pub(super) fn adam_step<T: Real, C: Cost<T> + ?Sized>(
     net: &mut Network<T>,
     optimizer: &mut OptimizerState<T>,
-    grad: &mut Parameters<T>,
+    scratch: &mut [T],
     ws: &mut Workspace<T>,
     data: &Dataset<T>,
     batch: &[usize],
@@ -175,14 +177,56 @@ pub(super) fn general_step<T: Real, C: Cost<T> + ?Sized>(
     let m = batch.len();
     ws.gather(data, batch);
     ws.feedforward_batch(net, m);
-    let mut sink = GradientSink::new(net, grad, m);
-    let inv_m = sink.inv_m();
+    let constants = optimizer.begin_adam_step(eta);
+    let inv_m = T::one() / nalgebra::convert::<f64, T>(m as f64);
+    let mut sink = AdamSink {
+        net,
+        optimizer,
+        scratch,
+        constants,
+        l2: nalgebra::convert(l2),
+        inv_m,
+        max_norm,
+    };
     ws.backpropagate_batch(cost, &mut sink, m, inv_m);
-    optimizer.apply(net, grad, eta, l2);
-    if let Some(c) = max_norm {
-        for l in 0..net.layers().len() {
-            let n_in = net.sizes()[l];
-            limit_norms(net.layer_mut(l).0, n_in, c);
+}
+
+/// Adam's update of each layer, as soon as backpropagation has passed the
+/// layer's error back.
+struct AdamSink<'a, T: Real> {
+    net: &'a mut Network<T>,
+    optimizer: &'a mut OptimizerState<T>,
+    scratch: &'a mut [T],
+    constants: (AdamStep<T>, T),
+    l2: T,
+    inv_m: T,
+    max_norm: Option<T>,
+}
+
+impl<T: Real> Backward<T> for AdamSink<'_, T> {
+    fn weights(&self, l: usize) -> &[T] {
+        self.net.layer(l).0
+    }
+
+    fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize) {
+        let (n_in, n_out) = (self.net.sizes()[l], self.net.sizes()[l + 1]);
+        let (gw, rest) = self.scratch.split_at_mut(n_in * n_out);
+        let gb = &mut rest[..n_out];
+        // ∂C/∂w = (1/m) Σ_t δ aᵀ (coefficients pre-scaled by 1/m), ∂C/∂b = (1/m) Σ_t δ.
+        kernels::update_weights(
+            kernels::MatMut::new(gw, n_in, n_out),
+            T::zero(),
+            kernels::MatRef::new(coef, m, n_out),
+            kernels::MatRef::new(&a_prev[..n_in * m], n_in, m),
+        );
+        for (g, &s) in gb.iter_mut().zip(sums) {
+            *g = s * self.inv_m;
+        }
+        let (w, b) = self.net.layer_mut(l);
+        self.optimizer
+            .adam_layer(l, w, b, gw, gb, self.constants, self.l2);
+        if let Some(c) = self.max_norm {
+            limit_norms(w, n_in, c);
         }
     }
 }
