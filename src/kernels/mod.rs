@@ -60,6 +60,7 @@ use std::cell::Cell;
 use pulp::{Arch, WithSimd};
 
 mod activation;
+mod adam;
 mod backward;
 mod forward;
 mod gemm;
@@ -70,6 +71,7 @@ mod update;
 mod view;
 
 pub(crate) use activation::{relu_in_place, sigmoid_in_place, tanh_in_place};
+pub(crate) use adam::{AdamStep, adam_update};
 pub(crate) use backward::back_propagate;
 pub(crate) use forward::weighted_inputs;
 pub use simd::Elem;
