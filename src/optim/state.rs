@@ -235,10 +235,8 @@ impl<T: Real> OptimizerState<T> {
     pub(crate) fn adam_layer(
         &mut self,
         l: usize,
-        w: &mut [T],
-        b: &mut [T],
-        gw: &[T],
-        gb: &[T],
+        (w, b): (&mut [T], &mut [T]),
+        (gw, gb): (&[T], &[T]),
         (step, decay): (AdamStep<T>, T),
         l2: T,
     ) {
@@ -300,7 +298,7 @@ impl<T: Real> OptimizerState<T> {
                     let (w, b) = params.layer_mut(l);
                     let g = grad.as_slice();
                     let (gw, gb) = (&g[slot.weights.clone()], &g[slot.biases.clone()]);
-                    self.adam_layer(l, w, b, gw, gb, step, l2_t);
+                    self.adam_layer(l, (w, b), (gw, gb), step, l2_t);
                 }
             }
         }

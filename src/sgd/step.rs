@@ -222,11 +222,10 @@ impl<T: Real> Backward<T> for AdamSink<'_, T> {
         for (g, &s) in gb.iter_mut().zip(sums) {
             *g = s * self.inv_m;
         }
-        let (w, b) = self.net.layer_mut(l);
         self.optimizer
-            .adam_layer(l, w, b, gw, gb, self.constants, self.l2);
+            .adam_layer(l, self.net.layer_mut(l), (gw, gb), self.constants, self.l2);
         if let Some(c) = self.max_norm {
-            limit_norms(w, n_in, c);
+            limit_norms(self.net.layer_mut(l).0, n_in, c);
         }
     }
 }
