@@ -100,6 +100,19 @@ pub trait Cost<T: Real>: Sync {
     /// output error, and refuses the softmax, whose output error needs a
     /// cost written for it (such as [`LogLikelihood`]).
     ///
+    /// Checks that the targets `y` (one example's after another, `n_out`
+    /// values each) are ones this cost can be trained towards, before any
+    /// training starts. The provided method accepts any finite target (the
+    /// quadratic cost, regression); the cross-entropy and log-likelihood
+    /// costs take probabilities and refuse targets outside [0, 1].
+    ///
+    /// # Errors
+    /// [`Error::TargetRange`] naming the first target out of range.
+    fn check_targets(&self, y: &[T], n_out: usize) -> Result<(), Error> {
+        let _ = (y, n_out);
+        Ok(())
+    }
+
     /// # Errors
     /// [`Error::CostActivation`] if the pair makes no sense.
     fn check_output(&self, output: Activation) -> Result<(), Error> {
@@ -166,6 +179,18 @@ impl<T: Real> Cost<T> for Quadratic {
     }
 }
 
+/// [`Error::TargetRange`] for the first of `y` outside [0, 1].
+fn probabilities<T: Real>(cost: &'static str, y: &[T], n_out: usize) -> Result<(), Error> {
+    match y.iter().position(|&v| !(v >= T::zero() && v <= T::one())) {
+        None => Ok(()),
+        Some(i) => Err(Error::TargetRange {
+            cost,
+            example: i / n_out.max(1),
+            value: crate::scalar::to_f64(y[i]),
+        }),
+    }
+}
+
 /// The smallest a that a logarithm of these costs sees: the smallest
 /// positive normal `f32` (about 1.2·10⁻³⁸), so ln a ≥ −87.3 for both scalar
 /// types.
@@ -190,6 +215,10 @@ fn tiny<T: Real>() -> T {
 pub struct CrossEntropy;
 
 impl<T: Real> Cost<T> for CrossEntropy {
+    fn check_targets(&self, y: &[T], n_out: usize) -> Result<(), Error> {
+        probabilities(CostKind::CrossEntropy.name(), y, n_out)
+    }
+
     fn cost(&self, a: &[T], y: &[T]) -> T {
         let tiny: T = tiny();
         let term = |y: T, a: T| {
@@ -272,6 +301,10 @@ impl<T: Real> Cost<T> for CrossEntropy {
 pub struct LogLikelihood;
 
 impl<T: Real> Cost<T> for LogLikelihood {
+    fn check_targets(&self, y: &[T], n_out: usize) -> Result<(), Error> {
+        probabilities(CostKind::LogLikelihood.name(), y, n_out)
+    }
+
     fn cost(&self, a: &[T], y: &[T]) -> T {
         let tiny: T = tiny();
         -a.iter().zip(y).fold(T::zero(), |s, (&a, &y)| {
@@ -369,6 +402,14 @@ impl<T: Real> Cost<T> for CostKind {
             CostKind::Quadratic => Quadratic.gradient(a, y, out),
             CostKind::CrossEntropy => CrossEntropy.gradient(a, y, out),
             CostKind::LogLikelihood => LogLikelihood.gradient(a, y, out),
+        }
+    }
+
+    fn check_targets(&self, y: &[T], n_out: usize) -> Result<(), Error> {
+        match self {
+            CostKind::Quadratic => Cost::<T>::check_targets(&Quadratic, y, n_out),
+            CostKind::CrossEntropy => Cost::<T>::check_targets(&CrossEntropy, y, n_out),
+            CostKind::LogLikelihood => Cost::<T>::check_targets(&LogLikelihood, y, n_out),
         }
     }
 

@@ -84,6 +84,20 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A target that the cost cannot be trained towards: the cross-entropy
+    /// and log-likelihood costs take probabilities, in [0, 1].
+    #[error(
+        "example {example} has a target of {value}, but the {cost} cost needs targets in [0, 1] (class labels one-hot encoded); for targets of any size (regression) use the quadratic cost with an identity output layer"
+    )]
+    TargetRange {
+        /// The cost's name.
+        cost: &'static str,
+        /// The example (column) of the first such target.
+        example: usize,
+        /// Its value.
+        value: f64,
+    },
+
     /// Weights or biases handed to a constructor do not fit together.
     #[error("layer {layer}: {what} has shape {got:?}, expected {expected:?}")]
     ShapeMismatch {

@@ -546,3 +546,65 @@ fn every_setting_reads_back_as_set() {
     assert_eq!(default.starting_epoch(), 0);
     assert!(!default.monitors_training_cost());
 }
+
+/// The cross-entropy and log-likelihood costs take probabilities: targets
+/// of 100 to 400 (a regression target) are refused before training, with
+/// what to use instead; the quadratic cost takes them.
+#[test]
+fn probability_costs_refuse_targets_outside_0_to_1() {
+    use neuralnet::{Activation, LogLikelihood};
+    let x = DMatrix::from_fn(2, 4, |i, j| (i + j) as f64 / 4.0);
+    let y = DMatrix::from_row_slice(1, 4, &[100.0, 200.0, 300.0, 400.0]);
+    let data = Dataset::new(x.clone(), y).unwrap();
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut net = Network::<f64>::new(&[2, 3, 1], Init::ScaledNormal, &mut rng).unwrap();
+    let sgd = Sgd::new().with_epochs(1).with_mini_batch_size(2);
+    let err = sgd
+        .train(&mut net, &data, None, &CrossEntropy, &mut rng, |_, _| {
+            ControlFlow::Continue(())
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::TargetRange { example: 0, value, .. } if value == 100.0),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("quadratic cost with an identity output"),
+        "{err}"
+    );
+    let err = net.backprop(&x, data.targets(), &CrossEntropy).unwrap_err();
+    assert!(matches!(err, Error::TargetRange { .. }), "{err}");
+    let mut softmax = Network::<f64>::new(&[2, 3, 2], Init::ScaledNormal, &mut rng)
+        .unwrap()
+        .with_output(Activation::Softmax);
+    let two = Dataset::new(
+        x.clone(),
+        DMatrix::from_row_slice(2, 4, &[1.0, 0.0, 1.0, -0.5, 0.0, 1.0, 0.0, 1.5]),
+    )
+    .unwrap();
+    let err = sgd
+        .train(
+            &mut softmax,
+            &two,
+            None,
+            &LogLikelihood,
+            &mut rng,
+            |_, _| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::TargetRange { example: 3, .. }),
+        "{err}"
+    );
+    // Regression: an identity output and the quadratic cost take them.
+    let mut linear = net.with_output(Activation::Identity);
+    Sgd::new()
+        .with_epochs(1)
+        .with_mini_batch_size(2)
+        .with_learning_rate(1e-4)
+        .train(&mut linear, &data, None, &Quadratic, &mut rng, |_, _| {
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+}

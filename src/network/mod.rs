@@ -623,6 +623,7 @@ impl<T: Real> Network<T> {
         check_finite("input", x.nrows(), x.as_slice())?;
         check_finite("target", y.nrows(), y.as_slice())?;
         cost.check_output(self.output_activation())?;
+        cost.check_targets(y.as_slice(), self.output_size())?;
         let mut ws = Workspace::new(&self.sizes, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);

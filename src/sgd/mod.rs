@@ -637,6 +637,11 @@ impl Sgd {
         let keep_best = self.early_stopping.is_some();
 
         cost.check_output(net.output_activation())?;
+        let n_out = net.output_size();
+        cost.check_targets(training.targets().as_slice(), n_out)?;
+        if let Some(eval) = evaluation {
+            cost.check_targets(eval.targets().as_slice(), n_out)?;
+        }
         let dropout_rates = self.dropout.rates(net.sizes())?;
         let mut ws = Workspace::new(net.sizes(), m)?;
         ws.set_dropout(net.sizes(), &dropout_rates)?;
