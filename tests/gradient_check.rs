@@ -112,10 +112,12 @@ fn case() -> impl Strategy<Value = (Network<f64>, DMatrix<f64>, DMatrix<f64>)> {
 }
 
 /// Every valid pair of a cost and an output activation.
-const PAIRS: [(&str, Activation); 6] = [
+const PAIRS: [(&str, Activation); 7] = [
     ("quadratic", Activation::Sigmoid),
     ("quadratic", Activation::Tanh),
     ("quadratic", Activation::Relu),
+    // A linear output: least-squares regression.
+    ("quadratic", Activation::Identity),
     ("cross-entropy", Activation::Sigmoid),
     ("log-likelihood", Activation::Softmax),
     // Softmax with log-likelihood again, the likeliest to go wrong.
@@ -170,7 +172,7 @@ fn case_with_activations()
 -> impl Strategy<Value = (Network<f64>, DMatrix<f64>, DMatrix<f64>, &'static str)> {
     (
         case(),
-        prop::collection::vec(0usize..3, 3),
+        prop::collection::vec(0usize..4, 3),
         0usize..PAIRS.len(),
     )
         .prop_map(|((net, x, mut y), hidden, pair)| {
@@ -178,7 +180,14 @@ fn case_with_activations()
             let layers = net.num_layers() - 1;
             let mut acts: Vec<Activation> = hidden[..layers - 1]
                 .iter()
-                .map(|&i| [Activation::Sigmoid, Activation::Tanh, Activation::Relu][i])
+                .map(|&i| {
+                    [
+                        Activation::Sigmoid,
+                        Activation::Tanh,
+                        Activation::Relu,
+                        Activation::Identity,
+                    ][i]
+                })
                 .collect();
             acts.push(output);
             if cost == "log-likelihood" {
@@ -242,4 +251,75 @@ fn gradient_of_one_example_has_the_outer_product_form() {
             assert!((grad.weights()[0][(j, k)] - x[k] * delta).abs() < 1e-15);
         }
     }
+}
+
+/// Layers wide enough for the packed, cache-blocked products (128 and
+/// more): the gradient of 40 weights and biases drawn across every layer
+/// against central differences, in f64; and the same gradient in f32
+/// against the f64 one.
+#[test]
+fn wide_layers_take_the_packed_path_and_their_gradient_is_right() {
+    use neuralnet::Init;
+    use neuralnet::rand::rngs::StdRng;
+    use neuralnet::rand::{RngExt, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(11);
+    let net = Network::<f64>::new(&[150, 160, 130, 4], Init::ScaledNormal, &mut rng)
+        .unwrap()
+        .with_hidden(Activation::Tanh)
+        .unwrap()
+        .with_output(Activation::Softmax);
+    let m = 33;
+    let x = DMatrix::from_fn(150, m, |_, _| rng.random_range(-1.0..1.0));
+    let y = DMatrix::from_fn(4, m, |i, j| f64::from(u8::from(i == j % 4)));
+    let grad = net.backprop(&x, &y, &LogLikelihood).unwrap();
+    let (weights, biases) = net.to_parameters();
+    let h = 1e-5;
+    for _ in 0..40 {
+        let l = rng.random_range(0..3);
+        let (rows, cols) = weights[l].shape();
+        let (j, k) = (rng.random_range(0..rows), rng.random_range(0..cols));
+        let bias = rng.random_range(0..4) == 0;
+        let shifted = |d: f64| {
+            let (mut w, mut b) = (weights.clone(), biases.clone());
+            if bias {
+                b[l][j] += d;
+            } else {
+                w[l][(j, k)] += d;
+            }
+            Network::from_parameters(w, b)
+                .unwrap()
+                .with_hidden(Activation::Tanh)
+                .unwrap()
+                .with_output(Activation::Softmax)
+        };
+        let numeric = (batch_cost(&shifted(h), &x, &y, &LogLikelihood)
+            - batch_cost(&shifted(-h), &x, &y, &LogLikelihood))
+            / (2.0 * h);
+        let analytic = if bias {
+            grad.biases()[l][j]
+        } else {
+            grad.weights()[l][(j, k)]
+        };
+        assert!(
+            (analytic - numeric).abs() <= 1e-6 * numeric.abs().max(1e-3),
+            "layer {l} {} ({j}, {k}): backprop {analytic:e}, differences {numeric:e}",
+            if bias { "bias" } else { "weight" }
+        );
+    }
+    // f32: the same network and batch, rounded, give the same gradient to
+    // f32's precision.
+    let net32: Network<f32> = net.cast().unwrap();
+    let grad32 = net32
+        .backprop(&x.map(|v| v as f32), &y.map(|v| v as f32), &LogLikelihood)
+        .unwrap();
+    let norm = grad.norm_squared().sqrt();
+    let mut diff = 0.0;
+    for (a, b) in grad.weights().iter().zip(grad32.weights()) {
+        diff += a.zip_map(&b, |a, b| (a - f64::from(b)).powi(2)).sum();
+    }
+    assert!(
+        diff.sqrt() <= 1e-4 * norm,
+        "f32 gradient off by {:e} of {norm:e}",
+        diff.sqrt()
+    );
 }
