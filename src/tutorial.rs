@@ -337,3 +337,69 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # 13. Layers, optimizers and checkpoints
+//!
+//! A network is a list of [`Layer`](crate::layer::Layer)s; all of their
+//! weights and biases sit in one buffer, and an
+//! [`Optimizer`](crate::optim::Optimizer) turns each mini-batch's gradient
+//! into a step on it. The lecture's rule w → w − η∇C is
+//! [`Optimizer::Sgd`](crate::optim::Optimizer::Sgd); Adam (Kingma and Ba)
+//! keeps running averages of each parameter's gradient m and squared
+//! gradient s and steps by η m̂/(√ŝ + ε), so every parameter moves at about
+//! the same pace whatever the scale of its gradient, and η = 10⁻³ suits
+//! most problems. Here a linear output layer
+//! ([`Activation::Identity`](crate::Activation::Identity)) with the
+//! quadratic cost fits y = 2x₁ − x₂ + ½ (regression), with Adam, early
+//! stopping on the validation cost ([`Selection::Cost`](crate::sgd::Selection::Cost)),
+//! and the run saved half way as one [`Checkpoint`](crate::model::Checkpoint)
+//! file from which it goes on exactly.
+//!
+//! ```
+//! use neuralnet::layer::Layer;
+//! use neuralnet::model::{Checkpoint, TrainingRecord};
+//! use neuralnet::nalgebra::DMatrix;
+//! use neuralnet::optim::Optimizer;
+//! use neuralnet::rand::{RngExt, SeedableRng, rngs::StdRng};
+//! use neuralnet::sgd::{Selection, TrainingState};
+//! use neuralnet::{Activation, Dataset, Init, Network, Quadratic, Sgd};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut rng = StdRng::seed_from_u64(1);
+//! let x = DMatrix::from_fn(2, 400, |_, _| rng.random_range(-1.0..1.0));
+//! let y = DMatrix::from_fn(1, 400, |_, j| 2.0 * x[(0, j)] - x[(1, j)] + 0.5);
+//! let (training, validation) = Dataset::new(x, y)?.split_at(300)?;
+//! let layers = [
+//!     Layer::dense(2, 16, Activation::Relu),
+//!     Layer::dense(16, 1, Activation::Identity),
+//! ];
+//! let mut net = Network::<f64>::from_layers(&layers, Init::ScaledNormal, &mut rng)?;
+//! let sgd = Sgd::new()
+//!     .with_optimizer(Optimizer::adam())
+//!     .with_learning_rate(0.01)
+//!     .with_mini_batch_size(20)
+//!     .with_epochs(100)
+//!     .with_early_stopping(20)
+//!     .with_selection(Selection::Cost);
+//!
+//! // Fifty epochs, then a checkpoint…
+//! let mut state = TrainingState::new();
+//! sgd.clone().with_epochs(50)
+//!     .run(&mut net, &training, &Quadratic, &mut rng)
+//!     .evaluation(&validation).state(&mut state).epoch_seed(7).train()?;
+//! let path = std::env::temp_dir().join("neuralnet-tutorial.ckpt");
+//! Checkpoint::save(&path, &net, &TrainingRecord::default(), &state)?;
+//!
+//! // …and the rest of the run from it, as if it had never stopped.
+//! let Checkpoint { network: mut net, state: mut state, .. } = Checkpoint::<f64>::load(&path)?;
+//! sgd.clone().with_starting_epoch(50)
+//!     .run(&mut net, &training, &Quadratic, &mut rng)
+//!     .evaluation(&validation).state(&mut state).epoch_seed(7).train()?;
+//! state.restore_best(&mut net);
+//! # std::fs::remove_file(&path)?;
+//!
+//! // The quadratic cost ½‖y − a‖² of the validation set: near 0.
+//! let cost = net.evaluate(&validation, &Quadratic)?.cost;
+//! assert!(cost < 1e-3, "{cost}");
+//! # Ok(())
+//! # }
+//! ```
