@@ -156,7 +156,7 @@ pub use activation::Activation;
 pub use cost::{Cost, CostKind, CrossEntropy, LogLikelihood, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
-pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
+pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network, Predictor};
 pub use neuron::{Neuron, Perceptron, SigmoidNeuron};
 pub use scalar::Real;
 pub use sgd::{EpochReport, Monitor, Sgd};
