@@ -1,7 +1,7 @@
 //! [`Predictor`]: a network's forward pass with buffers of its own, for
 //! answering many requests one after another without allocating.
 
-use nalgebra::{DMatrixView, Dim, Matrix, RawStorage, U1};
+use nalgebra::{DMatrixView, Dim, Matrix, MatrixViewMut, RawStorage, U1};
 
 use super::workspace;
 use crate::aligned::{Aligned, try_vec};
@@ -226,11 +226,8 @@ impl<'a, T: Real> Predictor<'a, T> {
         self.net.check_inputs(n_in)?;
         self.reserve(m)?;
         let input = &mut self.x[..n_in * m];
-        for (column, to) in x.column_iter().zip(input.chunks_exact_mut(n_in)) {
-            for (to, &from) in to.iter_mut().zip(column.iter()) {
-                *to = from;
-            }
-        }
+        let (rows, cols) = x.shape_generic();
+        MatrixViewMut::from_slice_generic(input, rows, cols).copy_from(x);
         check_finite("input", n_in, input)?;
         Ok(m)
     }
