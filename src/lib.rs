@@ -84,7 +84,8 @@
 //! # Crate layout
 //!
 //! The core items are at the crate root: [`Network`] (with [`Init`] and
-//! [`Activation`]), [`Dataset`], [`Sgd`] (with [`Monitor`] and
+//! [`Activation`]; [`Predictor`] runs its forward pass for serving, without
+//! allocating), [`Dataset`], [`Sgd`] (with [`Monitor`] and
 //! [`EpochReport`]), what evaluation and backpropagation return
 //! ([`Evaluation`], [`ConfusionMatrix`], [`Gradient`]), the [`Cost`] trait
 //! and its costs, the lecture's [`Perceptron`], [`SigmoidNeuron`] and
