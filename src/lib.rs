@@ -84,7 +84,8 @@
 //! # Crate layout
 //!
 //! The core items are at the crate root: [`Network`] (with [`Init`] and
-//! [`Activation`]), [`Dataset`], [`Sgd`] (with [`Monitor`] and
+//! [`Activation`]; [`Predictor`] runs its forward pass for serving, without
+//! allocating), [`Dataset`], [`Sgd`] (with [`Monitor`] and
 //! [`EpochReport`]), what evaluation and backpropagation return
 //! ([`Evaluation`], [`ConfusionMatrix`], [`Gradient`]), the [`Cost`] trait
 //! and its costs, the lecture's [`Perceptron`], [`SigmoidNeuron`] and
@@ -158,7 +159,7 @@ pub use activation::Activation;
 pub use cost::{Cost, CostKind, CrossEntropy, LogLikelihood, Quadratic};
 pub use dataset::{Dataset, one_hot};
 pub use error::{Error, Result};
-pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network};
+pub use network::{ConfusionMatrix, Evaluation, Gradient, Init, Network, Predictor};
 pub use neuron::{Neuron, Perceptron, SigmoidNeuron};
 pub use scalar::Real;
 pub use sgd::{EpochReport, Monitor, Sgd};

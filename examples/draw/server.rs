@@ -1,5 +1,6 @@
 //! The page's server: a small synchronous HTTP server on 127.0.0.1
-//! (`tiny_http`) with four worker threads.
+//! (`tiny_http`) with four worker threads, each with its own
+//! [`Predictor`] of the one network.
 //!
 //! | request | answer |
 //! |---|---|
@@ -11,12 +12,18 @@
 //! (400), a page without ink (422), unknown paths (404), other methods
 //! (405), and requests for another host name (421, against DNS rebinding).
 //! Nothing a browser sends can make it panic.
+//!
+//! Each answer leaves in one write to the socket ([`send`]), head and body
+//! together: written in two pieces, on a keep-alive connection the body
+//! waited for the client to acknowledge the head (Nagle's algorithm), which
+//! the client delays by up to 40 ms, so every `/predict` after the first
+//! took over 40 ms.
 
-use std::io::Read;
+use std::io::{Cursor, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
-use neuralnet::Network;
 use neuralnet::mnist::{ImageView, preprocess_digit};
+use neuralnet::{Network, Predictor};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 /// The largest request body accepted: 1 MiB (the page sends 400 × 400
@@ -55,15 +62,18 @@ impl Bound {
     }
 
     /// Answers requests until the process ends, on four threads, so that
-    /// a client that is slow to send its body holds up no one else.
+    /// a client that is slow to send its body holds up no one else. Each
+    /// thread has its own [`Predictor`], whose buffers the first request
+    /// sizes and every later one reuses.
     pub fn serve(&self, net: &Network<f32>) {
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 scope.spawn(|| {
+                    let mut predictor = Predictor::new(net);
                     for request in self.server.incoming_requests() {
                         let parts = request_parts(&request);
                         // A browser that went away before the answer is no concern.
-                        let _ = answer(&parts, request, net, self.address.port());
+                        let _ = answer(&parts, request, &mut predictor, self.address.port());
                     }
                 });
             }
@@ -117,10 +127,10 @@ fn json_escape(s: &str) -> String {
 fn answer(
     parts: &Parts,
     mut request: Request,
-    net: &Network<f32>,
+    predictor: &mut Predictor<'_, f32>,
     port: u16,
 ) -> std::io::Result<()> {
-    let reply = route(parts, &mut request, net, port);
+    let reply = route(parts, &mut request, predictor, port);
     let Reply(status, content_type, body) = reply;
     let mut response = Response::from_data(body).with_status_code(status);
     for (field, value) in [
@@ -132,10 +142,36 @@ fn answer(
             response.add_header(h);
         }
     }
-    request.respond(response)
+    send(request, response)
 }
 
-fn route(parts: &Parts, request: &mut Request, net: &Network<f32>, port: u16) -> Reply {
+/// Sends `response` in one write: tiny_http formats it (status line,
+/// `Date`, `Content-Length`, the body) into memory, and the whole of it goes
+/// to the socket at once. `Request::respond` would write the head into
+/// tiny_http's 1 KiB buffer, send it when the body does not fit, then send
+/// the body: two segments, and with Nagle's algorithm on (tiny_http does
+/// not set `TCP_NODELAY`, nor let us reach the socket to) the second waits
+/// for the client's acknowledgement of the first.
+fn send(request: Request, response: Response<Cursor<Vec<u8>>>) -> std::io::Result<()> {
+    let mut bytes = Vec::with_capacity(response.data_length().unwrap_or(0) + 512);
+    response.raw_print(
+        &mut bytes,
+        request.http_version().clone(),
+        request.headers(),
+        *request.method() == Method::Head,
+        None,
+    )?;
+    let mut socket = request.into_writer();
+    socket.write_all(&bytes)?;
+    socket.flush()
+}
+
+fn route(
+    parts: &Parts,
+    request: &mut Request,
+    predictor: &mut Predictor<'_, f32>,
+    port: u16,
+) -> Reply {
     let allowed = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
     if !parts.host.as_ref().is_some_and(|h| allowed.contains(h)) {
         return error(421, "this server answers only to 127.0.0.1 and localhost");
@@ -147,7 +183,7 @@ fn route(parts: &Parts, request: &mut Request, net: &Network<f32>, port: u16) ->
         (Method::Get, "/style.css") => page("text/css; charset=utf-8", STYLE_CSS),
         (Method::Get, "/draw.js") => page("text/javascript; charset=utf-8", DRAW_JS),
         (Method::Post, "/predict") => match read_body(parts, request) {
-            Ok(body) => predict(query, &body, net),
+            Ok(body) => predict(query, &body, predictor),
             Err(reply) => reply,
         },
         (_, "/" | "/index.html" | "/style.css" | "/draw.js" | "/predict") => {
@@ -191,7 +227,7 @@ fn param(query: &str, name: &str) -> Option<Result<usize, String>> {
         })
 }
 
-fn predict(query: &str, body: &[u8], net: &Network<f32>) -> Reply {
+fn predict(query: &str, body: &[u8], predictor: &mut Predictor<'_, f32>) -> Reply {
     let size = |name| match param(query, name) {
         Some(Ok(v)) => Ok(v),
         Some(Err(e)) => Err(e),
@@ -213,11 +249,11 @@ fn predict(query: &str, body: &[u8], net: &Network<f32>) -> Reply {
         Err(e @ neuralnet::Error::NoInk { .. }) => return error(422, &e.to_string()),
         Err(e) => return error(400, &e.to_string()),
     };
-    let x = digit.to_vector::<f32>();
-    let (out, best) = match (net.feedforward(&x), net.predict(&x)) {
-        (Ok(out), Ok(best)) => (out, best),
-        (Err(e), _) | (_, Err(e)) => return error(500, &e.to_string()),
+    let out = match predictor.feedforward(&digit.to_vector::<f32>()) {
+        Ok(out) => out,
+        Err(e) => return error(500, &e.to_string()),
     };
+    let best = Predictor::class_of(out);
     let activations: Vec<String> = out.iter().map(|a| format!("{a:.5}")).collect();
     let input: Vec<String> = digit.to_bytes().iter().map(u8::to_string).collect();
     let json = format!(

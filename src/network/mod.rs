@@ -5,10 +5,12 @@
 //! answers questions about it; `workspace.rs` holds the buffers and the
 //! order of a forward and backward pass (shared with training);
 //! `gradient.rs` the gradient of [`Network::backprop`]; `evaluation.rs`
-//! what evaluation reports.
+//! what evaluation reports; `predictor.rs` the forward pass with buffers
+//! of its own, for serving ([`Predictor`]).
 
 mod evaluation;
 mod gradient;
+mod predictor;
 mod workspace;
 
 use nalgebra::{
@@ -27,6 +29,7 @@ use crate::{Activation, Cost, Dataset, Error, Real, Result};
 pub use evaluation::{ConfusionMatrix, Evaluation};
 pub use gradient::Gradient;
 pub(crate) use gradient::GradientSink;
+pub use predictor::Predictor;
 pub(crate) use workspace::{Backward, Workspace};
 
 /// How the weights and biases of a new network are drawn.

@@ -371,6 +371,14 @@ impl<T: Real> Workspace<T> {
     }
 }
 
+/// Feedforward of `m` examples from `x` (n_0 × m) through `net`, without
+/// dropout, into the activations `a` of layers 1..L (each holding at least
+/// m examples): [`Workspace::feedforward`]'s pass, for the
+/// [`Predictor`](super::Predictor)'s buffers.
+pub(super) fn feedforward_into<T: Real>(a: &mut [Aligned<T>], net: &Network<T>, x: &[T], m: usize) {
+    feedforward(a, net, x, m, None);
+}
+
 /// Feedforward of `m` examples from `x` (n_0 × m), filling the activations
 /// `a` of layers 1..L; with `dropout`, each layer that feeds another is
 /// masked on the way (its stored aˡ stays unmasked, for f′).
