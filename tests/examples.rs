@@ -1348,7 +1348,16 @@ fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
     // Interrupted after one epoch, then resumed: the same weights.
     let ck = dir.join("best-checkpoint.nnet");
     run(&["--epochs", "1", "--checkpoint", ck.to_str().unwrap()]);
-    assert!(dir.join("best-checkpoint.nnet.velocity").exists());
+    // One file: the network with momentum's velocities and the schedule.
+    let checkpoint = neuralnet::model::Checkpoint::<f32>::load(&ck).unwrap();
+    assert_eq!(checkpoint.record.epochs_completed, 1);
+    assert!(
+        checkpoint
+            .state
+            .optimizer_state()
+            .is_some_and(|o| o.first_moments().is_some())
+    );
+    assert!(!dir.join("best-checkpoint.nnet.velocity").exists());
     run(&[
         "--epochs",
         "2",
