@@ -541,13 +541,17 @@ fn a_version_1_file_written_by_hand_is_read() {
     assert_eq!(saved.network.biases(), [DVector::from_element(1, -1.0)]);
     assert_eq!(saved.network.activations(), [Activation::Sigmoid]);
     // The crate writes version 3: the same with one activation code (1 =
-    // sigmoid) after the sizes, and after the record one layer kind (1 =
-    // dense) and an empty preprocessing slot (length 0).
+    // sigmoid) after the sizes, and after the record the layer's
+    // description (kind 1 = dense, four geometry fields of 0) and an empty
+    // preprocessing slot (length 0).
     let mut v3 = v.clone();
     v3[8..12].copy_from_slice(&3u32.to_le_bytes());
     v3.insert(8 + 4 + 1 + 4 + 8, 1);
     let after_record = 8 + 4 + 1 + 4 + 8 + 1 + 56;
-    v3.splice(after_record..after_record, [1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    v3.splice(
+        after_record..after_record,
+        [1].into_iter().chain([0; 16 + 8]),
+    );
     assert_eq!(
         saved
             .network
@@ -708,7 +712,7 @@ fn the_preprocessing_slot_travels_with_the_model() {
     let body = good.len() - 8;
     let slot_len = {
         // The slot ends the body; its length sits after the record.
-        let at = 8 + 4 + 1 + 4 + 4 * 3 + 2 + 56 + 2;
+        let at = 8 + 4 + 1 + 4 + 4 * 3 + 2 + 56 + 2 * 17;
         u64::from_le_bytes(good[at..at + 8].try_into().unwrap()) as usize
     };
     let slot_start = body - slot_len;
@@ -727,9 +731,15 @@ fn the_preprocessing_slot_travels_with_the_model() {
             );
         }
     }
-    // An unknown layer kind (a newer crate's) is refused by name.
+    // An unknown layer kind (a newer crate's) is refused by name, and a
+    // dense layer with a geometry field set is refused too.
+    let first_layer = 8 + 4 + 1 + 4 + 4 * 3 + 2 + 56;
     let mut newer = good.clone();
-    newer[8 + 4 + 1 + 4 + 4 * 3 + 2 + 56] = 7;
+    newer[first_layer] = 7;
     let err = SavedNetwork::<f32>::from_bytes(&reseal(newer)).unwrap_err();
     assert!(err.to_string().contains("layer kind 7"), "{err}");
+    let mut odd = good.clone();
+    odd[first_layer + 17 + 3] = 1;
+    let err = SavedNetwork::<f32>::from_bytes(&reseal(odd)).unwrap_err();
+    assert!(err.to_string().contains("geometry"), "{err}");
 }

@@ -76,7 +76,7 @@ pub struct TrainingRecord {
 /// | 4 + 4·L | number of layers L, then each layer size, `u32` |
 /// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax, 5 = identity (not in version 1 files, whose layers are all sigmoid) |
 /// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded), the optimizer code (`u8`: 0 = not recorded, 1 = sgd, 2 = momentum, 3 = nesterov, 4 = adam, 5 = adamw; 0 in files of earlier releases) and 4 reserved zero bytes |
-/// | L − 1 | each layer's kind, `u8`: 1 = dense (version 3; earlier versions' layers are all dense) |
+/// | 17·(L − 1) | each layer's description (version 3; earlier versions' layers are all dense): its kind, `u8` (1 = dense), and four `u32` fields for the kind's geometry, which the sizes alone do not give (all 0 for a dense layer; room for a convolution's channels, kernel and image size without another format) |
 /// | 8 | the length P of the preprocessing slot, `u64` (0: none; version 3) |
 /// | … | per layer, its parameters in the order of [`crate::layer`]: for a dense layer the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
 /// | P | the preprocessing slot ([`Preprocessing`]): a flag byte, then the fitted [`Preprocessor`] and [`TargetEncoding`], each as a `u64` length and its bytes |
@@ -469,7 +469,7 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
             0
         };
         let kinds = if version >= 3 {
-            layers.saturating_sub(1) + 8
+            LAYER_BYTES as u64 * layers.saturating_sub(1) + 8
         } else {
             0
         };
@@ -548,7 +548,7 @@ fn binary_len(header: &[u8]) -> Option<u64> {
     }
     r.take(RECORD_BYTES)?;
     let preprocessing = if version >= 3 {
-        r.take(layers.saturating_sub(1))?;
+        r.take(LAYER_BYTES * layers.saturating_sub(1))?;
         r.u64()?
     } else {
         0
@@ -615,7 +615,13 @@ fn to_binary<T: Real>(
     }
     out.extend(net.activations().iter().map(|&a| activation_code(a)));
     encode_record(record, &mut out);
-    out.extend(net.layers().iter().map(|&l| layer_code(l)));
+    for &layer in net.layers() {
+        let (kind, fields) = layer_description(layer);
+        out.push(kind);
+        for f in fields {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+    }
     let slot = preprocessing.as_deref().unwrap_or_default();
     out.extend_from_slice(&(slot.len() as u64).to_le_bytes());
     for (w, b) in net.storage() {
@@ -702,13 +708,21 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     // Version 3: a kind code per layer and the preprocessing slot's length.
     let (kinds, slot_len) = if version >= 3 {
         let kinds = r
-            .take(layers.saturating_sub(1))
+            .take(LAYER_BYTES * layers.saturating_sub(1))
             .ok_or_else(|| bad("truncated header".into()))?
             .to_vec();
         let len = r.u64().ok_or_else(|| bad("truncated header".into()))?;
         (kinds, usize::try_from(len).unwrap_or(usize::MAX))
     } else {
-        (vec![1; layers.saturating_sub(1)], 0)
+        (
+            [1u8]
+                .into_iter()
+                .chain([0; 16])
+                .cycle()
+                .take(LAYER_BYTES * layers.saturating_sub(1))
+                .collect(),
+            0,
+        )
     };
     let params = crate::network::check_sizes(&sizes)?;
     // The parameters, the preprocessing and the checksum must fill the rest
@@ -735,10 +749,21 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         .map(|&c| activation_from_code(c))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(bad)?;
-    if let Some(code) = kinds.iter().find(|&&c| c != 1) {
-        return Err(bad(format!(
-            "unknown layer kind {code} (this version knows 1 = dense); the file may come from a newer version of neuralnet"
-        )));
+    for description in kinds.chunks_exact(LAYER_BYTES) {
+        match description {
+            [1, fields @ ..] if fields.iter().all(|&b| b == 0) => {}
+            [1, ..] => {
+                return Err(bad(
+                    "a dense layer with geometry fields that are not 0".into()
+                ));
+            }
+            [code, ..] => {
+                return Err(bad(format!(
+                    "unknown layer kind {code} (this version knows 1 = dense); the file may come from a newer version of neuralnet"
+                )));
+            }
+            [] => unreachable!("chunks_exact gives whole chunks"),
+        }
     }
     let mut w = Vec::with_capacity(sizes.len() - 1);
     let mut b = Vec::with_capacity(sizes.len() - 1);
@@ -764,10 +789,15 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     })
 }
 
-/// A layer's kind code in the binary format (1 = dense).
-fn layer_code(layer: Layer) -> u8 {
+/// Bytes of a layer's description in the binary format: its kind and four
+/// `u32` geometry fields.
+const LAYER_BYTES: usize = 17;
+
+/// A layer's kind code in the binary format (1 = dense) and its four
+/// geometry fields (0 for a dense layer, whose sizes say everything).
+fn layer_description(layer: Layer) -> (u8, [u32; 4]) {
     match layer {
-        Layer::Dense(_) => 1,
+        Layer::Dense(_) => (1, [0; 4]),
     }
 }
 
