@@ -240,6 +240,7 @@ where
         net: &Network<f32>,
         state: &TrainingState<f32>,
     ) -> ControlFlow<()> {
+        self.inner.on_epoch_end(epoch, net, state)?;
         (self.on_state)(epoch, net, state, &mut *self.inner)?;
         if let Some((budget, started, done)) = self.budget {
             let spent = started.elapsed();
