@@ -84,7 +84,7 @@ struct Args {
     /// Learning rate η (default 0.001).
     #[arg(long)]
     eta: Option<f64>,
-    /// Mini-batch size m (default 200, all rows if fewer).
+    /// Mini-batch size m (default 32, all rows if fewer).
     #[arg(long)]
     batch: Option<usize>,
     /// L2 regularisation λ (default 0.0001).

@@ -18,7 +18,7 @@ use crate::{Activation, Error, Result};
 /// | [`with_activation`](Settings::with_activation) | ReLU hidden neurons | f |
 /// | [`with_optimizer`](Settings::with_optimizer) | Adam (β₁ = 0.9, β₂ = 0.999) | |
 /// | [`with_learning_rate`](Settings::with_learning_rate) | 10⁻³ | η |
-/// | [`with_mini_batch_size`](Settings::with_mini_batch_size) | 200 (all rows if fewer) | m |
+/// | [`with_mini_batch_size`](Settings::with_mini_batch_size) | 32 (all rows if fewer) | m |
 /// | [`with_l2_lambda`](Settings::with_l2_lambda) | 10⁻⁴ | λ |
 /// | [`with_epochs`](Settings::with_epochs) | at most 200 | |
 /// | [`with_validation_fraction`](Settings::with_validation_fraction) | 0.1 of the rows held out (stratified for a classifier) | |
@@ -28,10 +28,11 @@ use crate::{Activation, Error, Result};
 /// | [`with_pipeline`](Settings::with_pipeline) | numeric columns standardised, categorical ones one-hot encoded ([`Pipeline::new`]) | |
 ///
 /// These are scikit-learn's `MLPClassifier` and `MLPRegressor` defaults
-/// (hidden layer, activation, optimizer, η, m, λ = `alpha`, epochs,
+/// (hidden layer, activation, optimizer, η, λ = `alpha`, epochs,
 /// patience = `n_iter_no_change`, δ = `tol`), with early stopping on a
-/// held-out validation set turned on; the module docs say how they were
-/// chosen.
+/// held-out validation set turned on, and mini-batches of 32 rows rather
+/// than 200; the [module docs](super#how-the-defaults-were-chosen) say
+/// how they were chosen.
 ///
 /// # Examples
 /// ```
@@ -70,7 +71,7 @@ impl Default for Settings {
             activation: Activation::Relu,
             optimizer: Optimizer::adam(),
             learning_rate: 1e-3,
-            mini_batch_size: 200,
+            mini_batch_size: 32,
             l2_lambda: 1e-4,
             epochs: 200,
             validation_fraction: 0.1,
@@ -116,7 +117,7 @@ impl Settings {
         self
     }
 
-    /// Sets the mini-batch size m ≥ 1 (200 by default; a training set of
+    /// Sets the mini-batch size m ≥ 1 (32 by default; a training set of
     /// fewer rows is one mini-batch).
     pub fn with_mini_batch_size(mut self, m: usize) -> Self {
         self.mini_batch_size = m;
@@ -286,7 +287,7 @@ impl Settings {
         if self.mini_batch_size == 0 {
             return invalid(
                 "mini_batch_size",
-                "m = 0 but a mini-batch needs at least one row (200 is the default)".into(),
+                "m = 0 but a mini-batch needs at least one row (32 is the default)".into(),
             );
         }
         if !(self.l2_lambda.is_finite() && self.l2_lambda >= 0.0) {
