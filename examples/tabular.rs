@@ -38,7 +38,12 @@ type BoxError = Box<dyn std::error::Error>;
 /// `tabular predict MODEL CSV` loads a model saved with --save and writes
 /// one prediction per row of CSV to stdout.
 #[derive(Debug, Parser)]
-#[command(about, long_about, subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
+#[command(
+    about,
+    long_about,
+    subcommand_negates_reqs = true,
+    args_conflicts_with_subcommands = true
+)]
 struct Args {
     #[command(subcommand)]
     command: Option<Command>,
@@ -248,11 +253,19 @@ fn fit_and_test(args: &Args) -> Result<(), BoxError> {
     let table = read(train_path, &args.categorical)?;
     let (features, target) = table.split_target(target_column)?;
     let task = args.task.unwrap_or_else(|| Task::guess(&target));
-    say(json, &format!("task: {task} {}", task_reason(&target, args.task.is_some())));
+    say(
+        json,
+        &format!("task: {task} {}", task_reason(&target, args.task.is_some())),
+    );
     if args.task.is_none() && task == Task::Classification {
         let distinct = neuralnet::prep::LabelEncoder::fit_target(&target)?.n_classes();
         if distinct > 20 && distinct * 10 > target.len() {
-            say(json, &format!("note: {distinct} distinct values taken as classes; if they are quantities, pass --task regression"));
+            say(
+                json,
+                &format!(
+                    "note: {distinct} distinct values taken as classes; if they are quantities, pass --task regression"
+                ),
+            );
         }
     }
     let settings = args.settings();
@@ -282,11 +295,20 @@ fn fit_and_test(args: &Args) -> Result<(), BoxError> {
                     features.n_rows(),
                     train_path.display(),
                     h.test_features.n_rows(),
-                    if task == Task::Classification { " (stratified)" } else { "" },
+                    if task == Task::Classification {
+                        " (stratified)"
+                    } else {
+                        ""
+                    },
                     features.n_columns()
                 ),
             );
-            (h.train_features, h.train_target, h.test_features, h.test_target)
+            (
+                h.train_features,
+                h.train_target,
+                h.test_features,
+                h.test_target,
+            )
         }
     };
     let (x_train, y_train, x_test, y_test) = data;
@@ -297,7 +319,11 @@ fn fit_and_test(args: &Args) -> Result<(), BoxError> {
             json,
             &format!(
                 "{k}-fold cross-validation {}: {:.4} ± {:.4} ({})",
-                if task == Task::Classification { "accuracy" } else { "R²" },
+                if task == Task::Classification {
+                    "accuracy"
+                } else {
+                    "R²"
+                },
                 cv.mean(),
                 cv.std(),
                 scores.join(", ")
@@ -310,7 +336,9 @@ fn fit_and_test(args: &Args) -> Result<(), BoxError> {
             show_fit(json, &report);
             let test = model.classification_report(&x_test, &y_test)?;
             say(json, &format!("test ({} rows):\n{test}", x_test.n_rows()));
-            save(args, json, || model.save(args.save.as_ref().expect("checked")))?;
+            save(args, json, || {
+                model.save(args.save.as_ref().expect("checked"))
+            })?;
             serde_json::json!({
                 "task": "classification",
                 "accuracy": test.accuracy(),
@@ -326,7 +354,9 @@ fn fit_and_test(args: &Args) -> Result<(), BoxError> {
             show_fit(json, &report);
             let test = model.evaluate(&x_test, &y_test)?;
             say(json, &format!("test ({} rows): {test}", x_test.n_rows()));
-            save(args, json, || model.save(args.save.as_ref().expect("checked")))?;
+            save(args, json, || {
+                model.save(args.save.as_ref().expect("checked"))
+            })?;
             serde_json::json!({
                 "task": "regression",
                 "r2": test.r2,

@@ -73,7 +73,8 @@ fn linear(n: usize, seed: u64) -> (Table, Target) {
 fn a_classifier_learns_text_labels_and_predicts_them() {
     let (features, target) = blobs(240, 1);
     let h = Holdout::new(&features, &target, 0.25, Task::Classification, 1).unwrap();
-    let (model, report) = Classifier::fit(&h.train_features, &h.train_target, &Settings::new()).unwrap();
+    let (model, report) =
+        Classifier::fit(&h.train_features, &h.train_target, &Settings::new()).unwrap();
     assert!(report.warnings.is_empty(), "{report}");
     assert_eq!(model.classes(), ["setosa", "versicolor", "virginica"]);
     assert_eq!(report.training_rows + report.validation_rows, 180);
@@ -127,11 +128,15 @@ fn integer_labels_are_labels_and_come_back_as_written() {
 fn a_regressor_fits_a_linear_target_to_r2_above_0_99_in_its_own_units() {
     let (features, target) = linear(400, 3);
     let h = Holdout::new(&features, &target, 0.25, Task::Regression, 3).unwrap();
-    let (model, report) = Regressor::fit(&h.train_features, &h.train_target, &Settings::new()).unwrap();
+    let (model, report) =
+        Regressor::fit(&h.train_features, &h.train_target, &Settings::new()).unwrap();
     assert!(report.score > 0.99, "{report}");
     let metrics = model.evaluate(&h.test_features, &h.test_target).unwrap();
     assert!(metrics.r2 > 0.99, "{metrics}");
-    assert_eq!(model.score(&h.test_features, &h.test_target).unwrap(), metrics.r2);
+    assert_eq!(
+        model.score(&h.test_features, &h.test_target).unwrap(),
+        metrics.r2
+    );
     assert!((metrics.rmse - metrics.mse.sqrt()).abs() < 1e-12);
     // In the target's units (800 to 1030, standard deviation about 58),
     // not standardised (which would be near 0).
@@ -160,7 +165,10 @@ fn save_and_load_give_the_same_predictions() {
         loaded.predict_proba(&features).unwrap(),
         model.predict_proba(&features).unwrap()
     );
-    assert_eq!(loaded.training_record().epochs_completed, model.training_record().epochs_completed);
+    assert_eq!(
+        loaded.training_record().epochs_completed,
+        model.training_record().epochs_completed
+    );
 
     let (x, y) = linear(200, 5);
     let (reg, _) = Regressor::fit(&x, &y, &Settings::new()).unwrap();
@@ -253,26 +261,40 @@ fn a_classifier_that_only_answers_the_majority_class_says_so() {
     let labels = (0..n).map(|i| if i % 5 == 0 { "rare" } else { "common" }.to_string());
     let target = Target::Labels(labels.collect());
     let (model, report) = Classifier::fit(&features, &target, &Settings::new()).unwrap();
-    assert!(model.predict(&features).unwrap().iter().all(|p| p == "common"));
+    assert!(
+        model
+            .predict(&features)
+            .unwrap()
+            .iter()
+            .all(|p| p == "common")
+    );
     assert_eq!(report.warnings.len(), 1, "{report}");
     let w = &report.warnings[0];
     assert!(
         w.contains("no better") && w.contains("\"common\"") && w.contains("80.0%"),
         "{w}"
     );
-    assert!(report.to_string().contains("\nwarning: the classifier does no better"));
+    assert!(
+        report
+            .to_string()
+            .contains("\nwarning: the classifier does no better")
+    );
 
     // Without validation rows, it is judged on the training rows.
-    let settings = Settings::new().with_validation_fraction(0.0).with_epochs(20);
+    let settings = Settings::new()
+        .with_validation_fraction(0.0)
+        .with_epochs(20);
     let (_, report) = Classifier::fit(&features, &target, &settings).unwrap();
     assert!(!report.score_on_validation && report.best_epoch.is_none());
     assert!(report.warnings[0].contains("training rows"), "{report}");
 
     // A regressor of a target the features cannot predict says so too.
     let noise: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64).collect();
-    let (_, report) =
-        Regressor::fit(&features, &Target::Numeric(noise), &Settings::new()).unwrap();
-    assert!(report.warnings[0].contains("predicting the mean"), "{report}");
+    let (_, report) = Regressor::fit(&features, &Target::Numeric(noise), &Settings::new()).unwrap();
+    assert!(
+        report.warnings[0].contains("predicting the mean"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -310,7 +332,8 @@ fn missing_values_are_refused_or_imputed_as_the_pipeline_says() {
         .unwrap()
         .with_numeric("c", x.column("c").unwrap().numbers().unwrap().to_vec())
         .unwrap();
-    let err = Regressor::fit(&holed, &y, &Settings::new().with_validation_fraction(0.0)).unwrap_err();
+    let err =
+        Regressor::fit(&holed, &y, &Settings::new().with_validation_fraction(0.0)).unwrap_err();
     assert!(matches!(err, Error::MissingValue { row: 7, .. }), "{err}");
     let settings = Settings::new().with_pipeline(Pipeline::new().with_missing(Missing::Impute));
     let (model, _) = Regressor::fit(&holed, &y, &settings).unwrap();
@@ -325,11 +348,19 @@ fn bad_settings_and_bad_data_are_typed_errors() {
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        named(Classifier::fit(&features, &target, &Settings::new().with_hidden(&[0]))),
+        named(Classifier::fit(
+            &features,
+            &target,
+            &Settings::new().with_hidden(&[0])
+        )),
         "hidden"
     );
     assert_eq!(
-        named(Classifier::fit(&features, &target, &Settings::new().with_learning_rate(-1.0))),
+        named(Classifier::fit(
+            &features,
+            &target,
+            &Settings::new().with_learning_rate(-1.0)
+        )),
         "learning_rate"
     );
     assert_eq!(
@@ -342,9 +373,15 @@ fn bad_settings_and_bad_data_are_typed_errors() {
     );
     // A target of another length, a target of one class.
     let short = target.select(&[0, 1]).unwrap();
-    assert_eq!(named(Classifier::fit(&features, &short, &Settings::new())), "target");
+    assert_eq!(
+        named(Classifier::fit(&features, &short, &Settings::new())),
+        "target"
+    );
     let one = Target::Labels(vec!["only".into(); 30]);
-    assert_eq!(named(Classifier::fit(&features, &one, &Settings::new())), "target");
+    assert_eq!(
+        named(Classifier::fit(&features, &one, &Settings::new())),
+        "target"
+    );
     // A regressor of text labels; a table without a column the model needs.
     let err = Regressor::fit(&features, &target, &Settings::new()).unwrap_err();
     assert!(matches!(err, Error::ColumnType { .. }), "{err}");
@@ -362,7 +399,10 @@ fn labels_the_model_never_saw_count_as_wrong_and_get_a_row_of_the_report() {
     labels[0] = "unheard-of".into();
     let odd = Target::Labels(labels);
     let report = model.classification_report(&features, &odd).unwrap();
-    assert_eq!(report.names().last().map(String::as_str), Some("unheard-of"));
+    assert_eq!(
+        report.names().last().map(String::as_str),
+        Some("unheard-of")
+    );
     assert_eq!(report.class(3).unwrap().support, 1);
     assert!(model.score(&features, &odd).unwrap() < 1.0);
 }
@@ -376,13 +416,20 @@ fn cross_validation_fits_one_model_per_fold() {
     assert!(cv.mean() > 0.9, "{:?}", cv.scores);
     assert!(cv.std() >= 0.0);
     // Each fold trains on two thirds, less its validation rows.
-    assert!(cv.reports.iter().all(|r| r.training_rows + r.validation_rows == 60));
+    assert!(
+        cv.reports
+            .iter()
+            .all(|r| r.training_rows + r.validation_rows == 60)
+    );
 
     let (x, y) = linear(150, 14);
     let cv = cross_validate(&x, &y, Task::Regression, &Settings::new(), 3).unwrap();
     assert!(cv.mean() > 0.9, "{:?}", cv.scores);
     let err = cross_validate(&x, &y, Task::Regression, &settings, 1).unwrap_err();
-    assert!(matches!(err, Error::InvalidConfig { name: "folds", .. }), "{err}");
+    assert!(
+        matches!(err, Error::InvalidConfig { name: "folds", .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -406,7 +453,10 @@ fn fit_csv_reads_the_file_and_splits_off_the_target() {
     for i in 0..60 {
         let x = (i % 10) as f64;
         let y = (i / 10) as f64;
-        text.push_str(&format!("{x},{y},{}\n", if x > y { "right" } else { "left" }));
+        text.push_str(&format!(
+            "{x},{y},{}\n",
+            if x > y { "right" } else { "left" }
+        ));
     }
     std::fs::write(&path, text).unwrap();
     let (model, _) = Classifier::fit_csv(&path, "label", &Settings::new()).unwrap();
@@ -415,4 +465,3 @@ fn fit_csv_reads_the_file_and_splits_off_the_target() {
     let err = Regressor::fit_csv(&path, "nope", &Settings::new()).unwrap_err();
     assert!(matches!(err, Error::UnknownColumn { .. }), "{err}");
 }
-

@@ -1390,7 +1390,12 @@ fn tabular_row(i: usize) -> (f64, f64, &'static str) {
 
 /// A CSV file of `n` rows: two numeric columns, a text column and a
 /// target that `label` makes from the row's values.
-fn tabular_csv(name: &str, n: usize, target: &str, label: impl Fn(f64, f64, &str) -> String) -> PathBuf {
+fn tabular_csv(
+    name: &str,
+    n: usize,
+    target: &str,
+    label: impl Fn(f64, f64, &str) -> String,
+) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("examples")
         .join("tabular");
@@ -1399,7 +1404,11 @@ fn tabular_csv(name: &str, n: usize, target: &str, label: impl Fn(f64, f64, &str
     for i in 0..n {
         let (size, weight, colour) = tabular_row(i);
         let y = label(size, weight, colour);
-        let y = if y.contains(',') { format!("\"{y}\"") } else { y };
+        let y = if y.contains(',') {
+            format!("\"{y}\"")
+        } else {
+            y
+        };
         text.push_str(&format!("{size},{weight},{colour},{y}\n"));
     }
     let path = dir.join(name);
@@ -1428,7 +1437,10 @@ fn tabular_fits_tests_saves_and_predicts_a_csv_file() {
         text.contains("task: classification (the target column holds text labels"),
         "{text}"
     );
-    assert!(text.contains("60 held out to test on (stratified)"), "{text}");
+    assert!(
+        text.contains("60 held out to test on (stratified)"),
+        "{text}"
+    );
     assert!(text.contains("best epoch"), "{text}");
     // The classification report, with the user's labels.
     let header = text
@@ -1443,7 +1455,10 @@ fn tabular_fits_tests_saves_and_predicts_a_csv_file() {
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("{text}"));
     assert!(accuracy > 0.9, "{text}");
-    assert!(text.contains("big dog") && text.contains("small, cat"), "{text}");
+    assert!(
+        text.contains("big dog") && text.contains("small, cat"),
+        "{text}"
+    );
     assert!(text.contains("saved the model to"), "{text}");
 
     // predict: one row per input row, the user's labels, quoted as CSV needs.
@@ -1483,7 +1498,8 @@ fn tabular_fits_tests_saves_and_predicts_a_csv_file() {
             .output()
             .unwrap(),
     );
-    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let v: serde_json::Value =
+        serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_eq!(v["task"], "classification");
     for key in ["accuracy", "macro_f1", "fit_seconds"] {
         assert!(v[key].as_f64().is_some(), "{key}: {json}");
@@ -1508,7 +1524,8 @@ fn tabular_takes_a_target_with_fractions_for_regression() {
         err.contains("task: regression (the target column holds numbers with fractions"),
         "{err}"
     );
-    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let v: serde_json::Value =
+        serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
     assert_eq!(v["task"], "regression");
     assert!(v["r2"].as_f64().unwrap() > 0.95, "{json}");
     for key in ["mae", "rmse", "fit_seconds"] {
@@ -1524,15 +1541,30 @@ fn tabular_takes_a_target_with_fractions_for_regression() {
             .unwrap(),
     );
     assert!(text.contains("task: regression (--task)"), "{text}");
-    assert!(text.contains("R² ") && text.contains("MAE ") && text.contains("RMSE "), "{text}");
+    assert!(
+        text.contains("R² ") && text.contains("MAE ") && text.contains("RMSE "),
+        "{text}"
+    );
 }
 
 #[test]
 fn tabular_explains_its_flags_and_prints_errors_as_messages() {
     let help = stdout(&example("tabular").arg("--help").output().unwrap());
     for flag in [
-        "--train", "--test", "--target", "--task", "--save", "--json", "--hidden", "--eta",
-        "--batch", "--epochs", "--patience", "--seed", "--impute", "predict",
+        "--train",
+        "--test",
+        "--target",
+        "--task",
+        "--save",
+        "--json",
+        "--hidden",
+        "--eta",
+        "--batch",
+        "--epochs",
+        "--patience",
+        "--seed",
+        "--impute",
+        "predict",
     ] {
         assert!(help.contains(flag), "{flag}: {help}");
     }
@@ -1541,7 +1573,12 @@ fn tabular_explains_its_flags_and_prints_errors_as_messages() {
         (vec!["--target", "nope"], "no column named \"nope\""),
         (vec!["--target", "y", "--eta=-1"], "invalid learning_rate"),
     ] {
-        let run = example("tabular").arg("--train").arg(&train).args(&args).output().unwrap();
+        let run = example("tabular")
+            .arg("--train")
+            .arg(&train)
+            .args(&args)
+            .output()
+            .unwrap();
         let err = stderr(&run);
         assert_eq!(run.status.code(), Some(1), "{err}");
         assert!(err.starts_with("error: ") && err.contains(needle), "{err}");

@@ -10,7 +10,9 @@ use rand::rngs::StdRng;
 use super::fit::{self, Head, Scalar};
 use super::{FitReport, Settings, file};
 use crate::model::TrainingRecord;
-use crate::prep::{ClassificationReport, LabelEncoder, Preprocessor, Table, Target, TargetEncoding};
+use crate::prep::{
+    ClassificationReport, LabelEncoder, Preprocessor, Table, Target, TargetEncoding,
+};
 use crate::{Activation, CostKind, Error, LogLikelihood, Network, Result};
 
 /// A classifier of table rows: preprocessing fitted on the training rows,
@@ -124,7 +126,8 @@ impl Classifier {
         let mut report = trained.report;
         let predicted = model.network.predict_batch(&check.0)?;
         report.score = crate::prep::accuracy(&check.1, &predicted)?;
-        if let Some(w) = model.collapse_warning(&check.1, report.score, report.score_on_validation) {
+        if let Some(w) = model.collapse_warning(&check.1, report.score, report.score_on_validation)
+        {
             report.warnings.insert(0, w);
         }
         report.fit_time = started.elapsed();
@@ -136,7 +139,10 @@ impl Classifier {
     fn collapse_warning(&self, truth: &[usize], accuracy: f64, validation: bool) -> Option<String> {
         let mut counts = vec![0usize; self.labels.n_classes()];
         truth.iter().for_each(|&c| counts[c] += 1);
-        let (majority, &most) = counts.iter().enumerate().max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)))?;
+        let (majority, &most) = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)))?;
         let baseline = most as f64 / truth.len().max(1) as f64;
         (accuracy <= baseline).then(|| {
             format!(
@@ -310,7 +316,8 @@ impl Classifier {
             super::Estimator::Classifier(model) => Ok(model),
             _ => Err(Error::ModelFormat {
                 source_name: path.display().to_string(),
-                reason: "it holds a regressor, not a classifier; load it with Regressor::load".into(),
+                reason: "it holds a regressor, not a classifier; load it with Regressor::load"
+                    .into(),
             }),
         }
     }
@@ -329,7 +336,6 @@ impl Classifier {
             record,
         }
     }
-
 }
 
 /// The labels of a target as text (numbers as [`LabelEncoder`] writes them).

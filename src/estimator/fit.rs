@@ -8,7 +8,9 @@ use rand::rngs::StdRng;
 use super::{FitReport, Settings};
 use crate::layer::Layer;
 use crate::model::TrainingRecord;
-use crate::prep::{Preprocessor, Split, Table, Target, stratified_train_test_split, train_test_split};
+use crate::prep::{
+    Preprocessor, Split, Table, Target, stratified_train_test_split, train_test_split,
+};
 use crate::sgd::Selection;
 use crate::{Activation, Cost, CostKind, Dataset, Error, Init, Network, Result, Sgd};
 
@@ -149,18 +151,17 @@ pub(super) fn train(
     let epochs = reports.len();
     let last = reports.last();
     let best_epoch = last.and_then(|r| r.best_epoch);
-    let record = {
-        let mut r = TrainingRecord::default();
-        r.cost = Some(head.kind);
-        r.init = Some(INIT);
-        r.learning_rate = Some(settings.learning_rate());
-        r.mini_batch_size = Some(mini_batch);
-        r.l2_lambda = Some(settings.l2_lambda());
-        r.epochs = Some(settings.epochs());
-        r.epochs_completed = epochs;
-        r.seed = Some(settings.seed());
-        r.optimizer = Some(settings.optimizer().kind());
-        r
+    let record = TrainingRecord {
+        cost: Some(head.kind),
+        init: Some(INIT),
+        learning_rate: Some(settings.learning_rate()),
+        mini_batch_size: Some(mini_batch),
+        l2_lambda: Some(settings.l2_lambda()),
+        epochs: Some(settings.epochs()),
+        epochs_completed: epochs,
+        seed: Some(settings.seed()),
+        optimizer: Some(settings.optimizer().kind()),
+        ..TrainingRecord::default()
     };
     let mut warnings = Vec::new();
     if let Some(best) = best_epoch

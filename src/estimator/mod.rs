@@ -97,8 +97,8 @@ pub use report::{FitReport, RegressionReport};
 pub use settings::Settings;
 pub use validate::{CrossValidation, Holdout, cross_validate};
 
-use crate::prep::{Table, Target, TargetEncoding};
 use crate::Result;
+use crate::prep::{Table, Target, TargetEncoding};
 
 /// What an estimator predicts: classes or numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -192,7 +192,9 @@ impl Estimator {
     pub fn predict_text(&self, features: &Table) -> Result<Vec<String>> {
         match self {
             Estimator::Classifier(c) => c.predict(features),
-            Estimator::Regressor(r) => Ok(r.predict(features)?.iter().map(f64::to_string).collect()),
+            Estimator::Regressor(r) => {
+                Ok(r.predict(features)?.iter().map(f64::to_string).collect())
+            }
         }
     }
 

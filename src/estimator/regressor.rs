@@ -247,7 +247,8 @@ impl Regressor {
             super::Estimator::Regressor(model) => Ok(model),
             _ => Err(Error::ModelFormat {
                 source_name: path.display().to_string(),
-                reason: "it holds a classifier, not a regressor; load it with Classifier::load".into(),
+                reason: "it holds a classifier, not a regressor; load it with Classifier::load"
+                    .into(),
             }),
         }
     }
@@ -266,5 +267,4 @@ impl Regressor {
             record,
         }
     }
-
 }

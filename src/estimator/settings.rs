@@ -250,12 +250,13 @@ impl Settings {
     /// `"activation"`, `"learning_rate"`, `"mini_batch_size"`,
     /// `"l2_lambda"`, `"epochs"`, `"validation_fraction"`, `"patience"`,
     /// `"min_delta"`, or the optimizer's), if a hidden layer has no
-    /// neurons, the activation is the softmax, η is not a finite number
-    /// > 0, m or the epochs or the patience is 0, λ or δ is negative or
+    /// neurons, the activation is the softmax, η is not a positive finite
+    /// number, m or the epochs or the patience is 0, λ or δ is negative or
     /// not finite, the validation fraction is not in [0, 1), or the
     /// optimizer's settings are out of range.
     pub fn validate(&self) -> Result<()> {
-        let invalid = |name: &'static str, reason: String| Err(Error::InvalidConfig { name, reason });
+        let invalid =
+            |name: &'static str, reason: String| Err(Error::InvalidConfig { name, reason });
         if let Some(l) = self.hidden.iter().position(|&n| n == 0) {
             return invalid(
                 "hidden",

@@ -159,7 +159,8 @@ pub fn cross_validate(
         let h = Holdout::from_split(features, target, split)?;
         let (score, report) = match task {
             Task::Classification => {
-                let (model, report) = Classifier::fit(&h.train_features, &h.train_target, settings)?;
+                let (model, report) =
+                    Classifier::fit(&h.train_features, &h.train_target, settings)?;
                 (model.score(&h.test_features, &h.test_target)?, report)
             }
             Task::Regression => {
