@@ -170,6 +170,12 @@ fn save_and_load_give_the_same_predictions() {
         model.training_record().epochs_completed
     );
 
+    // The JSON model format keeps it all too, bit for bit.
+    let json = tmp("blobs.json");
+    model.save(&json).unwrap();
+    assert!(std::fs::read_to_string(&json).unwrap().starts_with('{'));
+    assert_eq!(Classifier::load(&json).unwrap(), model);
+
     let (x, y) = linear(200, 5);
     let (reg, _) = Regressor::fit(&x, &y, &Settings::new()).unwrap();
     let reg_path = tmp("linear.nnet");
