@@ -114,8 +114,9 @@
 //! Inside, data flows one way: the scalars, kernels and activations at the
 //! bottom; the layers, the parameter buffer they lay out, the data set and
 //! the costs above them; the network (its feedforward, backpropagation and
-//! evaluation) above those; the optimizers and training by SGD on top; the
-//! examples use only the public API.
+//! evaluation) above those; the optimizers and training by SGD above
+//! that; the estimators, which put data preparation and training together,
+//! on top; the examples use only the public API.
 //!
 //! # Speed
 //!
