@@ -103,6 +103,7 @@
 //! | [`augment`] | distorted copies of training images, made on the other core while an epoch trains |
 //! | [`activation`] | σ, tanh, ReLU and softmax as functions |
 //! | [`neuron`] | single neurons and networks of perceptrons ([`neuron::BitAdder`]) |
+//! | [`estimator`] | a [`estimator::Classifier`] and a [`estimator::Regressor`] for tables of your own data: fit on raw rows, predict your own labels or values, save and load with the preprocessing; [`estimator::cross_validate`] |
 //! | [`prep`] | your own data: tables from CSV files, Rust rows or matrices ([`prep::Table`]); preprocessing fitted on training data and saved with a model ([`prep::Pipeline`], [`prep::Preprocessor`], [`prep::LabelEncoder`], [`prep::TargetScaler`]); metrics ([`prep::ClassificationReport`], [`prep::r2_score`]) and stratified splits |
 //! | [`threads`] | how many cores evaluation and large kernel calls may use |
 //! | [`tutorial`] | the lecture step by step, documentation only |
@@ -113,8 +114,9 @@
 //! Inside, data flows one way: the scalars, kernels and activations at the
 //! bottom; the layers, the parameter buffer they lay out, the data set and
 //! the costs above them; the network (its feedforward, backpropagation and
-//! evaluation) above those; the optimizers and training by SGD on top; the
-//! examples use only the public API.
+//! evaluation) above those; the optimizers and training by SGD above
+//! that; the estimators, which put data preparation and training together,
+//! on top; the examples use only the public API.
 //!
 //! # Speed
 //!
@@ -134,6 +136,7 @@ mod cost;
 mod dataset;
 mod dropout;
 mod error;
+pub mod estimator;
 mod fs;
 mod kernels;
 pub mod layer;

@@ -6,7 +6,9 @@
 //! rule, (3) the smoothness of sigmoid neurons, (4) the quadratic cost,
 //! (5) to (12) gradient descent, (13) and (14) its update rules for weights
 //! and biases, and (15) to (18) stochastic gradient descent. Sections 10 to
-//! 12 go beyond the notes, into Nielsen's chapters 2 and 3.
+//! 13 go beyond the notes, into Nielsen's chapters 2 and 3 and the tools
+//! that followed; section 14 takes it all to tables of your own data, and
+//! to regression.
 //!
 //! # 1. Perceptrons: the perceptron rule, equations (1) and (2)
 //!
@@ -403,3 +405,84 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # 14. Regression and tables of your own data
+//!
+//! So far every network has answered "which class?". Many questions ask
+//! "how much?": the price of a flat, the yield of a field. That is
+//! **regression**, and it needs two changes to the network and one to how
+//! it is judged:
+//!
+//! - **A linear output.** A sigmoid's outputs lie in (0, 1); a price does
+//!   not. The output neuron of a regression network is linear,
+//!   aᴸ = zᴸ = wᴸ aᴸ⁻¹ + bᴸ ([`Activation::Identity`](crate::Activation::Identity)).
+//! - **The quadratic cost** of section 6, C_x = ½(y − a)² ([`Quadratic`](crate::Quadratic)).
+//!   With a linear output its output error is δᴸ = a − y, with no σ′
+//!   factor to slow it down: this is least squares, and the average cost
+//!   is half the mean squared error. (The cross-entropy's ln a and
+//!   ln(1 − a) need outputs in (0, 1) and targets in [0, 1]: it refuses a
+//!   linear output, and targets outside [0, 1].)
+//! - **No "correct".** An answer of 201,000 for a price of 200,000 is
+//!   neither right nor wrong. A regression network is judged by how far its
+//!   answers are: the mean squared error (1/n) Σ (yᵢ − ŷᵢ)², its root, the
+//!   mean absolute error, and R² = 1 − Σ (yᵢ − ŷᵢ)² / Σ (yᵢ − ȳ)², which is 1
+//!   for perfect answers and 0 for always answering the mean
+//!   ([`prep::r2_score`](crate::prep::r2_score)). Early stopping watches
+//!   the validation **cost** ([`Selection::Cost`](crate::sgd::Selection::Cost)),
+//!   not an accuracy.
+//!
+//! Data also needs care. Gradient descent moves every weight by η times
+//! its gradient, and the gradient of a weight is proportional to the input
+//! it weighs (∂C/∂wˡ_jk = aˡ⁻¹_k δˡ_j, section 10): an input in the
+//! thousands (a surface in m², a price) takes steps a thousand times those
+//! of an input near 1, and no single η suits both. So each input column is
+//! **standardised**, z = (x − μ)/s with the mean μ and standard deviation
+//! s of the *training* rows, and so is a regression target (the network's
+//! answers are turned back into the target's units). Text columns ("Lyon",
+//! "Oslo") become one input per category, 1 for the row's and 0 for the
+//! others (one-hot encoding). All of it is learnt on the training rows
+//! only and applied unchanged to validation, test and new rows
+//! ([`prep`](crate::prep)).
+//!
+//! Section 13 builds such a network by hand: a linear output, the
+//! quadratic cost, Adam and early stopping on the validation cost.
+//!
+//! The [`estimator`](crate::estimator) module does all of this for a
+//! table: a [`Regressor`](crate::estimator::Regressor) or a
+//! [`Classifier`](crate::estimator::Classifier) fits the preprocessing
+//! on the training rows, holds out a tenth of them to stop on, trains a
+//! network with one hidden layer of 100 ReLU neurons by Adam, and keeps
+//! the best epoch's weights; it takes raw rows and answers in the user's
+//! own labels or units. Its [`FitReport`](crate::estimator::FitReport)
+//! says what happened, and warns when a classifier does no better than
+//! always answering the most common class, a collapse that a high
+//! accuracy on imbalanced data hides (95% of "no" answers score 95%).
+//!
+//! ```
+//! use neuralnet::estimator::{Holdout, Regressor, Settings, Task};
+//! use neuralnet::prep::{Table, Target};
+//! # fn main() -> Result<(), neuralnet::Error> {
+//! // Flats: surface in m² (25 to 124), a city; the price in euros.
+//! let n = 300;
+//! let surface: Vec<f64> = (0..n).map(|i| 25.0 + ((i * 37) % 100) as f64).collect();
+//! let city: Vec<Option<&str>> = (0..n).map(|i| Some(["Lyon", "Oslo", "Rome"][i % 3])).collect();
+//! let per_m2 = |i: usize| [4_000.0, 7_000.0, 5_500.0][i % 3];
+//! let price: Vec<f64> = (0..n).map(|i| surface[i] * per_m2(i) + 20_000.0).collect();
+//! let features = Table::new().with_numeric("surface", surface)?.with_categorical("city", &city)?;
+//!
+//! let h = Holdout::new(&features, &Target::Numeric(price), 0.2, Task::Regression, 1)?;
+//! let (model, report) = Regressor::fit(&h.train_features, &h.train_target, &Settings::new())?;
+//! assert!(report.warnings.is_empty(), "{report}");
+//! let test = model.evaluate(&h.test_features, &h.test_target)?;
+//! assert!(test.r2 > 0.98, "{test}");
+//!
+//! let flat = Table::new().with_numeric("surface", vec![50.0])?.with_categorical("city", &[Some("Oslo")])?;
+//! let euros = model.predict(&flat)?[0]; // 50 · 7,000 + 20,000 = 370,000
+//! assert!((euros - 370_000.0).abs() < 25_000.0, "{euros}");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! From the command line, `cargo run --release --example tabular -- --train
+//! flats.csv --target price` does the same with a CSV file, and prints the
+//! test metrics.

@@ -1293,6 +1293,7 @@ fn examples_name_no_development_workspace_path() {
         "classify",
         "gradient_descent",
         "sigmoid_smoothness",
+        "tabular",
     ] {
         let help = stdout(&example(name).arg("--help").output().unwrap());
         for needle in ["shared/", "workspace", "/work/"] {
@@ -1378,4 +1379,217 @@ fn mnist_best_preset_reports_validation_then_test_once_and_resumes_exactly() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("f32 only"));
+}
+
+/// Row `i` of [`tabular_csv`]'s files: size, weight and colour.
+fn tabular_row(i: usize) -> (f64, f64, &'static str) {
+    let size = ((i * 37) % 100) as f64 / 10.0;
+    let weight = 200.0 + ((i * 53) % 97) as f64;
+    (size, weight, ["red", "green", "blue"][i % 3])
+}
+
+/// A CSV file of `n` rows: two numeric columns, a text column and a
+/// target that `label` makes from the row's values.
+fn tabular_csv(
+    name: &str,
+    n: usize,
+    target: &str,
+    label: impl Fn(f64, f64, &str) -> String,
+) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("examples")
+        .join("tabular");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = format!("size,weight,colour,{target}\n");
+    for i in 0..n {
+        let (size, weight, colour) = tabular_row(i);
+        let y = label(size, weight, colour);
+        let y = if y.contains(',') {
+            format!("\"{y}\"")
+        } else {
+            y
+        };
+        text.push_str(&format!("{size},{weight},{colour},{y}\n"));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn tabular_fits_tests_saves_and_predicts_a_csv_file() {
+    let kind = |size: f64, _: f64, colour: &str| {
+        let big = size + if colour == "red" { 3.0 } else { 0.0 } > 6.0;
+        if big { "big dog" } else { "small, cat" }.to_string()
+    };
+    let train = tabular_csv("animals.csv", 300, "animal", kind);
+    let model = train.with_extension("nnet");
+    let text = stdout(
+        &example("tabular")
+            .arg("--train")
+            .arg(&train)
+            .args(["--target", "animal", "--save"])
+            .arg(&model)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        text.contains("task: classification (the target column holds text labels"),
+        "{text}"
+    );
+    assert!(
+        text.contains("60 held out to test on (stratified)"),
+        "{text}"
+    );
+    assert!(text.contains("best epoch"), "{text}");
+    // The classification report, with the user's labels.
+    let header = text
+        .lines()
+        .position(|l| l.trim() == "precision    recall  f1-score   support")
+        .unwrap_or_else(|| panic!("{text}"));
+    let accuracy: f64 = text
+        .lines()
+        .skip(header)
+        .find(|l| l.trim_start().starts_with("accuracy"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(accuracy > 0.9, "{text}");
+    assert!(
+        text.contains("big dog") && text.contains("small, cat"),
+        "{text}"
+    );
+    assert!(text.contains("saved the model to"), "{text}");
+
+    // predict: one row per input row, the user's labels, quoted as CSV needs.
+    let new = tabular_csv("new-animals.csv", 12, "animal", kind);
+    let out = stdout(
+        &example("tabular")
+            .arg("predict")
+            .arg(&model)
+            .arg(&new)
+            .output()
+            .unwrap(),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 13, "{out}");
+    assert_eq!(lines[0], "prediction");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| *l == "big dog" || *l == "\"small, cat\""),
+        "{out}"
+    );
+    let right = (0..12)
+        .filter(|&i| {
+            let (size, weight, colour) = tabular_row(i);
+            lines[i + 1].trim_matches('"') == kind(size, weight, colour)
+        })
+        .count();
+    assert!(right >= 10, "{out}");
+
+    // --json: one object, nothing else on stdout.
+    let json = stdout(
+        &example("tabular")
+            .arg("--train")
+            .arg(&train)
+            .args(["--target", "animal", "--json", "--test"])
+            .arg(&new)
+            .output()
+            .unwrap(),
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(v["task"], "classification");
+    for key in ["accuracy", "macro_f1", "fit_seconds"] {
+        assert!(v[key].as_f64().is_some(), "{key}: {json}");
+    }
+}
+
+#[test]
+fn tabular_takes_a_target_with_fractions_for_regression() {
+    let train = tabular_csv("prices.csv", 300, "price", |size, weight, colour| {
+        let extra = if colour == "blue" { 0.25 } else { 0.0 };
+        format!("{}", 2.0 * size + weight / 100.0 + extra + 0.5)
+    });
+    let run = example("tabular")
+        .arg("--train")
+        .arg(&train)
+        .args(["--target", "price", "--json"])
+        .output()
+        .unwrap();
+    let json = stdout(&run);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("task: regression (the target column holds numbers with fractions"),
+        "{err}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(v["task"], "regression");
+    assert!(v["r2"].as_f64().unwrap() > 0.95, "{json}");
+    for key in ["mae", "rmse", "fit_seconds"] {
+        assert!(v[key].as_f64().is_some(), "{key}: {json}");
+    }
+    // Text output: R², MAE, RMSE; --task overrides the guess.
+    let text = stdout(
+        &example("tabular")
+            .arg("--train")
+            .arg(&train)
+            .args(["--target", "price", "--task", "regression"])
+            .output()
+            .unwrap(),
+    );
+    assert!(text.contains("task: regression (--task)"), "{text}");
+    assert!(
+        text.contains("R² ") && text.contains("MAE ") && text.contains("RMSE "),
+        "{text}"
+    );
+}
+
+#[test]
+fn tabular_explains_its_flags_and_prints_errors_as_messages() {
+    let help = stdout(&example("tabular").arg("--help").output().unwrap());
+    for flag in [
+        "--train",
+        "--test",
+        "--target",
+        "--task",
+        "--save",
+        "--json",
+        "--hidden",
+        "--eta",
+        "--batch",
+        "--epochs",
+        "--patience",
+        "--seed",
+        "--impute",
+        "predict",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    let train = tabular_csv("errors.csv", 20, "y", |s, _, _| format!("{s}"));
+    for (args, needle) in [
+        (vec!["--target", "nope"], "no column named \"nope\""),
+        (vec!["--target", "y", "--eta=-1"], "invalid learning_rate"),
+    ] {
+        let run = example("tabular")
+            .arg("--train")
+            .arg(&train)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(err.starts_with("error: ") && err.contains(needle), "{err}");
+        assert!(!err.contains("Error:") && !err.contains(" {"), "{err}");
+    }
+    let run = example("tabular")
+        .args(["predict", "/nonexistent/model.nnet"])
+        .arg(&train)
+        .output()
+        .unwrap();
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: /nonexistent/model.nnet"), "{err}");
 }

@@ -153,8 +153,10 @@ pub(crate) fn tanh_in_place<T: Elem + Add<Output = T> + Neg<Output = T>>(z: &mut
 pub(crate) fn relu_in_place<T: Elem + PartialOrd>(z: &mut [T]) {
     let zero = T::default();
     for v in z {
-        if *v < zero {
-            *v = zero;
-        }
+        // A select and an unconditional store, which the compiler turns
+        // into vector compares and blends; a conditional store (`if *v <
+        // zero { *v = zero }`) stays one scalar store per element, and
+        // took a quarter of the training time of a 20-100-2 ReLU network.
+        *v = if *v < zero { zero } else { *v };
     }
 }
