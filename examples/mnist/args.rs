@@ -157,42 +157,30 @@ impl Args {
         if self.f64 { Dtype::F64 } else { self.dtype }
     }
 
-    /// The `best` preset's settings, with `--epochs` if given (the cosine
-    /// schedule then spans that many).
-    /// The optimizer of `--optimizer` with its settings' flags.
+    /// The optimizer of `--optimizer`, with the settings its flags give
+    /// (the usual ones where a flag is left out).
     pub fn optimizer(&self) -> Optimizer {
-        let kind = self.optimizer.unwrap_or(OptimizerKind::Sgd);
-        let defaults = Optimizer::from(kind);
-        let (beta1, beta2, epsilon, decay) = match defaults {
-            Optimizer::Adam {
-                beta1,
-                beta2,
-                epsilon,
-            } => (beta1, beta2, epsilon, 0.0),
-            Optimizer::AdamW {
-                beta1,
-                beta2,
-                epsilon,
-                weight_decay,
-            } => (beta1, beta2, epsilon, weight_decay),
-            _ => (0.9, 0.999, 1e-8, 0.0),
-        };
-        let mu = self.momentum.unwrap_or(0.9);
-        let (beta1, beta2) = (self.beta1.unwrap_or(beta1), self.beta2.unwrap_or(beta2));
-        let epsilon = self.epsilon.unwrap_or(epsilon);
-        match kind {
-            OptimizerKind::Momentum => Optimizer::momentum(mu),
-            OptimizerKind::Nesterov => Optimizer::nesterov(mu),
-            OptimizerKind::Adam => Optimizer::adam()
-                .with_betas(beta1, beta2)
-                .with_epsilon(epsilon),
-            OptimizerKind::AdamW => Optimizer::adamw(self.weight_decay.unwrap_or(decay))
-                .with_betas(beta1, beta2)
-                .with_epsilon(epsilon),
-            _ => Optimizer::Sgd,
+        let mut optimizer = Optimizer::from(self.optimizer.unwrap_or(OptimizerKind::Sgd));
+        if let Some(mu) = self.momentum {
+            optimizer = optimizer.with_momentum(mu);
         }
+        if let Some(d) = self.weight_decay {
+            optimizer = optimizer.with_weight_decay(d);
+        }
+        if let Some(epsilon) = self.epsilon {
+            optimizer = optimizer.with_epsilon(epsilon);
+        }
+        if let Optimizer::Adam { beta1, beta2, .. } | Optimizer::AdamW { beta1, beta2, .. } =
+            optimizer
+        {
+            optimizer =
+                optimizer.with_betas(self.beta1.unwrap_or(beta1), self.beta2.unwrap_or(beta2));
+        }
+        optimizer
     }
 
+    /// The `best` preset's settings, with `--epochs` if given (the cosine
+    /// schedule then spans that many).
     pub fn best(&self) -> crate::best::BestSettings {
         let mut best = crate::best::best_settings();
         if let Some(epochs) = self.epochs {

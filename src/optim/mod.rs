@@ -216,6 +216,33 @@ impl Optimizer {
         }
     }
 
+    /// The same momentum or Nesterov with μ set (no effect on the others).
+    pub fn with_momentum(self, momentum: f64) -> Self {
+        match self {
+            Optimizer::Momentum { .. } => Optimizer::Momentum { momentum },
+            Optimizer::Nesterov { .. } => Optimizer::Nesterov { momentum },
+            other => other,
+        }
+    }
+
+    /// The same AdamW with the weight decay d set (no effect on the others).
+    pub fn with_weight_decay(self, weight_decay: f64) -> Self {
+        match self {
+            Optimizer::AdamW {
+                beta1,
+                beta2,
+                epsilon,
+                ..
+            } => Optimizer::AdamW {
+                beta1,
+                beta2,
+                epsilon,
+                weight_decay,
+            },
+            other => other,
+        }
+    }
+
     /// The optimizer's name: `"sgd"`, `"momentum"`, `"nesterov"`, `"adam"`
     /// or `"adamw"` (what `Display` writes and `FromStr` reads, with the
     /// default settings).

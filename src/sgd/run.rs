@@ -177,64 +177,56 @@ where
             Some(m) => m,
             None => &mut quiet,
         };
-        let reports = match (augment, epoch_seed) {
-            (None, None) => {
-                sgd.train_with_state(net, state, training, evaluation, cost, rng, monitor)?
-            }
-            (None, Some(seed)) => {
-                let mut epochs = Epochs {
-                    sgd,
-                    net,
-                    state,
-                    evaluation,
-                    cost,
-                    monitor,
-                    reports: Vec::new(),
-                };
-                for epoch in epochs.range() {
-                    let mut rng = epoch_rng(seed, epoch);
-                    if epochs.one(epoch, training, &mut rng)?.is_break() {
-                        break;
-                    }
-                }
-                epochs.reports
-            }
-            (Some((augmenter, augmentation_seed)), seed) => {
+        let reports = if augment.is_none() && epoch_seed.is_none() {
+            // The whole run in one call, shuffled by `rng` throughout.
+            sgd.train_with_state(net, state, training, evaluation, cost, rng, monitor)?
+        } else {
+            if augment.is_some() {
                 // Every check before the augmentation thread starts.
                 sgd.validate()?;
                 net.check_data(training)?;
-                let mut epochs = Epochs {
-                    sgd,
-                    net,
-                    state,
-                    evaluation,
-                    cost,
-                    monitor,
-                    reports: Vec::new(),
-                };
-                let range = epochs.range();
-                augmenter.prefetch(
-                    training,
-                    augmentation_seed,
-                    range.clone(),
-                    |prefetcher| {
-                        for epoch in range {
-                            let data = prefetcher.epoch(epoch);
-                            let flow = match seed {
-                                Some(seed) => {
-                                    epochs.one(epoch, data, &mut epoch_rng(seed, epoch))?
-                                }
-                                None => epochs.one(epoch, data, &mut *rng)?,
-                            };
-                            if flow.is_break() {
-                                break;
-                            }
-                        }
-                        Ok::<_, crate::Error>(())
-                    },
-                )??;
-                epochs.reports
             }
+            let mut epochs = Epochs {
+                sgd,
+                net,
+                state,
+                evaluation,
+                cost,
+                monitor,
+                reports: Vec::new(),
+            };
+            let range = epochs.range();
+            // Epoch `e` on `data`, with its own RNG or the run's.
+            let mut one =
+                |epochs: &mut Epochs<'_, '_, T, C>, e: usize, data: &Dataset<T>| match epoch_seed {
+                    Some(seed) => epochs.one(e, data, &mut epoch_rng(seed, e)),
+                    None => epochs.one(e, data, &mut *rng),
+                };
+            match augment {
+                None => {
+                    for e in range {
+                        if one(&mut epochs, e, training)?.is_break() {
+                            break;
+                        }
+                    }
+                }
+                Some((augmenter, augmentation_seed)) => {
+                    augmenter.prefetch(
+                        training,
+                        augmentation_seed,
+                        range.clone(),
+                        |prefetcher| {
+                            for e in range {
+                                if one(&mut epochs, e, prefetcher.epoch(e))?.is_break() {
+                                    break;
+                                }
+                            }
+                            Ok::<_, crate::Error>(())
+                        },
+                    )??;
+                }
+            }
+            epochs.reports
         };
         if owns_state {
             // With early stopping, the run ends on its best epoch's weights.
