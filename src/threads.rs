@@ -90,6 +90,17 @@ pub(crate) fn split_across_threads<T: Send>(
     run_tasks(tasks, |(range, part)| job(range, part));
 }
 
+/// Runs `job` on each of `tasks` as [`run_tasks`] does, a single task
+/// directly on this thread (so nothing is marked or spawned for it).
+pub(crate) fn run_each<I: Send>(mut tasks: Vec<I>, job: impl Fn(I) + Sync) {
+    if tasks.len() == 1 {
+        let only = tasks.pop().expect("one task");
+        job(only);
+        return;
+    }
+    run_tasks(tasks, job);
+}
+
 /// `job` of each part of `parts`, in order, computed as [`run_tasks`] does.
 pub(crate) fn map_parts<R: Send>(
     parts: &[std::ops::Range<usize>],

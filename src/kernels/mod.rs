@@ -11,6 +11,7 @@
 //! | `backward.rs` | [`back_propagate`]: (wˡ)ᵀδˡ |
 //! | `update.rs` | [`update_weights`]: w ← β·w + coef·a, the SGD step |
 //! | `gemm.rs` | the packed, register-tiled path all three take for wide layers |
+//! | `conv.rs` | convolution (im2col onto `gemm.rs`) and max-pooling, forward and backward |
 //! | `tests.rs` | each kernel against a naive loop, at every instruction set |
 //!
 //! The thread policy that splits large calls is [`crate::threads`]; the
@@ -62,6 +63,7 @@ use pulp::{Arch, WithSimd};
 mod activation;
 mod adam;
 mod backward;
+mod conv;
 mod forward;
 mod gemm;
 mod simd;
@@ -73,6 +75,9 @@ mod view;
 pub(crate) use activation::{relu_in_place, sigmoid_in_place, tanh_in_place};
 pub(crate) use adam::{AdamStep, adam_update};
 pub(crate) use backward::back_propagate;
+pub(crate) use conv::{
+    ConvBuffers, conv_backward, conv_forward, max_pool_backward, max_pool_forward,
+};
 pub(crate) use forward::weighted_inputs;
 pub use simd::Elem;
 pub(crate) use update::update_weights;

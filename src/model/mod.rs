@@ -547,13 +547,16 @@ fn binary_len(header: &[u8]) -> Option<u64> {
         r.take(layers.saturating_sub(1))?;
     }
     r.take(RECORD_BYTES)?;
-    let preprocessing = if version >= 3 {
-        r.take(LAYER_BYTES * layers.saturating_sub(1))?;
-        r.u64()?
+    let (descriptions, preprocessing) = if version >= 3 {
+        let d = r.take(LAYER_BYTES * layers.saturating_sub(1))?;
+        (Some(d), r.u64()?)
     } else {
-        0
+        (None, 0)
     };
-    let params = crate::network::check_sizes(&sizes).ok()? as u64;
+    let params = match descriptions {
+        Some(d) => stored_values(&described_layers(&sizes, d).ok()?).ok()?,
+        None => crate::network::check_sizes(&sizes).ok()?,
+    } as u64;
     params
         .checked_mul(scalar)?
         .checked_add(header.len() as u64)?
@@ -724,7 +727,15 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
             0,
         )
     };
-    let params = crate::network::check_sizes(&sizes)?;
+    check_layer_count(&sizes)?;
+    // Layers that cannot be read are reported after the checksum, so that
+    // a corrupted file is reported as such; their values cannot be
+    // counted, so the length check waits for them.
+    let described = described_layers(&sizes, &kinds);
+    let params = match &described {
+        Ok(layers) => stored_values(layers)?,
+        Err(_) => r.remaining().saturating_sub(slot_len + 8) / T::BYTES,
+    };
     // The parameters, the preprocessing and the checksum must fill the rest
     // exactly; check before allocating anything of the claimed size.
     let expected = params
@@ -749,32 +760,20 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         .map(|&c| activation_from_code(c))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(bad)?;
-    for description in kinds.chunks_exact(LAYER_BYTES) {
-        match description {
-            [1, fields @ ..] if fields.iter().all(|&b| b == 0) => {}
-            [1, ..] => {
-                return Err(bad(
-                    "a dense layer with geometry fields that are not 0".into()
-                ));
-            }
-            [code, ..] => {
-                return Err(bad(format!(
-                    "unknown layer kind {code} (this version knows 1 = dense); the file may come from a newer version of neuralnet"
-                )));
-            }
-            [] => unreachable!("chunks_exact gives whole chunks"),
-        }
+    let layers = described.map_err(bad)?;
+    let mut w = Vec::with_capacity(layers.len());
+    let mut b = Vec::with_capacity(layers.len());
+    for layer in &layers {
+        w.push(
+            r.values::<T>(layer.num_weights())
+                .expect("length checked above"),
+        );
+        b.push(
+            r.values::<T>(layer.num_biases())
+                .expect("length checked above"),
+        );
     }
-    let mut w = Vec::with_capacity(sizes.len() - 1);
-    let mut b = Vec::with_capacity(sizes.len() - 1);
-    for p in sizes.windows(2) {
-        let (n_in, n_out) = (p[0], p[1]);
-        let wl = r.values::<T>(n_in * n_out).expect("length checked above");
-        let bl = r.values::<T>(n_out).expect("length checked above");
-        w.push(wl);
-        b.push(bl);
-    }
-    let network = with_activations(Network::from_storage(&sizes, &w, &b)?, &activations, name)?;
+    let network = with_activations(Network::from_storage(&layers, &w, &b)?, &activations, name)?;
     network.check_finite()?;
     let slot = r.take(slot_len).expect("length checked above");
     let preprocessing = if slot.is_empty() {
@@ -793,12 +792,169 @@ fn from_binary<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
 /// `u32` geometry fields.
 const LAYER_BYTES: usize = 17;
 
-/// A layer's kind code in the binary format (1 = dense) and its four
-/// geometry fields (0 for a dense layer, whose sizes say everything).
+/// A layer's kind code in the binary format and its four geometry fields:
+/// 1 = dense (all 0: its sizes say everything); 2 = convolution (input
+/// channels, output channels, kernel side, input width); 3 = max-pooling
+/// (channels, block side, input width, 0). Heights follow from the sizes.
 fn layer_description(layer: Layer) -> (u8, [u32; 4]) {
+    let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     match layer {
-        Layer::Dense(_) => (1, [0; 4]),
+        Layer::Conv2d(c) => {
+            let i = c.input_shape();
+            (
+                2,
+                [
+                    n(i.channels),
+                    n(c.out_channels()),
+                    n(c.kernel()),
+                    n(i.width),
+                ],
+            )
+        }
+        Layer::MaxPool2d(p) => {
+            let i = p.input_shape();
+            (3, [n(i.channels), n(p.size()), n(i.width), 0])
+        }
+        _ => (1, [0; 4]),
     }
+}
+
+/// The names of the layer kinds the files know, by code.
+const KIND_NAMES: [&str; 3] = ["dense", "conv2d", "max_pool2d"];
+
+/// A layer's description as the JSON file's `"layers"` writes it:
+/// `"dense"`, `"conv2d(1,20,5,28)"`, `"max_pool2d(20,2,24)"` (the
+/// binary format's fields, trailing zeros left out).
+#[cfg(feature = "serde")]
+fn layer_name(layer: Layer) -> String {
+    let (kind, fields) = layer_description(layer);
+    let name = KIND_NAMES[usize::from(kind - 1)];
+    match kind {
+        1 => name.into(),
+        2 => format!(
+            "{name}({},{},{},{})",
+            fields[0], fields[1], fields[2], fields[3]
+        ),
+        _ => format!("{name}({},{},{})", fields[0], fields[1], fields[2]),
+    }
+}
+
+/// [`layer_name`] read back, in the binary format's terms.
+#[cfg(feature = "serde")]
+fn parse_layer_name(name: &str) -> std::result::Result<[u8; LAYER_BYTES], String> {
+    let unknown = || {
+        format!(
+            "unknown layer kind {name:?} (this version knows \"dense\", \"conv2d(…)\" and \"max_pool2d(…)\"); the file may come from a newer version of neuralnet"
+        )
+    };
+    let (kind, args) = match name.split_once('(') {
+        None => (name, ""),
+        Some((kind, rest)) => (kind, rest.strip_suffix(')').ok_or_else(unknown)?),
+    };
+    let code = KIND_NAMES
+        .iter()
+        .position(|&k| k == kind)
+        .ok_or_else(unknown)?;
+    let fields: Vec<u32> = if args.is_empty() {
+        Vec::new()
+    } else {
+        args.split(',')
+            .map(|f| f.trim().parse::<u32>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| format!("layer {name:?}: its fields are not whole numbers"))?
+    };
+    let wanted = [0, 4, 3][code];
+    if fields.len() != wanted {
+        return Err(format!(
+            "layer {name:?}: a {kind} layer has {wanted} fields, not {}",
+            fields.len()
+        ));
+    }
+    let mut out = [0u8; LAYER_BYTES];
+    out[0] = u8::try_from(code + 1).expect("three kinds");
+    for (i, f) in fields.iter().enumerate() {
+        out[1 + 4 * i..5 + 4 * i].copy_from_slice(&f.to_le_bytes());
+    }
+    Ok(out)
+}
+
+/// Checks the number of layer sizes before anything is read by them.
+fn check_layer_count(sizes: &[usize]) -> Result<()> {
+    if sizes.len() < 2 || sizes.contains(&0) {
+        // The same errors as for dense sizes.
+        crate::network::check_sizes(sizes)?;
+    }
+    Ok(())
+}
+
+/// The layers that the binary descriptions `descriptions` (one
+/// [`LAYER_BYTES`] block per layer, see [`layer_description`]) and the
+/// layer sizes `sizes` give, with sigmoid activations (the file's
+/// activations are applied afterwards), checked as a network's layers.
+fn described_layers(
+    sizes: &[usize],
+    descriptions: &[u8],
+) -> std::result::Result<Vec<Layer>, String> {
+    use crate::layer::{Conv2d, MaxPool2d, Shape};
+    let mut layers = Vec::with_capacity(sizes.len().saturating_sub(1));
+    for (l, (d, p)) in descriptions
+        .chunks_exact(LAYER_BYTES)
+        .zip(sizes.windows(2))
+        .enumerate()
+    {
+        let field = |i: usize| {
+            u32::from_le_bytes(d[1 + 4 * i..5 + 4 * i].try_into().expect("4 bytes")) as usize
+        };
+        let (n_in, n_out) = (p[0], p[1]);
+        // The input's height from its size, channels and width.
+        let height = |channels: usize, width: usize| -> std::result::Result<usize, String> {
+            let plane = channels.checked_mul(width).filter(|&v| v > 0);
+            match plane {
+                Some(v) if n_in % v == 0 => Ok(n_in / v),
+                _ => Err(format!(
+                    "layer {}: {n_in} inputs are not {channels} maps of width {width}",
+                    l + 1
+                )),
+            }
+        };
+        let layer = match d[0] {
+            1 if (0..4).all(|i| field(i) == 0) => Layer::dense(n_in, n_out, Activation::Sigmoid),
+            1 => return Err("a dense layer with geometry fields that are not 0".into()),
+            2 => {
+                let (c_in, c_out, k, w) = (field(0), field(1), field(2), field(3));
+                let h = height(c_in, w)?;
+                Layer::Conv2d(Conv2d::new(Shape::new(c_in, h, w), c_out, k))
+            }
+            3 if field(3) == 0 => {
+                let (c, size, w) = (field(0), field(1), field(2));
+                let h = height(c, w)?;
+                Layer::MaxPool2d(MaxPool2d::new(Shape::new(c, h, w), size))
+            }
+            3 => return Err("a pooling layer whose fourth field is not 0".into()),
+            code => {
+                return Err(format!(
+                    "unknown layer kind {code} (this version knows 1 = dense, 2 = conv2d and 3 = max_pool2d); the file may come from a newer version of neuralnet"
+                ));
+            }
+        };
+        if layer.output_size() != n_out {
+            return Err(format!(
+                "layer {} ({}) gives {} values, but the sizes say {n_out}",
+                l + 1,
+                layer.kind(),
+                layer.output_size()
+            ));
+        }
+        layers.push(layer);
+    }
+    crate::layer::check_layers(&layers).map_err(|e| e.to_string())?;
+    Ok(layers)
+}
+
+/// The number of values stored for `layers`' weights and biases (no
+/// padding).
+fn stored_values(layers: &[Layer]) -> Result<usize> {
+    Ok(crate::layer::check_layers(layers)?.1)
 }
 
 #[cfg(feature = "serde")]
@@ -814,14 +970,14 @@ fn to_json<T: Real>(
         scalar: T::NAME.into(),
         sizes: net.sizes().to_vec(),
         activations: Some(net.activations().to_vec()),
-        layers: Some(vec!["dense".into(); net.layers().len()]),
+        layers: Some(net.layers().iter().map(|&l| layer_name(l)).collect()),
         preprocessing: preprocessing.map(|p| hex(&p.to_bytes())),
         training: record.clone(),
         weights: w
             .iter()
-            .zip(net.sizes())
-            .map(|(w, &n_in)| {
-                w.chunks(n_in)
+            .zip(net.layers())
+            .map(|(w, layer)| {
+                w.chunks(layer.fan_in().max(1))
                     .map(|row| row.iter().map(|v| crate::scalar::to_f64(*v)).collect())
                     .collect()
             })
@@ -892,41 +1048,68 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
     }
     let file: JsonFile = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
     let sizes = file.sizes.clone();
-    crate::network::check_sizes(&sizes)?;
-    if file.weights.len() != sizes.len() - 1 || file.biases.len() != sizes.len() - 1 {
+    check_layer_count(&sizes)?;
+    if file
+        .layers
+        .as_ref()
+        .is_some_and(|l| l.len() != sizes.len() - 1)
+    {
+        return Err(bad(format!(
+            "one layer kind per layer after the input of {sizes:?}"
+        )));
+    }
+    // Files before version 3 (no "layers") hold dense layers.
+    let mut descriptions = Vec::with_capacity(LAYER_BYTES * (sizes.len() - 1));
+    for l in 0..sizes.len() - 1 {
+        match file
+            .layers
+            .as_ref()
+            .map(|names| parse_layer_name(&names[l]))
+        {
+            None => descriptions.extend(std::iter::once(1).chain([0; LAYER_BYTES - 1])),
+            Some(d) => descriptions.extend(d.map_err(bad)?),
+        }
+    }
+    let layers = described_layers(&sizes, &descriptions).map_err(bad)?;
+    if file.weights.len() != layers.len() || file.biases.len() != layers.len() {
         return Err(bad(format!(
             "{} weight and {} bias layers for sizes {sizes:?}",
             file.weights.len(),
             file.biases.len()
         )));
     }
-    let mut w = Vec::with_capacity(sizes.len() - 1);
-    let mut b = Vec::with_capacity(sizes.len() - 1);
-    for (layer, ((rows, bias), p)) in file
+    let mut w = Vec::with_capacity(layers.len());
+    let mut b = Vec::with_capacity(layers.len());
+    for (l, ((rows, bias), kind)) in file
         .weights
         .iter()
         .zip(&file.biases)
-        .zip(sizes.windows(2))
+        .zip(&layers)
         .enumerate()
     {
-        let (n_in, n_out) = (p[0], p[1]);
-        if rows.len() != n_out {
+        let (n_rows, n_cols) = match kind.fan_in() {
+            0 => (0, 0),
+            n => (kind.num_biases(), n),
+        };
+        if rows.len() != n_rows {
             return Err(bad(format!(
-                "layer {layer}: {} rows of weights, but sizes {sizes:?} give it {n_out} neurons (one row each)",
-                rows.len()
+                "layer {l}: {} rows of weights, but its description ({}, sizes {sizes:?}) gives it {n_rows} neurons or maps (one row each)",
+                rows.len(),
+                kind.kind()
             )));
         }
-        if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != n_in) {
+        if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != n_cols) {
             return Err(bad(format!(
-                "layer {layer}: weight row {i} has {} values, but sizes {sizes:?} give it {n_in} inputs",
-                row.len()
+                "layer {l}: weight row {i} has {} values, but its description ({}, sizes {sizes:?}) gives each row {n_cols}",
+                row.len(),
+                kind.kind()
             )));
         }
-        if bias.len() != n_out {
+        if bias.len() != kind.num_biases() {
             return Err(Error::ShapeMismatch {
-                layer,
+                layer: l,
                 what: "biases",
-                expected: (n_out, 1),
+                expected: (kind.num_biases(), 1),
                 got: (bias.len(), 1),
             });
         }
@@ -951,20 +1134,6 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
             "checksum mismatch: the file is corrupted (if you edited it by hand, remove the \"checksum\" field to load it unchecked)".into(),
         ));
     }
-    if let Some(kind) = file.layers.iter().flatten().find(|k| *k != "dense") {
-        return Err(bad(format!(
-            "unknown layer kind {kind:?} (this version knows \"dense\"); the file may come from a newer version of neuralnet"
-        )));
-    }
-    if file
-        .layers
-        .as_ref()
-        .is_some_and(|l| l.len() != sizes.len() - 1)
-    {
-        return Err(bad(format!(
-            "one layer kind per layer after the input of {sizes:?}"
-        )));
-    }
     let preprocessing = match &file.preprocessing {
         None => None,
         Some(text) => {
@@ -973,7 +1142,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
             Some(Preprocessing::from_bytes(&bytes).map_err(bad)?)
         }
     };
-    let network = Network::from_storage(&sizes, &w, &b)?;
+    let network = Network::from_storage(&layers, &w, &b)?;
     let network = match &file.activations {
         Some(a) => with_activations(network, a, name)?,
         None => network,

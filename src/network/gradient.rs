@@ -27,7 +27,7 @@ impl<T: Real> Gradient<T> {
     /// ∂C/∂wˡ, n_{l+1} × n_l per layer (the lecture's orientation),
     /// borrowed.
     pub fn weights(&self) -> Vec<DMatrixView<'_, T, Dyn, Dyn>> {
-        super::weight_views(&self.params, &self.sizes)
+        super::weight_views(&self.params)
     }
 
     /// ∂C/∂bˡ, n_{l+1} per layer, borrowed.
@@ -133,6 +133,16 @@ impl<T: Real> Backward<T> for GradientSink<'_, T> {
         let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
         kernels::update_weights(gw, T::zero(), coef, a_prev);
         for (g, &s) in gb.iter_mut().zip(sums) {
+            *g = s * inv_m;
+        }
+    }
+
+    fn gradient(&mut self, l: usize, gw: &[T], sums: &[T]) {
+        let inv_m = self.inv_m;
+        let (w, b) = self.params.layer_mut(l);
+        // Already (1/m) Σ_t ∂C_t/∂w.
+        w.copy_from_slice(gw);
+        for (g, &s) in b.iter_mut().zip(sums) {
             *g = s * inv_m;
         }
     }

@@ -244,6 +244,78 @@ impl<T: Real> Network<T> {
         Ok(net)
     }
 
+    /// Sets every weight and bias, given as [`Network::weights`] and
+    /// [`Network::biases`] show them: for each layer a matrix with one row
+    /// per neuron (per feature map for a convolution: its kernels, input
+    /// map after map, each row after row; 0 × 0 for pooling) and a bias
+    /// vector. For any kind of layer, where [`Network::from_parameters`]
+    /// builds dense networks only.
+    ///
+    /// # Examples
+    /// ```
+    /// use nalgebra::{DMatrix, DVector};
+    /// use neuralnet::layer::{Layer, Shape};
+    /// use neuralnet::{Activation, Init, Network};
+    /// use rand::{SeedableRng, rngs::StdRng};
+    /// let layers = [
+    ///     Layer::conv(Shape::new(1, 3, 3), 1, 2, Activation::Identity),
+    ///     Layer::dense(4, 1, Activation::Identity),
+    /// ];
+    /// let mut net = Network::<f64>::from_layers(&layers, Init::StandardNormal, &mut StdRng::seed_from_u64(1))?;
+    /// // A 2 × 2 kernel that sums its field, and a dense layer that sums the map.
+    /// net.set_parameters(
+    ///     &[DMatrix::from_element(1, 4, 1.0), DMatrix::from_element(1, 4, 1.0)],
+    ///     &[DVector::zeros(1), DVector::zeros(1)],
+    /// )?;
+    /// let x = DVector::from_vec((1..=9).map(f64::from).collect());
+    /// // Fields (1,2,4,5), (2,3,5,6), (4,5,7,8), (5,6,8,9): 12 + 16 + 24 + 28.
+    /// assert_eq!(net.feedforward(&x)?[0], 80.0);
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidLayers`] if the lists do not have one entry per
+    /// layer; [`Error::ShapeMismatch`] naming the first matrix or vector of
+    /// the wrong shape. On an error nothing is changed.
+    pub fn set_parameters(&mut self, weights: &[DMatrix<T>], biases: &[DVector<T>]) -> Result<()> {
+        if weights.len() != self.layers.len() || biases.len() != self.layers.len() {
+            return Err(Error::InvalidLayers {
+                sizes: self.sizes.clone(),
+                reason: "give one weight matrix and one bias vector per layer",
+            });
+        }
+        let shapes: Vec<_> = self.weights().iter().map(|w| w.shape()).collect();
+        for (l, ((w, b), &shape)) in weights.iter().zip(biases).zip(&shapes).enumerate() {
+            if w.shape() != shape {
+                return Err(Error::ShapeMismatch {
+                    layer: l,
+                    what: "weights",
+                    expected: shape,
+                    got: w.shape(),
+                });
+            }
+            if b.len() != self.layers[l].num_biases() {
+                return Err(Error::ShapeMismatch {
+                    layer: l,
+                    what: "biases",
+                    expected: (self.layers[l].num_biases(), 1),
+                    got: b.shape(),
+                });
+            }
+        }
+        for (l, (wl, bl)) in weights.iter().zip(biases).enumerate() {
+            let (w, b) = self.params.layer_mut(l);
+            // Row j of the matrix becomes contiguous.
+            for (j, row) in w.chunks_exact_mut(wl.ncols().max(1)).enumerate() {
+                for (k, v) in row.iter_mut().enumerate() {
+                    *v = wl[(j, k)];
+                }
+            }
+            b.copy_from_slice(bl.as_slice());
+        }
+        Ok(())
+    }
+
     /// The same network with the activation of every layer after the input
     /// given: `activations[l]` for layer l + 1 (the first hidden layer
     /// first, the output layer last). The weights and biases are unchanged.
@@ -370,7 +442,7 @@ impl<T: Real> Network<T> {
     /// from neuron k of one layer to neuron j of the next. For owned
     /// matrices, see [`Network::to_parameters`].
     pub fn weights(&self) -> Vec<DMatrixView<'_, T, Dyn, Dyn>> {
-        weight_views(&self.params, &self.sizes)
+        weight_views(&self.params)
     }
 
     /// The bias vectors bˡ, borrowed (no copy): one per layer after the
@@ -483,7 +555,7 @@ impl<T: Real> Network<T> {
     {
         self.check_inputs(x.len())?;
         check_finite("input", x.len(), x.as_slice())?;
-        let mut ws = Workspace::new(&self.sizes, 1)?;
+        let mut ws = Workspace::inference(&self.layers, 1)?;
         Ok(DVector::from_column_slice(ws.feedforward(
             self,
             x.as_slice(),
@@ -512,7 +584,7 @@ impl<T: Real> Network<T> {
         if m == 0 {
             return Ok(DMatrix::zeros(self.output_size(), 0));
         }
-        let mut ws = Workspace::new(&self.sizes, m)?;
+        let mut ws = Workspace::inference(&self.layers, m)?;
         let out = ws.feedforward(self, x.as_slice(), m);
         Ok(DMatrix::from_column_slice(self.output_size(), m, out))
     }
@@ -557,7 +629,7 @@ impl<T: Real> Network<T> {
         let x = x.as_slice();
         let failed = std::sync::Mutex::new(None);
         threads::split_across_threads(self.threads_for(n), n, 1, &mut out, |range, out| {
-            match Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1))) {
+            match Workspace::inference(&self.layers, EVAL_CHUNK.min(range.len().max(1))) {
                 Ok(mut ws) => ws.classify(self, x, range, out),
                 Err(e) => *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e),
             }
@@ -627,7 +699,7 @@ impl<T: Real> Network<T> {
         check_finite("target", y.nrows(), y.as_slice())?;
         cost.check_output(self.output_activation())?;
         cost.check_targets(y.as_slice(), self.output_size())?;
-        let mut ws = Workspace::new(&self.sizes, m)?;
+        let mut ws = Workspace::new(&self.layers, m)?;
         ws.load(x.as_slice(), y.as_slice(), m);
         ws.feedforward_batch(self, m);
         let mut params = self.params.zeros_like("the gradient")?;
@@ -668,7 +740,7 @@ impl<T: Real> Network<T> {
             .map(|t| n * t / count..n * (t + 1) / count)
             .collect();
         let tallies = threads::map_parts(&parts, |range| {
-            let mut ws = Workspace::new(&self.sizes, EVAL_CHUNK.min(range.len().max(1)))?;
+            let mut ws = Workspace::inference(&self.layers, EVAL_CHUNK.min(range.len().max(1)))?;
             Ok(ws.tally(self, data, range, cost))
         });
         let (correct, total_cost) =
@@ -711,19 +783,15 @@ impl<T: Real> Network<T> {
     /// How many threads to split `n` examples across: 1 unless there are
     /// enough of them to pay for threads.
     fn threads_for(&self, n: usize) -> usize {
-        let per_example: usize = self.sizes.windows(2).map(|p| p[0] * p[1]).sum();
+        let per_example: usize = self.layers.iter().map(Layer::work).sum();
         threads::threads_for(n.saturating_mul(per_example), n.div_ceil(EVAL_CHUNK))
     }
 
-    /// A network of dense sigmoid layers of `sizes` from neuron-major
-    /// weights (n_in × n_out per layer, column-major: neuron after neuron)
-    /// and biases that the caller has checked against `sizes`.
-    pub(crate) fn from_storage(sizes: &[usize], w: &[Vec<T>], b: &[Vec<T>]) -> Result<Self> {
-        let layers: Vec<Layer> = sizes
-            .windows(2)
-            .map(|p| Layer::dense(p[0], p[1], Activation::Sigmoid))
-            .collect();
-        let mut net = Self::zeros(&layers)?;
+    /// A network of `layers` from their weights, stored as the network
+    /// stores them (neuron-major, map-major), and biases that the caller
+    /// has checked against the layers.
+    pub(crate) fn from_storage(layers: &[Layer], w: &[Vec<T>], b: &[Vec<T>]) -> Result<Self> {
+        let mut net = Self::zeros(layers)?;
         for (l, (wl, bl)) in w.iter().zip(b).enumerate() {
             let (w, b) = net.params.layer_mut(l);
             w.copy_from_slice(wl);
@@ -765,17 +833,20 @@ fn column_major<T: Real, S: RawStorage<T, Dyn, Dyn>>(x: &Matrix<T, Dyn, Dyn, S>)
     DMatrix::from_iterator(x.nrows(), x.ncols(), x.iter().copied())
 }
 
-/// The weights in `params` of dense layers of `sizes` as matrices in the
-/// lecture's orientation (stored neuron-major: row j of wˡ contiguous).
-fn weight_views<'a, T: Real>(
-    params: &'a Parameters<T>,
-    sizes: &[usize],
-) -> Vec<DMatrixView<'a, T, Dyn, Dyn>> {
+/// The weights in `params` as matrices in the lecture's orientation, one
+/// row per neuron (stored neuron-major: row j of wˡ contiguous): n_out ×
+/// n_in for a dense layer, out_channels × (in_channels · k²) for a
+/// convolution (row j = map j's kernels), 0 × 0 for pooling.
+fn weight_views<T: Real>(params: &Parameters<T>) -> Vec<DMatrixView<'_, T, Dyn, Dyn>> {
     params
-        .layers()
-        .zip(sizes.windows(2))
-        .map(|((w, _), p)| {
-            DMatrixView::from_slice_with_strides_generic(w, Dyn(p[1]), Dyn(p[0]), Dyn(p[0]), Dyn(1))
+        .layout()
+        .slots()
+        .iter()
+        .zip(params.layers())
+        .map(|(slot, (w, _))| {
+            let (rows, cols) = (slot.biases.len(), slot.fan_in);
+            let (rows, cols) = if w.is_empty() { (0, 0) } else { (rows, cols) };
+            DMatrixView::from_slice_with_strides_generic(w, Dyn(rows), Dyn(cols), Dyn(cols), Dyn(1))
         })
         .collect()
 }

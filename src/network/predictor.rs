@@ -6,6 +6,7 @@ use nalgebra::{DMatrixView, Dim, Matrix, MatrixViewMut, RawStorage, U1};
 use super::workspace;
 use crate::aligned::{Aligned, try_vec};
 use crate::dataset::check_finite;
+use crate::kernels::ConvBuffers;
 use crate::{Network, Real, Result};
 
 /// What the buffers are for, in [`Error::Allocation`](crate::Error::Allocation).
@@ -69,6 +70,8 @@ pub struct Predictor<'a, T: Real> {
     a: Vec<Aligned<T>>,
     /// The answers of the last [`Predictor::predict_batch`].
     classes: Vec<usize>,
+    /// The convolutions' chunk buffers (none without convolutions).
+    conv: ConvBuffers<T>,
 }
 
 impl<'a, T: Real> Predictor<'a, T> {
@@ -81,6 +84,7 @@ impl<'a, T: Real> Predictor<'a, T> {
             x: Aligned::default(),
             a: Vec::new(),
             classes: Vec::new(),
+            conv: ConvBuffers::default(),
         }
     }
 
@@ -244,6 +248,10 @@ impl<'a, T: Real> Predictor<'a, T> {
             .iter()
             .map(|&n| Aligned::try_zeroed(n.saturating_mul(m), WHAT))
             .collect::<Result<Vec<_>>>()?;
+        if self.capacity == 0 {
+            // The chunk buffers do not depend on the batch: made once.
+            self.conv = ConvBuffers::new(self.net.layers(), m, false)?;
+        }
         (self.x, self.a, self.capacity) = (x, a, m);
         Ok(())
     }
@@ -252,7 +260,13 @@ impl<'a, T: Real> Predictor<'a, T> {
     fn run(&mut self, m: usize) -> &[T] {
         if m > 0 {
             let n_in = self.net.input_size();
-            workspace::feedforward_into(&mut self.a, self.net, &self.x[..n_in * m], m);
+            workspace::feedforward_into(
+                &mut self.a,
+                &mut self.conv,
+                self.net,
+                &self.x[..n_in * m],
+                m,
+            );
         }
         outputs(&self.a, self.net.output_size() * m)
     }

@@ -22,7 +22,8 @@ use std::ops::Range;
 use rand::Rng;
 
 use crate::aligned::{Aligned, try_vec};
-use crate::kernels;
+use crate::kernels::{self, ConvBuffers};
+use crate::layer::Layer;
 use crate::{Activation, Cost, Dataset, Network, Real, Result};
 
 /// Where [`Workspace::backpropagate_batch`] sends each layer's share: into
@@ -37,6 +38,12 @@ pub(crate) trait Backward<T: Real> {
     /// errors contiguous), the activations `a_prev` that fed it (n_in × m)
     /// and the unscaled error sums `sums` (n_out).
     fn layer(&mut self, l: usize, coef: &[T], a_prev: &[T], sums: &[T], m: usize);
+
+    /// Layer `l`'s weight gradient already summed over the batch and
+    /// scaled (`scale · Σ_t ∂C_t/∂w`, laid out as the weights) and the
+    /// unscaled error sums `sums` of its biases: how layers other than
+    /// dense ones (convolutions) hand their share over.
+    fn gradient(&mut self, l: usize, gw: &[T], sums: &[T]);
 }
 
 /// Buffers for a batch of up to `capacity` examples.
@@ -60,6 +67,12 @@ pub(crate) struct Workspace<T: Real> {
     activations: Vec<Activation>,
     /// Dropout's masks, when training with dropout.
     dropout: Option<Masks<T>>,
+    /// The convolutions' buffers (empty without convolutions).
+    conv: ConvBuffers<T>,
+    /// A convolution's weight gradient (the largest one's length).
+    conv_grad: Vec<T>,
+    /// The network's layers (the kinds backpropagation dispatches on).
+    layers: Vec<Layer>,
 }
 
 /// Inverted dropout's masks for the layers that feed another (k = 0 the
@@ -93,13 +106,31 @@ impl<T: Real> Masks<T> {
 }
 
 impl<T: Real> Workspace<T> {
-    /// Buffers for a network of layer sizes `sizes` and batches of up to
+    /// Buffers for training a network of `layers` with batches of up to
     /// `capacity` examples.
     ///
     /// # Errors
     /// [`Error::Allocation`] if the buffers do not fit in memory.
-    pub(crate) fn new(sizes: &[usize], capacity: usize) -> Result<Self> {
+    pub(crate) fn new(layers: &[Layer], capacity: usize) -> Result<Self> {
+        Self::with(layers, capacity, true)
+    }
+
+    /// Buffers for feedforward only (evaluation), without what
+    /// backpropagation through convolutions adds.
+    ///
+    /// # Errors
+    /// As [`Workspace::new`].
+    pub(crate) fn inference(layers: &[Layer], capacity: usize) -> Result<Self> {
+        Self::with(layers, capacity, false)
+    }
+
+    fn with(layers: &[Layer], capacity: usize, training: bool) -> Result<Self> {
         const WHAT: &str = "the workspace (activations and errors of a batch)";
+        let mut sizes: Vec<usize> = layers.first().map(Layer::input_size).into_iter().collect();
+        sizes.extend(layers.iter().map(Layer::output_size));
+        let sizes = &sizes[..];
+        let conv = ConvBuffers::new(layers, capacity, training)?;
+        let conv_grad = try_vec(if training { conv.max_gradient() } else { 0 }, WHAT)?;
         // Sizes were checked to fit in memory, but times a batch they may not.
         let len = |n: usize| n.saturating_mul(capacity);
         let per_layer = || {
@@ -119,6 +150,9 @@ impl<T: Real> Workspace<T> {
             sums: try_vec(widest, WHAT)?,
             activations: vec![Activation::Sigmoid; sizes.len() - 1],
             dropout: None,
+            conv,
+            conv_grad,
+            layers: layers.to_vec(),
         })
     }
 
@@ -211,13 +245,20 @@ impl<T: Real> Workspace<T> {
     /// dropout masks of the last [`Workspace::draw_masks`] if dropout is on.
     pub(crate) fn feedforward_batch(&mut self, net: &Network<T>, m: usize) {
         self.activations.copy_from_slice(net.activations());
-        feedforward(&mut self.a, net, &self.x, m, self.dropout.as_mut());
+        feedforward(
+            &mut self.a,
+            &mut self.conv,
+            net,
+            &self.x,
+            m,
+            self.dropout.as_mut(),
+        );
     }
 
     /// Feedforward of `m` examples `x` (n_0 × m, not gathered) through
     /// `net`; returns the output activations, n_L × m.
     pub(crate) fn feedforward(&mut self, net: &Network<T>, x: &[T], m: usize) -> &[T] {
-        feedforward(&mut self.a, net, x, m, None);
+        feedforward(&mut self.a, &mut self.conv, net, x, m, None);
         self.output(m)
     }
 
@@ -247,26 +288,74 @@ impl<T: Real> Workspace<T> {
     {
         self.output_error(cost, m);
         for l in (0..self.a.len()).rev() {
-            if l > 0 {
-                self.hidden_error(sink.weights(l), l, m);
-            }
-            let n_out = self.delta[l].len() / self.capacity;
-            let delta = &self.delta[l];
-            for i in 0..n_out {
-                let mut sum = T::zero();
-                for t in 0..m {
-                    let d = delta[t * n_out + i];
-                    self.coef[i * m + t] = scale * d;
-                    sum += d;
+            match self.layers[l] {
+                Layer::Dense(_) => {
+                    if l > 0 {
+                        self.hidden_error(sink.weights(l), l, m);
+                    }
+                    let n_out = self.delta[l].len() / self.capacity;
+                    let delta = &self.delta[l];
+                    for i in 0..n_out {
+                        let mut sum = T::zero();
+                        for t in 0..m {
+                            let d = delta[t * n_out + i];
+                            self.coef[i * m + t] = scale * d;
+                            sum += d;
+                        }
+                        self.sums[i] = sum;
+                    }
+                    let a_prev = self.layer_input(l);
+                    sink.layer(l, &self.coef[..n_out * m], a_prev, &self.sums[..n_out], m);
                 }
-                self.sums[i] = sum;
+                Layer::Conv2d(_) => {
+                    let plan = self.conv.plan(l);
+                    let (lower, upper) = self.delta.split_at_mut(l);
+                    let a_prev = match &self.dropout {
+                        Some(d) if d.keep[l].is_some() => &d.dropped[l][..],
+                        _ if l == 0 => &self.x[..],
+                        _ => &self.a[l - 1][..],
+                    };
+                    kernels::conv_backward(
+                        plan,
+                        &mut self.conv,
+                        sink.weights(l),
+                        a_prev,
+                        &upper[0],
+                        m,
+                        scale,
+                        &mut self.conv_grad,
+                        &mut self.sums,
+                        lower.last_mut().map(|d| &mut d[..]),
+                    );
+                    if l > 0 {
+                        self.chain_hidden(l, m);
+                    }
+                    let gw = &self.conv_grad[..plan.c_out * plan.fan_in()];
+                    sink.gradient(l, gw, &self.sums[..plan.c_out]);
+                }
+                Layer::MaxPool2d(pool) => {
+                    if l > 0 {
+                        let (lower, upper) = self.delta.split_at_mut(l);
+                        let a_prev = match &self.dropout {
+                            Some(d) if d.keep[l].is_some() => &d.dropped[l][..],
+                            _ => &self.a[l - 1][..],
+                        };
+                        kernels::max_pool_backward(&pool, a_prev, &upper[0], &mut lower[l - 1], m);
+                        self.chain_hidden(l, m);
+                    }
+                }
             }
-            let a_prev = match &self.dropout {
-                Some(d) if d.keep[l].is_some() => &d.dropped[l][..],
-                _ if l == 0 => &self.x[..],
-                _ => &self.a[l - 1][..],
-            };
-            sink.layer(l, &self.coef[..n_out * m], a_prev, &self.sums[..n_out], m);
+        }
+    }
+
+    /// What fed layer `l` in the last feedforward: the gathered inputs
+    /// for the first, the activations of the layer before for the others,
+    /// after dropout if it is on.
+    fn layer_input(&self, l: usize) -> &[T] {
+        match &self.dropout {
+            Some(d) if d.keep[l].is_some() => &d.dropped[l][..],
+            _ if l == 0 => &self.x[..],
+            _ => &self.a[l - 1][..],
         }
     }
 
@@ -295,6 +384,16 @@ impl<T: Real> Workspace<T> {
             kernels::MatRef::new(&upper[0][..n_out * m], n_out, m),
             kernels::MatMut::new(out, n_in, m),
         );
+        self.chain_hidden(l, m);
+    }
+
+    /// δˡ⁻¹ ⊙= f′(zˡ⁻¹) (f′ written through the stored activations aˡ⁻¹),
+    /// then times the dropout mask of layer l − 1 if it has one: the part
+    /// of a hidden error that every kind of layer `l` shares, after it
+    /// has passed δˡ back into δˡ⁻¹.
+    fn chain_hidden(&mut self, l: usize, m: usize) {
+        let n_in = self.delta[l - 1].len() / self.capacity;
+        let out = &mut self.delta[l - 1][..n_in * m];
         match self.activations[l - 1] {
             // The lecture's σ′ = a(1 − a), exactly as before activations
             // became a choice.
@@ -303,6 +402,8 @@ impl<T: Real> Workspace<T> {
                     *d = *d * a * (T::one() - a);
                 }
             }
+            // f′ = 1: nothing to do (max-pooling's default).
+            Activation::Identity => {}
             f => {
                 for (d, &a) in out.iter_mut().zip(self.a[l - 1].iter()) {
                     *d = f.chain(*d, a);
@@ -375,8 +476,14 @@ impl<T: Real> Workspace<T> {
 /// dropout, into the activations `a` of layers 1..L (each holding at least
 /// m examples): [`Workspace::feedforward`]'s pass, for the
 /// [`Predictor`](super::Predictor)'s buffers.
-pub(super) fn feedforward_into<T: Real>(a: &mut [Aligned<T>], net: &Network<T>, x: &[T], m: usize) {
-    feedforward(a, net, x, m, None);
+pub(super) fn feedforward_into<T: Real>(
+    a: &mut [Aligned<T>],
+    conv: &mut ConvBuffers<T>,
+    net: &Network<T>,
+    x: &[T],
+    m: usize,
+) {
+    feedforward(a, conv, net, x, m, None);
 }
 
 /// Feedforward of `m` examples from `x` (n_0 × m), filling the activations
@@ -384,6 +491,7 @@ pub(super) fn feedforward_into<T: Real>(a: &mut [Aligned<T>], net: &Network<T>, 
 /// masked on the way (its stored aˡ stays unmasked, for f′).
 fn feedforward<T: Real>(
     a: &mut [Aligned<T>],
+    conv: &mut ConvBuffers<T>,
     net: &Network<T>,
     x: &[T],
     m: usize,
@@ -399,9 +507,15 @@ fn feedforward<T: Real>(
         }
         let z = &mut rest[0][..n_out * m];
         let (w, b) = net.layer(l);
-        let w = kernels::MatRef::new(w, n_in, n_out);
-        let input = kernels::MatRef::new(input, n_in, m);
-        kernels::weighted_inputs(w, b, input, kernels::MatMut::new(z, n_out, m));
+        match &net.layers()[l] {
+            Layer::Dense(_) => {
+                let w = kernels::MatRef::new(w, n_in, n_out);
+                let input = kernels::MatRef::new(input, n_in, m);
+                kernels::weighted_inputs(w, b, input, kernels::MatMut::new(z, n_out, m));
+            }
+            Layer::Conv2d(_) => kernels::conv_forward(conv.plan(l), conv, w, b, input, z, m),
+            Layer::MaxPool2d(pool) => kernels::max_pool_forward(pool, input, z, m),
+        }
         match net.activations()[l] {
             Activation::Sigmoid => kernels::sigmoid_in_place(z),
             Activation::Tanh => kernels::tanh_in_place(z),

@@ -643,7 +643,7 @@ impl Sgd {
             cost.check_targets(eval.targets().as_slice(), n_out)?;
         }
         let dropout_rates = self.dropout.rates(net.sizes())?;
-        let mut ws = Workspace::new(net.sizes(), m)?;
+        let mut ws = Workspace::new(net.layers(), m)?;
         ws.set_dropout(net.sizes(), &dropout_rates)?;
         let mut order: Vec<usize> = (0..n).collect();
         // Reports grow as epochs run: "train until a Monitor stops it" is

@@ -124,6 +124,50 @@ impl<T: Real> Backward<T> for SgdStep<'_, T> {
             limit_norms(w, n_in, c);
         }
     }
+
+    fn gradient(&mut self, l: usize, gw: &[T], sums: &[T]) {
+        // The same rule as `layer`, with g_w = step·Σ_t ∂C_t/∂w given.
+        let Rule {
+            decay,
+            momentum: mu,
+            nesterov,
+            max_norm,
+            ..
+        } = self.rule;
+        let step = self.step;
+        let fan_in = self.net.layers()[l].fan_in();
+        let (w, b) = self.net.layer_mut(l);
+        match self.velocity.as_deref_mut() {
+            None => {
+                for (wi, &g) in w.iter_mut().zip(gw) {
+                    *wi = decay * *wi + g;
+                }
+                for (bi, &s) in b.iter_mut().zip(sums) {
+                    *bi += step * s;
+                }
+            }
+            Some(velocity) => {
+                let (vw, vb) = velocity.layer_mut(l);
+                for ((wi, vi), &g) in w.iter_mut().zip(vw.iter_mut()).zip(gw) {
+                    let old = *vi;
+                    *vi = mu * old + g;
+                    *wi = if nesterov {
+                        decay * *wi - mu * old + (T::one() + mu) * *vi
+                    } else {
+                        decay * *wi + *vi
+                    };
+                }
+                for ((bi, vi), &s) in b.iter_mut().zip(vb.iter_mut()).zip(sums) {
+                    let g = step * s;
+                    *vi = mu * *vi + g;
+                    *bi += if nesterov { mu * *vi + g } else { *vi };
+                }
+            }
+        }
+        if let Some(c) = max_norm {
+            limit_norms(w, fan_in, c);
+        }
+    }
 }
 
 /// The max-norm constraint: scales every neuron's incoming weight vector
@@ -226,6 +270,22 @@ impl<T: Real> Backward<T> for AdamSink<'_, T> {
             .adam_layer(l, self.net.layer_mut(l), (gw, gb), self.constants, self.l2);
         if let Some(c) = self.max_norm {
             limit_norms(self.net.layer_mut(l).0, n_in, c);
+        }
+    }
+
+    fn gradient(&mut self, l: usize, gw: &[T], sums: &[T]) {
+        // gw is already (1/m) Σ_t ∂C_t/∂w.
+        let (sw, rest) = self.scratch.split_at_mut(gw.len());
+        let gb = &mut rest[..sums.len()];
+        sw.copy_from_slice(gw);
+        for (g, &s) in gb.iter_mut().zip(sums) {
+            *g = s * self.inv_m;
+        }
+        self.optimizer
+            .adam_layer(l, self.net.layer_mut(l), (sw, gb), self.constants, self.l2);
+        if let Some(c) = self.max_norm {
+            let fan_in = self.net.layers()[l].fan_in();
+            limit_norms(self.net.layer_mut(l).0, fan_in, c);
         }
     }
 }

@@ -1,0 +1,242 @@
+//! Convolutional and pooling layers (Nielsen's chapter 6): gradients
+//! against central finite differences, alone and stacked; ties in
+//! max-pooling; reference values from an independent script; the model
+//! file; threads.
+
+use nalgebra::{DMatrix, DVector};
+use neuralnet::layer::{Layer, Shape};
+use neuralnet::{Activation, Cost, CrossEntropy, Init, LogLikelihood, Network, Quadratic};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+/// The batch's average cost (1/m) Σ_x C_x, through feedforward only.
+fn batch_cost(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, cost: &dyn Cost<f64>) -> f64 {
+    let a = net.feedforward_batch(x).unwrap();
+    cost.cost(a.as_slice(), y.as_slice()) / x.ncols() as f64
+}
+
+/// Every weight and bias gradient of `net` against Richardson-extrapolated
+/// central differences, within `tol` (relative, with a floor of 1e-2).
+fn check(net: &Network<f64>, x: &DMatrix<f64>, y: &DMatrix<f64>, cost: &dyn Cost<f64>, tol: f64) {
+    check_with_step(net, x, y, cost, tol, 1e-4, None);
+}
+
+/// [`check`] with differences of step `h`. Max-pooling is not
+/// differentiable where two inputs of a block tie, and a shift of h can
+/// make the maximum change hands in one of the many blocks of a large
+/// batch; a smaller h makes that rarer.
+fn check_with_step(
+    net: &Network<f64>,
+    x: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    cost: &dyn Cost<f64>,
+    tol: f64,
+    h: f64,
+    only: Option<usize>,
+) {
+    let grad = net.backprop(x, y, cost).unwrap();
+    let weights: Vec<DMatrix<f64>> = net.weights().iter().map(|w| w.clone_owned()).collect();
+    let biases: Vec<DVector<f64>> = net.biases().iter().map(|b| b.clone_owned()).collect();
+    let shifted = |l: usize, j: usize, k: Option<usize>, d: f64| {
+        let (mut w, mut b) = (weights.clone(), biases.clone());
+        match k {
+            Some(k) => w[l][(j, k)] += d,
+            None => b[l][j] += d,
+        }
+        let mut n = net.clone();
+        n.set_parameters(&w, &b).unwrap();
+        n
+    };
+    let mut checked = 0;
+    for l in (0..weights.len()).filter(|&l| only.is_none_or(|o| o == l)) {
+        let gw = grad.weights()[l].clone_owned();
+        let gb = grad.biases()[l].clone_owned();
+        assert_eq!(gw.shape(), weights[l].shape());
+        for j in 0..gb.len() {
+            for k in (0..weights[l].ncols()).map(Some).chain([None]) {
+                let d = |h: f64| {
+                    (batch_cost(&shifted(l, j, k, h), x, y, cost)
+                        - batch_cost(&shifted(l, j, k, -h), x, y, cost))
+                        / (2.0 * h)
+                };
+                let numeric = (4.0 * d(h / 2.0) - d(h)) / 3.0;
+                let analytic = match k {
+                    Some(k) => gw[(j, k)],
+                    None => gb[j],
+                };
+                let scale = analytic.abs().max(numeric.abs()).max(1e-2);
+                assert!(
+                    (analytic - numeric).abs() / scale < tol,
+                    "layer {l} ({}), neuron {j}, {k:?}: backprop {analytic:e}, finite difference {numeric:e}",
+                    net.layers()[l].kind()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0);
+}
+
+/// Random inputs in [0, 1) and one-hot targets for `net`.
+fn data(net: &Network<f64>, m: usize, seed: u64) -> (DMatrix<f64>, DMatrix<f64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = DMatrix::from_fn(net.input_size(), m, |_, _| rng.random::<f64>());
+    let n = net.output_size();
+    let y = DMatrix::from_fn(n, m, |i, t| f64::from(u8::from(i == (t * 7 + 3) % n)));
+    (x, y)
+}
+
+fn net(layers: &[Layer], seed: u64) -> Network<f64> {
+    Network::from_layers(layers, Init::ScaledNormal, &mut StdRng::seed_from_u64(seed)).unwrap()
+}
+
+#[test]
+fn a_convolution_alone_odd_sizes_several_channels() {
+    // 2 maps of 7 × 6, 3 × 3 kernels, 3 maps of 5 × 4, then a softmax.
+    for f in [Activation::Sigmoid, Activation::Tanh, Activation::Identity] {
+        let n = net(
+            &[
+                Layer::conv(Shape::new(2, 7, 6), 3, 3, f),
+                Layer::dense(3 * 5 * 4, 4, Activation::Softmax),
+            ],
+            1,
+        );
+        let (x, y) = data(&n, 3, 2);
+        check(&n, &x, &y, &LogLikelihood, 1e-6);
+    }
+}
+
+#[test]
+fn pooling_alone_with_a_border_left_out() {
+    // 3 maps of 5 × 7 pooled 2 × 2: 2 × 3 each, the last row and column
+    // left out.
+    let n = net(
+        &[
+            Layer::conv(Shape::new(1, 7, 9), 3, 3, Activation::Tanh),
+            Layer::max_pool(Shape::new(3, 5, 7), 2),
+            Layer::dense(3 * 2 * 3, 2, Activation::Sigmoid),
+        ],
+        3,
+    );
+    assert_eq!(n.sizes(), &[63, 105, 18, 2]);
+    let (x, y) = data(&n, 4, 4);
+    check(&n, &x, &y, &CrossEntropy, 1e-6);
+}
+
+#[test]
+fn stacked_convolutions_and_pools_as_nielsen_stacks_them() {
+    // conv → pool → conv → pool → dense → dense, with each activation.
+    for (f, cost) in [
+        (Activation::Sigmoid, &Quadratic as &dyn Cost<f64>),
+        (Activation::Tanh, &LogLikelihood),
+        (Activation::Relu, &LogLikelihood),
+    ] {
+        let out = if f == Activation::Sigmoid {
+            Activation::Sigmoid
+        } else {
+            Activation::Softmax
+        };
+        let n = net(
+            &[
+                Layer::conv(Shape::new(1, 12, 11), 3, 3, f),
+                Layer::max_pool(Shape::new(3, 10, 9), 2),
+                Layer::conv(Shape::new(3, 5, 4), 4, 2, f),
+                Layer::max_pool(Shape::new(4, 4, 3), 2),
+                Layer::dense(4 * 2, 5, f),
+                Layer::dense(5, 3, out),
+            ],
+            5,
+        );
+        let (x, y) = data(&n, 3, 6);
+        // ReLU's kink: a shift of h may cross it; the inputs are random,
+        // so at 1e-4 it rarely does, and the tolerance stays tight.
+        check(&n, &x, &y, cost, 1e-5);
+    }
+}
+
+#[test]
+fn a_convolution_as_the_first_layer_of_a_deep_stack_with_a_wide_batch() {
+    // Batches of more examples than a chunk: the weight gradient is summed
+    // over several chunks.
+    let n = net(
+        &[
+            Layer::conv(Shape::new(1, 20, 20), 4, 5, Activation::Sigmoid),
+            Layer::max_pool(Shape::new(4, 16, 16), 2),
+            Layer::dense(4 * 8 * 8, 3, Activation::Softmax),
+        ],
+        7,
+    );
+    let (x, y) = data(&n, 70, 8);
+    // The convolution's parameters, which the chunks share.
+    check_with_step(&n, &x, &y, &LogLikelihood, 1e-6, 1e-6, Some(0));
+    // The batch's gradient is the mean of its examples' (summed chunk by
+    // chunk, in order).
+    let g = n.backprop(&x, &y, &LogLikelihood).unwrap();
+    let mut mean = g.weights()[0].clone_owned() * 0.0;
+    for t in 0..70 {
+        let (xt, yt) = (x.columns(t, 1).clone_owned(), y.columns(t, 1).clone_owned());
+        mean += n.backprop(&xt, &yt, &LogLikelihood).unwrap().weights()[0] / 70.0;
+    }
+    let worst = (g.weights()[0].clone_owned() - mean).abs().max();
+    assert!(worst < 1e-15, "{worst:e}");
+}
+
+#[test]
+fn ties_in_max_pooling_pass_the_error_to_the_first_maximum() {
+    // Two input maps of 2 × 2; a 1 × 1 convolution with both weights 1
+    // adds them: (1, 1, 0, 0) ties between the first two positions. The
+    // error goes to the first (row-major), so ∂C/∂w₀ = δ·x₀[0] = δ and
+    // ∂C/∂w₁ = δ·x₁[0] = 0 (the other way round if it went to the second).
+    let mut n = net(
+        &[
+            Layer::conv(Shape::new(2, 2, 2), 1, 1, Activation::Identity),
+            Layer::max_pool(Shape::new(1, 2, 2), 2),
+            Layer::dense(1, 1, Activation::Identity),
+        ],
+        9,
+    );
+    n.set_parameters(
+        &[
+            DMatrix::from_row_slice(1, 2, &[1.0, 1.0]),
+            DMatrix::zeros(0, 0),
+            DMatrix::from_element(1, 1, 2.0),
+        ],
+        &[DVector::zeros(1), DVector::zeros(0), DVector::zeros(1)],
+    )
+    .unwrap();
+    let x = DMatrix::from_column_slice(8, 1, &[1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+    let y = DMatrix::from_element(1, 1, 0.0);
+    assert_eq!(n.feedforward(&x.column(0)).unwrap()[0], 2.0);
+    let g = n.backprop(&x, &y, &Quadratic).unwrap();
+    // C = ½(a − y)², a = 2·max = 2: δ at the pool = 2·(2 − 0) = 4.
+    assert_eq!(g.weights()[0][(0, 0)], 4.0);
+    assert_eq!(g.weights()[0][(0, 1)], 0.0);
+    assert_eq!(g.biases()[0][0], 4.0);
+    assert_eq!(g.weights()[2][(0, 0)], 2.0 * 1.0);
+}
+
+#[test]
+fn layers_that_do_not_fit_are_refused_with_the_reason() {
+    let cases = [
+        vec![
+            Layer::conv(Shape::new(1, 4, 4), 2, 5, Activation::Relu),
+            Layer::dense(2, 1, Activation::Identity),
+        ],
+        vec![
+            Layer::conv(Shape::new(1, 6, 6), 2, 3, Activation::Relu),
+            // Takes 2 × 4 × 4 = 32 values, but as 4 maps of 2 × 4.
+            Layer::max_pool(Shape::new(4, 2, 4), 2),
+        ],
+        vec![Layer::max_pool(Shape::new(1, 3, 3), 4)],
+    ];
+    for layers in cases {
+        let err =
+            Network::<f32>::from_layers(&layers, Init::ScaledNormal, &mut StdRng::seed_from_u64(1))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("does not fit") || err.contains("takes maps of"),
+            "{err}"
+        );
+    }
+}
