@@ -240,3 +240,194 @@ fn layers_that_do_not_fit_are_refused_with_the_reason() {
         );
     }
 }
+
+#[test]
+fn convolutional_networks_save_and_load_bit_for_bit() {
+    use neuralnet::model::{ModelFormat, SavedNetwork};
+    let n = Network::<f32>::from_layers(
+        &[
+            Layer::conv(Shape::new(1, 12, 10), 3, 3, Activation::Relu),
+            Layer::max_pool(Shape::new(3, 10, 8), 2),
+            Layer::conv(Shape::new(3, 5, 4), 2, 2, Activation::Tanh),
+            Layer::dense(2 * 4 * 3, 4, Activation::Softmax),
+        ],
+        Init::ScaledNormal,
+        &mut StdRng::seed_from_u64(11),
+    )
+    .unwrap();
+    for format in [ModelFormat::Binary, ModelFormat::Json] {
+        let bytes = n.to_bytes(format).unwrap();
+        let back = SavedNetwork::<f32>::from_bytes(&bytes).unwrap().network;
+        assert_eq!(back, n, "{format:?}");
+        assert_eq!(back.layers(), n.layers());
+    }
+    // A JSON file whose convolution does not fit its sizes is refused.
+    let json = String::from_utf8(n.to_bytes(ModelFormat::Json).unwrap()).unwrap();
+    assert!(json.contains("\"conv2d(1,3,3,10)\""), "{json}");
+    let start = json.find(",\"checksum\":").unwrap();
+    let end = start + json[start..].find('}').unwrap();
+    let unsealed = format!("{}{}", &json[..start], &json[end..]);
+    let broken = unsealed.replace("conv2d(1,3,3,10)", "conv2d(1,3,3,7)");
+    let err = SavedNetwork::<f32>::from_bytes(broken.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("not 1 maps of width 7"), "{err}");
+    let unknown = unsealed.replace("max_pool2d(", "avg_pool2d(");
+    let err = SavedNetwork::<f32>::from_bytes(unknown.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("unknown layer kind"), "{err}");
+}
+
+/// One small network's forward and backward pass against values written
+/// out by hand from the equations in plain Python (no library), the script
+/// below; rerun it with
+/// `sed -n '/^\/\/\/ ```text/,/^\/\/\/ ```$/p' tests/conv.rs | sed '1d;$d;s|^/// \?||' | python3`.
+///
+/// ```text
+/// import math
+/// # A 1x6x5 image, conv 1->2 maps of 3x3 (tanh) -> 2x4x3, max-pool 2x2 -> 2x2x1,
+/// # dense 4->3 softmax, log-likelihood cost for target class 2. Parameters
+/// # p_i = sin(i + 1) / 2 in storage order (conv weights map-major, conv biases,
+/// # dense weights neuron-major, dense biases); inputs x_i = cos(i) / 2 + 0.5.
+/// x = [math.cos(i) / 2 + 0.5 for i in range(30)]
+/// H, W, K, C = 6, 5, 3, 2
+/// OH, OW = H - K + 1, W - K + 1
+/// n = 0
+/// def p():
+///     global n
+///     n += 1
+///     return math.sin(n) / 2
+/// cw = [[p() for _ in range(K * K)] for _ in range(C)]
+/// cb = [p() for _ in range(C)]
+/// dw = [[p() for _ in range(4)] for _ in range(3)]
+/// db = [p() for _ in range(3)]
+/// # forward
+/// z1 = [[cb[c] + sum(cw[c][di * K + dj] * x[(y + di) * W + xo + dj] for di in range(K) for dj in range(K))
+///        for y in range(OH) for xo in range(OW)] for c in range(C)]
+/// a1 = [[math.tanh(v) for v in m] for m in z1]
+/// PH, PW = OH // 2, OW // 2
+/// a2, arg = [], []
+/// for c in range(C):
+///     for y in range(PH):
+///         for xo in range(PW):
+///             best = None
+///             for di in range(2):
+///                 for dj in range(2):
+///                     i = (2 * y + di) * OW + 2 * xo + dj
+///                     if best is None or a1[c][i] > a1[c][best]:
+///                         best = i
+///             a2.append(a1[c][best]); arg.append((c, best))
+/// z3 = [db[j] + sum(dw[j][k] * a2[k] for k in range(4)) for j in range(3)]
+/// mx = max(z3); e = [math.exp(v - mx) for v in z3]; s = sum(e)
+/// a3 = [v / s for v in e]
+/// y = [0, 0, 1]
+/// cost = -math.log(a3[2])
+/// # backward
+/// d3 = [a3[j] - y[j] for j in range(3)]
+/// gdw = [[d3[j] * a2[k] for k in range(4)] for j in range(3)]
+/// gdb = d3[:]
+/// d2 = [sum(dw[j][k] * d3[j] for j in range(3)) for k in range(4)]
+/// d1 = [[0.0] * (OH * OW) for _ in range(C)]
+/// for k, (c, i) in enumerate(arg):
+///     d1[c][i] += d2[k]
+/// dz1 = [[d1[c][i] * (1 - a1[c][i] ** 2) for i in range(OH * OW)] for c in range(C)]
+/// gcw = [[sum(dz1[c][y * OW + xo] * x[(y + di) * W + xo + dj] for y in range(OH) for xo in range(OW))
+///         for di in range(K) for dj in range(K)] for c in range(C)]
+/// gcb = [sum(dz1[c]) for c in range(C)]
+/// print("output", [repr(v) for v in a3])
+/// print("cost", repr(cost))
+/// print("conv_w", [repr(v) for m in gcw for v in m])
+/// print("conv_b", [repr(v) for v in gcb])
+/// print("dense_w", [repr(v) for r in gdw for v in r])
+/// print("dense_b", [repr(v) for v in gdb])
+/// ```
+#[test]
+fn forward_and_backward_match_an_independent_script() {
+    let layers = [
+        Layer::conv(Shape::new(1, 6, 5), 2, 3, Activation::Tanh),
+        Layer::max_pool(Shape::new(2, 4, 3), 2),
+        Layer::dense(4, 3, Activation::Softmax),
+    ];
+    let mut n = net(&layers, 1);
+    let mut i = 0.0;
+    let mut next = || {
+        i += 1.0;
+        f64::sin(i) / 2.0
+    };
+    let cw = DMatrix::from_row_iterator(2, 9, (0..18).map(|_| next()).collect::<Vec<_>>());
+    let cb = DVector::from_iterator(2, (0..2).map(|_| next()));
+    let dw = DMatrix::from_row_iterator(3, 4, (0..12).map(|_| next()));
+    let db = DVector::from_iterator(3, (0..3).map(|_| next()));
+    n.set_parameters(
+        &[cw, DMatrix::zeros(0, 0), dw],
+        &[cb, DVector::zeros(0), db],
+    )
+    .unwrap();
+    let x = DMatrix::from_fn(30, 1, |i, _| f64::cos(i as f64) / 2.0 + 0.5);
+    let y = DMatrix::from_column_slice(3, 1, &[0.0, 0.0, 1.0]);
+    let close = |got: &[f64], want: &[f64], what: &str| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{what}: {got:?} against {want:?}");
+        }
+    };
+    let out = n.feedforward(&x.column(0)).unwrap();
+    close(
+        out.as_slice(),
+        &[0.5011639108071844, 0.3777970326008244, 0.1210390565919912],
+        "output",
+    );
+    let cost = LogLikelihood.cost(out.as_slice(), y.as_slice());
+    close(&[cost], &[2.111642003716225], "cost");
+    let g = n.backprop(&x, &y, &LogLikelihood).unwrap();
+    let rows = |m: &DMatrix<f64>| m.transpose().iter().copied().collect::<Vec<_>>();
+    close(
+        &rows(&g.weights()[0].clone_owned()),
+        &[
+            0.25447584901827847,
+            0.5375330488412461,
+            0.6665148891520092,
+            0.07511999593405705,
+            0.1827108447104413,
+            0.46244823210605146,
+            0.3181594723516258,
+            0.09614118312816344,
+            0.12586118014622422,
+            -0.06306095448828389,
+            -0.27140989247415936,
+            -0.3545037644965937,
+            0.08493544076867839,
+            -0.007757315859417774,
+            -0.21759596956751356,
+            -0.08241294926340252,
+            0.0733491288789995,
+            0.037396418690434766,
+        ],
+        "conv weights",
+    );
+    close(
+        g.biases()[0].as_slice(),
+        &[0.7398993968723521, -0.27034709787081357],
+        "conv biases",
+    );
+    close(
+        &rows(&g.weights()[2].clone_owned()),
+        &[
+            0.2608590949813925,
+            0.2827881881315914,
+            0.013683286784919169,
+            -0.03171137603240997,
+            0.19664582761391824,
+            0.2131768390078326,
+            0.010314998809955074,
+            -0.023905280301283912,
+            -0.4575049225953107,
+            -0.49596502713942403,
+            -0.023998285594874245,
+            0.055616656333693885,
+        ],
+        "dense weights",
+    );
+    close(
+        g.biases()[2].as_slice(),
+        &[0.5011639108071844, 0.3777970326008244, -0.8789609434080088],
+        "dense biases",
+    );
+}

@@ -6,8 +6,9 @@
 use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
+use neuralnet::layer::{Layer, Shape};
 use neuralnet::threads::{num_threads, set_num_threads};
-use neuralnet::{CrossEntropy, Dataset, Init, Network, Quadratic, Sgd};
+use neuralnet::{Activation, CrossEntropy, Dataset, Init, LogLikelihood, Network, Quadratic, Sgd};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -25,6 +26,7 @@ fn run() -> (
     Network<f32>,
     neuralnet::Evaluation,
     Vec<usize>,
+    Network<f32>,
 ) {
     let train = data(1_200, 1);
     let mut rng = StdRng::seed_from_u64(2);
@@ -43,21 +45,41 @@ fn run() -> (
     let test = data(3_000, 3);
     let eval = net.evaluate(&test, &CrossEntropy).unwrap();
     let answers = net.predict_batch(test.inputs()).unwrap();
-    (grad, net, eval, answers)
+    // A convolutional network, with batches large enough to split its
+    // chunks across threads (the weight gradient's shares are added in
+    // chunk order).
+    let layers = [
+        Layer::conv(Shape::new(1, 28, 28), 8, 5, Activation::Relu),
+        Layer::max_pool(Shape::new(8, 24, 24), 2),
+        Layer::dense(8 * 12 * 12, 10, Activation::Softmax),
+    ];
+    let mut conv = Network::<f32>::from_layers(&layers, Init::ScaledNormal, &mut rng).unwrap();
+    let small = data(400, 4);
+    Sgd::new()
+        .with_learning_rate(0.1)
+        .with_mini_batch_size(200)
+        .with_epochs(1)
+        .train(&mut conv, &small, None, &LogLikelihood, &mut rng, |_, _| {
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    (grad, net, eval, answers, conv)
 }
 
 #[test]
 fn two_threads_give_the_results_of_one() {
     assert_eq!(num_threads(), 1, "one thread by default");
-    let (g1, n1, e1, p1) = run();
+    let (g1, n1, e1, p1, c1) = run();
     set_num_threads(2);
     assert_eq!(num_threads(), 2);
-    let (g2, n2, e2, p2) = run();
+    let (g2, n2, e2, p2, c2) = run();
     set_num_threads(0);
     assert!(num_threads() >= 1, "0 means one per core");
     set_num_threads(1);
     assert_eq!(g1, g2);
     assert_eq!(n1, n2);
+    assert_eq!(c1, c2, "the convolutional network");
+    assert!(c1.is_finite());
     assert_eq!((e1.correct, e1.total), (e2.correct, e2.total));
     assert_eq!((p1.len(), p2.len()), (3_000, 3_000));
     let differ = p1.iter().zip(&p2).position(|(a, b)| a != b);

@@ -17,6 +17,22 @@ pub enum Preset {
     Ch3,
     /// Beyond the lecture: [784, 800, 800, 10] with ReLU hidden layers, a softmax output and the log-likelihood cost, m = 100, η = 0.05 with Nesterov momentum 0.9 and a cosine schedule, digits distorted afresh each epoch, 60 epochs; settings chosen on the validation set, the test set evaluated once at the end (f32 only).
     Best,
+    /// Nielsen's chapter 6 (network3.py): a conv-pool layer (20 maps of 5 × 5, 2 × 2 max-pooling), 100 sigmoid neurons, softmax; η = 0.1, m = 10, 60 epochs (f32 only; validation set each epoch, test set once at the end).
+    Conv1,
+    /// conv1 with a second conv-pool layer of 40 maps.
+    Conv2,
+    /// conv2 with ReLU everywhere, η = 0.03 and Nielsen's λ = 0.1 (λ = 1.0 in this crate's convention).
+    ConvRelu,
+    /// Two conv-pool layers, two dense layers of 1,000 ReLU neurons with dropout 0.5, softmax, digits distorted afresh each epoch.
+    ConvBest,
+}
+
+impl Preset {
+    /// Whether the preset trains with the `best` loop: validation set each
+    /// epoch, test set once at the end, f32.
+    pub fn is_recipe(self) -> bool {
+        !matches!(self, Preset::Ch1 | Preset::Ch3)
+    }
 }
 
 /// The scalar type of the network.
@@ -182,7 +198,12 @@ impl Args {
     /// The `best` preset's settings, with `--epochs` if given (the cosine
     /// schedule then spans that many).
     pub fn best(&self) -> crate::best::BestSettings {
-        let mut best = crate::best::best_settings();
+        let mut best = match self.preset {
+            Some(p @ (Preset::Conv1 | Preset::Conv2 | Preset::ConvRelu | Preset::ConvBest)) => {
+                crate::conv::conv_settings(p)
+            }
+            _ => crate::best::best_settings(),
+        };
         if let Some(epochs) = self.epochs {
             best.epochs = epochs;
         }
@@ -207,7 +228,7 @@ impl Args {
                 CostKind::CrossEntropy,
                 Init::ScaledNormal,
             ),
-            Preset::Best => {
+            Preset::Best | Preset::Conv1 | Preset::Conv2 | Preset::ConvRelu | Preset::ConvBest => {
                 let best = self.best();
                 return Settings {
                     sizes: best.sizes.clone(),

@@ -45,6 +45,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use neuralnet::augment::ImageAugmenter;
+use neuralnet::layer::Layer;
 use neuralnet::rand::SeedableRng;
 use neuralnet::rand::rngs::StdRng;
 use neuralnet::sgd::{Dropout, Schedule, TrainingState};
@@ -84,6 +85,16 @@ pub struct BestSettings {
     pub max_norm: Option<f64>,
     /// The distortions applied to the training digits, fresh each epoch.
     pub augmenter: ImageAugmenter,
+    /// Whether the digits are distorted at all.
+    pub augment: bool,
+    /// Whether η follows a cosine schedule down to `min_rate` (else it
+    /// stays η).
+    pub cosine: bool,
+    /// The network's layers, when they are not dense layers of `sizes`
+    /// (the convolutional presets).
+    pub layers: Option<Vec<Layer>>,
+    /// The preset's name, for the messages.
+    pub name: &'static str,
 }
 
 /// The `best` preset's settings (see the module docs and the README).
@@ -109,6 +120,10 @@ pub fn best_settings() -> BestSettings {
             .with_max_rotation(10.0)
             .with_max_scaling(0.1)
             .with_elastic(20.0, 4.0),
+        augment: true,
+        cosine: true,
+        layers: None,
+        name: "best",
     }
 }
 
@@ -122,15 +137,71 @@ impl BestSettings {
             .with_l2_lambda(self.l2_lambda)
             .with_momentum(self.momentum)
             .with_nesterov(self.nesterov)
-            .with_schedule(Schedule::Cosine {
+            .with_dropout(self.dropout.clone());
+        if self.cosine {
+            sgd = sgd.with_schedule(Schedule::Cosine {
                 total_epochs: self.epochs,
                 min_rate: self.min_rate,
-            })
-            .with_dropout(self.dropout.clone());
+            });
+        }
         if let Some(c) = self.max_norm {
             sgd = sgd.with_max_norm(c);
         }
         sgd
+    }
+
+    /// The settings in words, for the run's first line.
+    pub fn describe(&self) -> String {
+        let layers = match &self.layers {
+            None => format!("{} hidden layers, {} output", self.hidden, self.output),
+            Some(layers) => layers
+                .iter()
+                .map(|l| match l {
+                    Layer::Conv2d(c) => format!(
+                        "conv {}×{}×{} {}",
+                        c.out_channels(),
+                        c.kernel(),
+                        c.kernel(),
+                        c.activation()
+                    ),
+                    Layer::MaxPool2d(p) => format!("pool {}×{}", p.size(), p.size()),
+                    l => format!("dense {} {}", l.output_size(), l.activation()),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let mut parts = vec![
+            layers,
+            format!("{} cost", self.cost),
+            format!("m = {}", self.mini_batch),
+        ];
+        parts.push(match (self.momentum, self.cosine) {
+            (mu, true) if mu > 0.0 => format!(
+                "η = {} with {} momentum μ = {mu} and a cosine schedule to {}",
+                self.eta,
+                if self.nesterov {
+                    "Nesterov"
+                } else {
+                    "classical"
+                },
+                self.min_rate
+            ),
+            (_, true) => format!(
+                "η = {} with a cosine schedule to {}",
+                self.eta, self.min_rate
+            ),
+            _ => format!("η = {}", self.eta),
+        });
+        if self.l2_lambda > 0.0 {
+            parts.push(format!("λ = {}", self.l2_lambda));
+        }
+        if !self.dropout.is_off() {
+            parts.push("dropout 0.5 on the dense layers' inputs".into());
+        }
+        if self.augment {
+            parts.push("digits distorted afresh each epoch".into());
+        }
+        parts.join(", ")
     }
 
     /// A new network with these sizes, activations and initialisation,
@@ -140,6 +211,9 @@ impl BestSettings {
     /// Those of [`Network::new`] and its `with_*` methods.
     pub fn network(&self, seed: u64) -> Result<Network<f32>> {
         let mut rng = StdRng::seed_from_u64(seed);
+        if let Some(layers) = &self.layers {
+            return Network::from_layers(layers, self.init, &mut rng);
+        }
         Ok(Network::new(&self.sizes, self.init, &mut rng)?
             .with_hidden(self.hidden)?
             .with_output(self.output))
@@ -202,13 +276,18 @@ where
     };
     // Unused: every epoch draws from its own seeded RNG.
     let mut rng = StdRng::seed_from_u64(seed);
-    sgd.run(net, training, &settings.cost, &mut rng)
+    let run = sgd
+        .run(net, training, &settings.cost, &mut rng)
         .evaluation(validation)
         .state(state)
         .monitor(&mut watch)
-        .epoch_seed(seed)
-        .augment(&settings.augmenter, augmentation_seed(seed))
-        .train()
+        .epoch_seed(seed);
+    if settings.augment {
+        run.augment(&settings.augmenter, augmentation_seed(seed))
+            .train()
+    } else {
+        run.train()
+    }
 }
 
 /// The caller's monitor, its `on_state` after each epoch, and the time

@@ -384,7 +384,8 @@ fn image_grid(
 pub fn weight_images(weights: &[f32], side: usize, columns: usize, title: &str) -> String {
     let per = side * side;
     let neurons: Vec<&[f32]> = weights.chunks_exact(per.max(1)).collect();
-    let scale = 3;
+    // 3 pixels per weight for 28 × 28 images, larger for small kernels.
+    let scale = (84 / side.max(1)).max(3);
     let (size, corners) = image_grid(neurons.len(), side, scale, columns);
     let mut images = String::new();
     let svg = render(size, |root| {

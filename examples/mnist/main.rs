@@ -63,6 +63,7 @@
 mod args;
 mod best;
 mod charts;
+mod conv;
 mod data;
 #[path = "../common/mnist_data.rs"]
 mod mnist_data;
@@ -80,7 +81,7 @@ use neuralnet::{EpochReport, Network, Real};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use args::{Args, Dtype, Preset, Settings};
+use args::{Args, Dtype, Settings};
 use progress::{Checkpoint, Progress, Say};
 
 type BoxError = Box<dyn std::error::Error>;
@@ -94,10 +95,12 @@ fn main() -> ExitCode {
     }
     neuralnet::threads::set_num_threads(args.threads);
     let result = match (args.preset, args.dtype()) {
-        (Some(Preset::Best), Dtype::F64) => {
-            Err("--preset best trains in f32 only; leave out --dtype f64 (or --f64)".into())
-        }
-        (Some(Preset::Best), Dtype::F32) => run_best(&args),
+        (Some(p), Dtype::F64) if p.is_recipe() => Err(format!(
+            "--preset {} trains in f32 only; leave out --dtype f64 (or --f64)",
+            args.best().name
+        )
+        .into()),
+        (Some(p), Dtype::F32) if p.is_recipe() => run_best(&args),
         (_, Dtype::F64) => run::<f64>(&args),
         (_, Dtype::F32) => run::<f32>(&args),
     };
@@ -225,7 +228,11 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
     let settings = args.settings();
     settings.sgd.validate()?;
     if args.load.is_some() || args.hidden.is_some() {
-        return Err("--preset best sets its own network; leave out --load and --hidden".into());
+        return Err(format!(
+            "--preset {} sets its own network; leave out --load and --hidden",
+            best.name
+        )
+        .into());
     }
     // Held until the run ends, however it ends: a second run on the same
     // checkpoint is refused.
@@ -233,7 +240,7 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
     let data = data::load::<f32>(args, say)?;
     if data.validation.is_empty() {
         return Err(
-            "--preset best chooses nothing by the test set: it needs the validation images (the last 10,000 training digits)"
+            format!("--preset {} chooses nothing by the test set: it needs the validation images (the last 10,000 training digits)", best.name)
                 .into(),
         );
     }
@@ -244,8 +251,9 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
                 || saved.record.seed != Some(args.seed)
             {
                 return Err(format!(
-                    "--resume: {} is not a checkpoint of --preset best with --seed {}",
+                    "--resume: {} is not a checkpoint of --preset {} with --seed {}",
                     checkpoint.display(),
+                    best.name,
                     args.seed
                 )
                 .into());
@@ -256,13 +264,11 @@ fn run_best(args: &Args) -> Result<(), BoxError> {
         _ => (best.network(args.seed)?, 0, TrainingState::new()),
     };
     say.line(format_args!(
-        "Network {:?} ({} parameters, f32): --preset best (ReLU hidden layers, softmax output, log-likelihood cost, m = {}, η = {} with Nesterov momentum μ = {} and a cosine schedule to {}, digits distorted afresh each epoch), {} epochs, --seed {}",
+        "Network {:?} ({} parameters, f32): --preset {} ({}), {} epochs, --seed {}",
         best.sizes,
         net.num_parameters(),
-        best.mini_batch,
-        best.eta,
-        best.momentum,
-        best.min_rate,
+        best.name,
+        best.describe(),
         best.epochs,
         args.seed
     ));

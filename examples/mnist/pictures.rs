@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use neuralnet::layer::Layer;
 use neuralnet::{Dataset, Network, Real};
 
 use crate::args::Settings;
@@ -104,21 +105,39 @@ pub fn write_all<T: Real>(
         charts::confusion_matrix(&counts, classes, &confusion_title),
     )?;
 
-    // Hidden neuron i's incoming weights: row i of the first weight matrix.
+    // Hidden neuron i's incoming weights: row i of the first weight
+    // matrix; for a convolutional network, the first layer's k × k kernels
+    // (Nielsen's figure of the learned feature detectors).
     let net32 = net.cast::<f32>()?;
     let first = &net32.weights()[0];
     let neurons = first.nrows().min(100);
     let weights: Vec<f32> = (0..neurons)
         .flat_map(|i| first.row(i).iter().copied().collect::<Vec<_>>())
         .collect();
-    let neurons_title = format!(
-        "What each hidden neuron looks for: its 784 incoming weights ({neurons} of {} neurons)",
-        first.nrows()
-    );
+    let (name, side, columns, neurons_title) = match net.layers()[0] {
+        Layer::Conv2d(c) if c.input_shape().channels == 1 => (
+            "filters.svg",
+            c.kernel(),
+            neurons.min(10),
+            format!(
+                "The first layer's {neurons} learned {k} × {k} filters (its feature maps' shared weights)",
+                k = c.kernel()
+            ),
+        ),
+        _ => (
+            "hidden-neurons.svg",
+            28,
+            10,
+            format!(
+                "What each hidden neuron looks for: its 784 incoming weights ({neurons} of {} neurons)",
+                first.nrows()
+            ),
+        ),
+    };
     let neurons_path = write(
         dir,
-        "hidden-neurons.svg",
-        charts::weight_images(&weights, 28, 10, &neurons_title),
+        name,
+        charts::weight_images(&weights, side, columns, &neurons_title),
     )?;
     Ok(format!(
         "Wrote {} (accuracy and cost per epoch), {} ({} of {} misclassified test digits), {} and {}",

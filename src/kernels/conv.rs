@@ -31,7 +31,7 @@
 
 use super::gemm::{Gemm, Start};
 use crate::aligned::Aligned;
-use crate::layer::{Conv2d, MaxPool2d, Shape};
+use crate::layer::{Conv2d, MaxPool2d};
 use crate::threads;
 use crate::{Real, Result};
 
@@ -53,6 +53,8 @@ pub(crate) struct ConvPlan {
     pub k: usize,
     /// Examples per chunk.
     pub chunk: usize,
+    /// Which of the network's convolutions it is.
+    pub slot: usize,
 }
 
 impl ConvPlan {
@@ -70,6 +72,7 @@ impl ConvPlan {
             ow: o.width,
             k,
             chunk: (CHUNK_BYTES / bytes / per_example).max(1),
+            slot: 0,
         }
     }
 
@@ -128,6 +131,9 @@ pub(crate) struct ConvBuffers<T> {
     plans: Vec<ConvPlan>,
     /// Per layer, the index of its plan (for convolutions).
     plan_of: Vec<Option<usize>>,
+    /// When training, per convolution, the `col` of the whole batch from
+    /// the forward pass, which the backward pass reads again.
+    saved: Vec<Aligned<T>>,
 }
 
 impl<T: Real> ConvBuffers<T> {
@@ -146,7 +152,10 @@ impl<T: Real> ConvBuffers<T> {
         let mut buffers = ConvBuffers::default();
         for layer in layers {
             let plan = match layer {
-                crate::layer::Layer::Conv2d(c) => Some(ConvPlan::new(c, size_of::<T>())),
+                crate::layer::Layer::Conv2d(c) => Some(ConvPlan {
+                    slot: buffers.plans.len(),
+                    ..ConvPlan::new(c, size_of::<T>())
+                }),
                 _ => None,
             };
             buffers.plan_of.push(plan.map(|_| buffers.plans.len()));
@@ -162,6 +171,14 @@ impl<T: Real> ConvBuffers<T> {
             let shares = max(&|p| p.chunks(capacity).saturating_mul(p.c_out * p.fan_in()));
             buffers.wt = crate::aligned::try_vec(wt, WHAT)?;
             buffers.shares = crate::aligned::try_vec(shares.unwrap_or(0), WHAT)?;
+            buffers.saved = buffers
+                .plans
+                .iter()
+                .map(|p| {
+                    let len = capacity.saturating_mul(p.positions() * p.fan_in());
+                    Aligned::try_zeroed(len, WHAT)
+                })
+                .collect::<Result<_>>()?;
         }
         Ok(buffers)
     }
@@ -223,11 +240,13 @@ pub(crate) fn conv_forward<T: Real>(
     m: usize,
 ) {
     let (n_in, n_out) = (plan.n_in(), plan.n_out());
+    let per_col = plan.positions() * plan.fan_in();
     let chunks = plan.chunks(m);
     let wanted = threads::threads_for(m * plan.fan_in() * n_out, chunks);
     let parts = bufs.threads(wanted);
     let mut tasks = Vec::with_capacity(parts);
     let (mut rest, mut scratch) = (&mut z[..n_out * m], &mut bufs.scratch[..]);
+    let mut saved = bufs.saved.get_mut(plan.slot).map(|s| &mut s[..per_col * m]);
     for t in 0..parts {
         let r = part(t, parts, chunks, plan.chunk, m);
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * n_out);
@@ -235,22 +254,46 @@ pub(crate) fn conv_forward<T: Real>(
             .split_first_mut()
             .expect("a scratch per part");
         (rest, scratch) = (tail, s_tail);
-        tasks.push((r, mine, s));
+        let keep = match saved.take() {
+            Some(all) => {
+                let (mine, tail) = all.split_at_mut(r.len() * per_col);
+                saved = Some(tail);
+                Some(mine)
+            }
+            None => None,
+        };
+        tasks.push((r, mine, s, keep));
     }
-    threads::run_each(tasks, |(r, z, s)| {
+    threads::run_each(tasks, |(r, z, s, mut keep)| {
         let (t0, t1) = (r.start, r.end);
         for c0 in (t0..t1).step_by(plan.chunk) {
             let c1 = (c0 + plan.chunk).min(t1);
             let zc = &mut z[(c0 - t0) * n_out..(c1 - t0) * n_out];
-            forward_chunk(plan, s, w, b, &x[c0 * n_in..c1 * n_in], zc, c1 - c0);
+            // Into the saved `col` when training, else the scratch.
+            let col = match keep.as_deref_mut() {
+                Some(k) => &mut k[(c0 - t0) * per_col..(c1 - t0) * per_col],
+                None => &mut s.col[..(c1 - c0) * per_col],
+            };
+            forward_chunk(
+                plan,
+                col,
+                &mut s.z,
+                w,
+                b,
+                &x[c0 * n_in..c1 * n_in],
+                zc,
+                c1 - c0,
+            );
         }
     });
 }
 
 /// [`conv_forward`] of one chunk of `mc` examples.
+#[allow(clippy::too_many_arguments)]
 fn forward_chunk<T: Real>(
     plan: ConvPlan,
-    s: &mut ConvScratch<T>,
+    col: &mut [T],
+    zbuf: &mut [T],
     w: &[T],
     b: &[T],
     x: &[T],
@@ -259,9 +302,8 @@ fn forward_chunk<T: Real>(
 ) {
     let (kk, p) = (plan.fan_in(), plan.positions());
     let rows = mc * p;
-    let col = &mut s.col[..rows * kk];
     im2col(plan, x, col, mc);
-    let zt = &mut s.z[..rows * plan.c_out];
+    let zt = &mut zbuf[..rows * plan.c_out];
     Gemm {
         m: rows,
         n: plan.c_out,
@@ -292,6 +334,18 @@ fn forward_chunk<T: Real>(
 /// examples of `x` into a row of `col` (positions × K, row-major; the
 /// field ordered input map, then row, then column, as the weights are).
 fn im2col<T: Real>(plan: ConvPlan, x: &[T], col: &mut [T], mc: usize) {
+    // Kernel sides known at compile time copy their rows as fixed-size
+    // arrays (a handful of moves) instead of a loop or a call to memcpy.
+    match plan.k {
+        5 => im2col_k::<T, 5>(plan, x, col, mc),
+        3 => im2col_k::<T, 3>(plan, x, col, mc),
+        _ => im2col_k::<T, 0>(plan, x, col, mc),
+    }
+}
+
+/// [`im2col`] for kernels of side `K` (0: any side, `plan.k`).
+#[inline(always)]
+fn im2col_k<T: Real, const K: usize>(plan: ConvPlan, x: &[T], col: &mut [T], mc: usize) {
     let (kk, k) = (plan.fan_in(), plan.k);
     let mut rows = col.chunks_exact_mut(kk);
     for ex in x.chunks_exact(plan.n_in()).take(mc) {
@@ -299,14 +353,19 @@ fn im2col<T: Real>(plan: ConvPlan, x: &[T], col: &mut [T], mc: usize) {
             for xo in 0..plan.ow {
                 let row = rows.next().expect("col holds every position");
                 let mut fields = row.chunks_exact_mut(k);
-                for c in 0..plan.c_in {
-                    let map = &ex[c * plan.h * plan.w..];
+                for map in ex.chunks_exact(plan.h * plan.w).take(plan.c_in) {
                     for di in 0..k {
                         let at = (y + di) * plan.w + xo;
-                        fields
-                            .next()
-                            .expect("k rows per map")
-                            .copy_from_slice(&map[at..at + k]);
+                        let field = fields.next().expect("k rows per map");
+                        if K > 0 {
+                            let src: &[T; K] = map[at..at + K].try_into().expect("K values");
+                            let dst: &mut [T; K] = field.try_into().expect("K values");
+                            *dst = *src;
+                        } else {
+                            for (d, &v) in field.iter_mut().zip(&map[at..at + k]) {
+                                *d = v;
+                            }
+                        }
                     }
                 }
             }
@@ -359,9 +418,13 @@ pub(crate) fn conv_backward<T: Real>(
         scratch,
         wt,
         shares,
+        saved,
         ..
     } = bufs;
     let wt = &wt[..];
+    let per_col = p * kk;
+    // The forward pass's `col`, when it was kept.
+    let saved = saved.get(plan.slot).map(|s| &s[..per_col * m]);
     let mut tasks = Vec::with_capacity(parts);
     let mut shares_rest = &mut shares[..chunks * share_len];
     let mut prev_rest = prev.map(|d| &mut d[..n_in * m]);
@@ -392,8 +455,14 @@ pub(crate) fn conv_backward<T: Real>(
             let mc = c1 - c0;
             let rows = mc * p;
             let share = &mut sh[i * share_len..(i + 1) * share_len];
-            let col = &mut s.col[..rows * kk];
-            im2col(plan, &x[c0 * n_in..c1 * n_in], col, mc);
+            let col: &[T] = match saved {
+                Some(all) => &all[c0 * per_col..c1 * per_col],
+                None => {
+                    let col = &mut s.col[..rows * kk];
+                    im2col(plan, &x[c0 * n_in..c1 * n_in], col, mc);
+                    col
+                }
+            };
             // Δ map-major: dz[j·rows + t·p + pos].
             let dz = &mut s.z[..rows * plan.c_out];
             for (t, ex) in delta[c0 * n_out..c1 * n_out]
@@ -485,34 +554,61 @@ fn col2im<T: Real>(plan: ConvPlan, dcol: &[T], dx: &mut [T], mc: usize) {
 /// Max-pooling's forward pass over `m` examples: each p × p block of each
 /// map of `x` (n_in × m) to its largest value in `z`.
 pub(crate) fn max_pool_forward<T: Real>(pool: &MaxPool2d, x: &[T], z: &mut [T], m: usize) {
-    let (i, o, s) = (pool.input_shape(), pool.output_shape(), pool.size());
-    let mut out = z[..o.len() * m].iter_mut();
-    for ex in x[..i.len() * m].chunks_exact(i.len()) {
-        for map in ex.chunks_exact(i.height * i.width) {
-            for y in 0..o.height {
-                for xo in 0..o.width {
-                    let at = argmax(map, i, s, y, xo);
-                    *out.next().expect("one output per block") = map[at];
-                }
-            }
-        }
+    let (i, o) = (pool.input_shape(), pool.output_shape());
+    let maps = x[..i.len() * m].chunks_exact(i.height * i.width);
+    for (map, out) in maps.zip(z[..o.len() * m].chunks_exact_mut(o.height * o.width)) {
+        for_each_block(pool, map, |y, at| {
+            out[y] = map[at];
+        });
     }
 }
 
-/// The index in `map` of the largest value of block (y, x): the first in
+/// Calls `f(k, at)` for block k (row-major) of the map `map` (an input
+/// map of `pool`) with `at` the index of its largest value: the first in
 /// row-major order on a tie (and where comparisons fail, for NaN).
-#[inline]
-fn argmax<T: Real>(map: &[T], shape: Shape, s: usize, y: usize, x: usize) -> usize {
-    let mut best = y * s * shape.width + x * s;
-    for di in 0..s {
-        let row = (y * s + di) * shape.width + x * s;
-        for at in row..row + s {
-            if map[at] > map[best] {
-                best = at;
+#[inline(always)]
+fn for_each_block<T: Real>(pool: &MaxPool2d, map: &[T], mut f: impl FnMut(usize, usize)) {
+    let (i, o, s) = (pool.input_shape(), pool.output_shape(), pool.size());
+    let w = i.width;
+    if s == 2 {
+        // Nielsen's 2 × 2 blocks: two rows at a time, no index arithmetic
+        // per value.
+        for y in 0..o.height {
+            let top = 2 * y * w;
+            let (r0, r1) = (
+                &map[top..top + 2 * o.width],
+                &map[top + w..top + w + 2 * o.width],
+            );
+            for (x, (a, b)) in r0.chunks_exact(2).zip(r1.chunks_exact(2)).enumerate() {
+                let (mut best, mut at) = (a[0], 0);
+                if a[1] > best {
+                    (best, at) = (a[1], 1);
+                }
+                if b[0] > best {
+                    (best, at) = (b[0], w);
+                }
+                if b[1] > best {
+                    at = w + 1;
+                }
+                f(y * o.width + x, top + 2 * x + at);
             }
         }
+        return;
     }
-    best
+    for y in 0..o.height {
+        for x in 0..o.width {
+            let mut best = y * s * w + x * s;
+            for di in 0..s {
+                let row = (y * s + di) * w + x * s;
+                for at in row..row + s {
+                    if map[at] > map[best] {
+                        best = at;
+                    }
+                }
+            }
+            f(y * o.width + x, best);
+        }
+    }
 }
 
 /// Max-pooling's backward pass: each block's error `delta` (n_out × m) to
@@ -525,21 +621,16 @@ pub(crate) fn max_pool_backward<T: Real>(
     dx: &mut [T],
     m: usize,
 ) {
-    let (i, o, s) = (pool.input_shape(), pool.output_shape(), pool.size());
-    let plane = i.height * i.width;
+    let (i, o) = (pool.input_shape(), pool.output_shape());
+    let (plane, out_plane) = (i.height * i.width, o.height * o.width);
     dx[..i.len() * m].fill(T::zero());
-    let mut d = delta[..o.len() * m].iter();
-    for (ex, dex) in x[..i.len() * m]
-        .chunks_exact(i.len())
-        .zip(dx.chunks_exact_mut(i.len()))
-    {
-        for (map, dmap) in ex.chunks_exact(plane).zip(dex.chunks_exact_mut(plane)) {
-            for y in 0..o.height {
-                for xo in 0..o.width {
-                    let at = argmax(map, i, s, y, xo);
-                    dmap[at] = *d.next().expect("one error per block");
-                }
-            }
-        }
+    let maps = x[..i.len() * m]
+        .chunks_exact(plane)
+        .zip(dx.chunks_exact_mut(plane))
+        .zip(delta[..o.len() * m].chunks_exact(out_plane));
+    for ((map, dmap), d) in maps {
+        for_each_block(pool, map, |k, at| {
+            dmap[at] = d[k];
+        });
     }
 }

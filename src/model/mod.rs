@@ -1100,7 +1100,7 @@ fn from_json<T: Real>(bytes: &[u8], name: &str) -> Result<SavedNetwork<T>> {
         }
         if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != n_cols) {
             return Err(bad(format!(
-                "layer {l}: weight row {i} has {} values, but its description ({}, sizes {sizes:?}) gives each row {n_cols}",
+                "layer {l}: weight row {i} has {} values, but its description ({}, sizes {sizes:?}) gives it {n_cols} inputs",
                 row.len(),
                 kind.kind()
             )));

@@ -540,7 +540,11 @@ mod tests {
     #[test]
     fn masks_drop_about_p_and_scale_the_rest_by_one_over_one_minus_p() {
         let sizes = [100, 200, 50, 10];
-        let mut ws = Workspace::<f64>::new(&sizes, 20).unwrap();
+        let layers: Vec<Layer> = sizes
+            .windows(2)
+            .map(|p| Layer::dense(p[0], p[1], Activation::Sigmoid))
+            .collect();
+        let mut ws = Workspace::<f64>::new(&layers, 20).unwrap();
         ws.set_dropout(&sizes, &[0.2, 0.5, 0.0]).unwrap();
         let m = 17;
         ws.draw_masks(&mut StdRng::seed_from_u64(1), m);
@@ -565,7 +569,11 @@ mod tests {
     fn the_same_seed_draws_the_same_masks() {
         let sizes = [7, 9, 3];
         let draw = |seed| {
-            let mut ws = Workspace::<f32>::new(&sizes, 5).unwrap();
+            let layers: Vec<Layer> = sizes
+                .windows(2)
+                .map(|p| Layer::dense(p[0], p[1], Activation::Sigmoid))
+                .collect();
+            let mut ws = Workspace::<f32>::new(&layers, 5).unwrap();
             ws.set_dropout(&sizes, &[0.3, 0.6]).unwrap();
             ws.draw_masks(&mut StdRng::seed_from_u64(seed), 5);
             let d = ws.dropout.expect("dropout is on");
