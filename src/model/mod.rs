@@ -820,6 +820,7 @@ fn layer_description(layer: Layer) -> (u8, [u32; 4]) {
 }
 
 /// The names of the layer kinds the files know, by code.
+#[cfg(feature = "serde")]
 const KIND_NAMES: [&str; 3] = ["dense", "conv2d", "max_pool2d"];
 
 /// A layer's description as the JSON file's `"layers"` writes it:
