@@ -516,7 +516,7 @@
 //! Here are the layers of the `mnist` example's `--preset conv1`, trained
 //! as Nielsen trains it (η = 0.1, m = 10, 60 epochs, the log-likelihood
 //! cost on a softmax); it reaches about 98.9% on the test images (he
-//! reports 98.78%), in about 10 minutes on one core:
+//! reports 98.78%), in about 12 minutes here on one core:
 //!
 //! ```no_run
 //! use std::ops::ControlFlow;
