@@ -155,6 +155,34 @@ fn stacked_convolutions_and_pools_as_nielsen_stacks_them() {
 }
 
 #[test]
+fn nielsens_map_widths_take_the_same_path_as_any_other() {
+    // Output maps 24 and 8 positions wide (Nielsen's 28 × 28 → 24 × 24 and
+    // 12 × 12 → 8 × 8) are copied by fixed-width code in im2col and col2im:
+    // a first convolution 24 wide, a second one 8 wide whose input error
+    // goes back through col2im.
+    let n = net(
+        &[
+            Layer::conv(Shape::new(1, 6, 28), 2, 5, Activation::Tanh),
+            Layer::conv(Shape::new(2, 2, 24), 2, 1, Activation::Tanh),
+            Layer::dense(2 * 2 * 24, 3, Activation::Sigmoid),
+        ],
+        7,
+    );
+    let (x, y) = data(&n, 2, 8);
+    check(&n, &x, &y, &Quadratic, 1e-6);
+    let n = net(
+        &[
+            Layer::conv(Shape::new(1, 10, 14), 2, 3, Activation::Tanh),
+            Layer::conv(Shape::new(2, 8, 12), 3, 5, Activation::Tanh),
+            Layer::dense(3 * 4 * 8, 3, Activation::Sigmoid),
+        ],
+        7,
+    );
+    let (x, y) = data(&n, 2, 9);
+    check(&n, &x, &y, &Quadratic, 1e-6);
+}
+
+#[test]
 fn a_convolution_as_the_first_layer_of_a_deep_stack_with_a_wide_batch() {
     // Batches of more examples than a chunk: the weight gradient is summed
     // over several chunks.

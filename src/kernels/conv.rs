@@ -5,9 +5,9 @@
 //! # The products
 //!
 //! For a chunk of examples, *im2col* copies each output position's
-//! receptive field (in_channels · k² values, contiguous) into one row of a
-//! matrix `col` (positions × K, K = in_channels · k², row-major). Then,
-//! with M the chunk's positions (examples × (H − k + 1)(W − k + 1)):
+//! receptive field (in_channels · k² values) into one row of a matrix
+//! `col` (M × K, with M the chunk's positions, examples × (H − k + 1)(W −
+//! k + 1), and K = in_channels · k²). Then:
 //!
 //! - forward: Z (M × out_channels) = col · Wᵀ, then each value is moved to
 //!   its example's map with the map's bias (`Z` is written map-major, so
@@ -16,6 +16,14 @@
 //!   chunk's errors (M × out_channels, map-major);
 //! - input error: ∂C/∂col (M × K) = Δ · W, then *col2im* adds each row
 //!   back onto the receptive field it came from.
+//!
+//! The GEMM reads its left operand in place when that operand's columns
+//! are contiguous, and must otherwise copy it value by value into packed
+//! panels, which cost as much as the product for these thin matrices. So
+//! `col` is written in the layout each product reads: column-major
+//! (`col[q·M + i]`, runs of a map's rows copied whole) for the forward
+//! pass, row-major (`col[i·K + q]`, the fields one after another) for the
+//! weight gradient, where colᵀ is the left operand.
 //!
 //! # Chunks, threads and summation order
 //!
@@ -53,8 +61,6 @@ pub(crate) struct ConvPlan {
     pub k: usize,
     /// Examples per chunk.
     pub chunk: usize,
-    /// Which of the network's convolutions it is.
-    pub slot: usize,
 }
 
 impl ConvPlan {
@@ -72,7 +78,6 @@ impl ConvPlan {
             ow: o.width,
             k,
             chunk: (CHUNK_BYTES / bytes / per_example).max(1),
-            slot: 0,
         }
     }
 
@@ -131,9 +136,6 @@ pub(crate) struct ConvBuffers<T> {
     plans: Vec<ConvPlan>,
     /// Per layer, the index of its plan (for convolutions).
     plan_of: Vec<Option<usize>>,
-    /// When training, per convolution, the `col` of the whole batch from
-    /// the forward pass, which the backward pass reads again.
-    saved: Vec<Aligned<T>>,
 }
 
 impl<T: Real> ConvBuffers<T> {
@@ -152,10 +154,7 @@ impl<T: Real> ConvBuffers<T> {
         let mut buffers = ConvBuffers::default();
         for layer in layers {
             let plan = match layer {
-                crate::layer::Layer::Conv2d(c) => Some(ConvPlan {
-                    slot: buffers.plans.len(),
-                    ..ConvPlan::new(c, size_of::<T>())
-                }),
+                crate::layer::Layer::Conv2d(c) => Some(ConvPlan::new(c, size_of::<T>())),
                 _ => None,
             };
             buffers.plan_of.push(plan.map(|_| buffers.plans.len()));
@@ -171,14 +170,6 @@ impl<T: Real> ConvBuffers<T> {
             let shares = max(&|p| p.chunks(capacity).saturating_mul(p.c_out * p.fan_in()));
             buffers.wt = crate::aligned::try_vec(wt, WHAT)?;
             buffers.shares = crate::aligned::try_vec(shares.unwrap_or(0), WHAT)?;
-            buffers.saved = buffers
-                .plans
-                .iter()
-                .map(|p| {
-                    let len = capacity.saturating_mul(p.positions() * p.fan_in());
-                    Aligned::try_zeroed(len, WHAT)
-                })
-                .collect::<Result<_>>()?;
         }
         Ok(buffers)
     }
@@ -246,7 +237,6 @@ pub(crate) fn conv_forward<T: Real>(
     let parts = bufs.threads(wanted);
     let mut tasks = Vec::with_capacity(parts);
     let (mut rest, mut scratch) = (&mut z[..n_out * m], &mut bufs.scratch[..]);
-    let mut saved = bufs.saved.get_mut(plan.slot).map(|s| &mut s[..per_col * m]);
     for t in 0..parts {
         let r = part(t, parts, chunks, plan.chunk, m);
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * n_out);
@@ -254,29 +244,16 @@ pub(crate) fn conv_forward<T: Real>(
             .split_first_mut()
             .expect("a scratch per part");
         (rest, scratch) = (tail, s_tail);
-        let keep = match saved.take() {
-            Some(all) => {
-                let (mine, tail) = all.split_at_mut(r.len() * per_col);
-                saved = Some(tail);
-                Some(mine)
-            }
-            None => None,
-        };
-        tasks.push((r, mine, s, keep));
+        tasks.push((r, mine, s));
     }
-    threads::run_each(tasks, |(r, z, s, mut keep)| {
+    threads::run_each(tasks, |(r, z, s)| {
         let (t0, t1) = (r.start, r.end);
         for c0 in (t0..t1).step_by(plan.chunk) {
             let c1 = (c0 + plan.chunk).min(t1);
             let zc = &mut z[(c0 - t0) * n_out..(c1 - t0) * n_out];
-            // Into the saved `col` when training, else the scratch.
-            let col = match keep.as_deref_mut() {
-                Some(k) => &mut k[(c0 - t0) * per_col..(c1 - t0) * per_col],
-                None => &mut s.col[..(c1 - c0) * per_col],
-            };
             forward_chunk(
                 plan,
-                col,
+                &mut s.col[..(c1 - c0) * per_col],
                 &mut s.z,
                 w,
                 b,
@@ -288,7 +265,10 @@ pub(crate) fn conv_forward<T: Real>(
     });
 }
 
-/// [`conv_forward`] of one chunk of `mc` examples.
+/// [`conv_forward`] of one chunk of `mc` examples, with `col` the
+/// chunk's receptive fields *position-minor* (K × positions, column `q`
+/// of the fields contiguous): the product reads its panels of positions
+/// in place, with no packing.
 #[allow(clippy::too_many_arguments)]
 fn forward_chunk<T: Real>(
     plan: ConvPlan,
@@ -302,15 +282,15 @@ fn forward_chunk<T: Real>(
 ) {
     let (kk, p) = (plan.fan_in(), plan.positions());
     let rows = mc * p;
-    im2col(plan, x, col, mc);
+    im2col_t(plan, x, &mut col[..rows * kk], mc);
     let zt = &mut zbuf[..rows * plan.c_out];
     Gemm {
         m: rows,
         n: plan.c_out,
         k: kk,
         a: col,
-        rsa: kk,
-        csa: 1,
+        rsa: 1,
+        csa: rows,
         b: w,
         csb: kk,
         c: zt,
@@ -325,6 +305,50 @@ fn forward_chunk<T: Real>(
             let src = &zt[j * rows + t * p..j * rows + (t + 1) * p];
             for (o, &v) in out.iter_mut().zip(src) {
                 *o = bj + v;
+            }
+        }
+    }
+}
+
+/// The transpose of [`im2col`]: `col[q·rows + i]` is value `q` of the
+/// receptive field of position `i` (rows = mc · positions), so each field
+/// value's row of positions is filled by copying runs of a map's rows, as
+/// [`col2im`] reads them back.
+fn im2col_t<T: Real>(plan: ConvPlan, x: &[T], col: &mut [T], mc: usize) {
+    // Runs of a width known at compile time are moved as fixed-size
+    // arrays; a call to memcpy per run of 8 or 24 values took as long as
+    // the copy. (Nielsen's maps: 24 and 8 positions wide.)
+    match plan.ow {
+        24 => im2col_t_w::<T, 24>(plan, x, col, mc),
+        8 => im2col_t_w::<T, 8>(plan, x, col, mc),
+        _ => im2col_t_w::<T, 0>(plan, x, col, mc),
+    }
+}
+
+/// [`im2col_t`] for output maps `W` positions wide (0: any width).
+#[inline(always)]
+fn im2col_t_w<T: Real, const W: usize>(plan: ConvPlan, x: &[T], col: &mut [T], mc: usize) {
+    let (k, p, ow) = (plan.k, plan.positions(), plan.ow);
+    let rows = mc * p;
+    let map_len = plan.h * plan.w;
+    for c in 0..plan.c_in {
+        for di in 0..k {
+            for dj in 0..k {
+                let q = (c * k + di) * k + dj;
+                let dst = &mut col[q * rows..(q + 1) * rows];
+                for (ex, out) in x.chunks_exact(plan.n_in()).zip(dst.chunks_exact_mut(p)) {
+                    let map = &ex[c * map_len..(c + 1) * map_len];
+                    for (y, run) in out.chunks_exact_mut(ow).enumerate() {
+                        let at = (y + di) * plan.w + dj;
+                        if W > 0 {
+                            let src: &[T; W] = map[at..at + W].try_into().expect("W values");
+                            let dst: &mut [T; W] = run.try_into().expect("W values");
+                            *dst = *src;
+                        } else {
+                            run.copy_from_slice(&map[at..at + ow]);
+                        }
+                    }
+                }
             }
         }
     }
@@ -396,11 +420,24 @@ pub(crate) fn conv_backward<T: Real>(
     let (n_in, n_out, kk, p) = (plan.n_in(), plan.n_out(), plan.fan_in(), plan.positions());
     let share_len = plan.c_out * kk;
     let chunks = plan.chunks(m);
-    // Bias sums: one pass, in example order.
+    // Bias sums, in example order, each map's sum in position order; the
+    // maps' sums advance side by side, so that they are independent chains
+    // of additions rather than one long one.
     sums[..plan.c_out].fill(T::zero());
-    for ex in delta[..n_out * m].chunks_exact(n_out) {
-        for (s, map) in sums.iter_mut().zip(ex.chunks_exact(p)) {
-            *s += map.iter().fold(T::zero(), |acc, &d| acc + d);
+    let mut acc = [T::zero(); 64];
+    for j0 in (0..plan.c_out).step_by(acc.len()) {
+        let maps = acc.len().min(plan.c_out - j0);
+        for ex in delta[..n_out * m].chunks_exact(n_out) {
+            let ex = &ex[j0 * p..(j0 + maps) * p];
+            acc[..maps].fill(T::zero());
+            for pos in 0..p {
+                for (a, map) in acc[..maps].iter_mut().zip(ex.chunks_exact(p)) {
+                    *a += map[pos];
+                }
+            }
+            for (s, &a) in sums[j0..j0 + maps].iter_mut().zip(&acc[..maps]) {
+                *s += a;
+            }
         }
     }
     // Wᵀ (K × out_channels), for the input error's product.
@@ -418,13 +455,9 @@ pub(crate) fn conv_backward<T: Real>(
         scratch,
         wt,
         shares,
-        saved,
         ..
     } = bufs;
     let wt = &wt[..];
-    let per_col = p * kk;
-    // The forward pass's `col`, when it was kept.
-    let saved = saved.get(plan.slot).map(|s| &s[..per_col * m]);
     let mut tasks = Vec::with_capacity(parts);
     let mut shares_rest = &mut shares[..chunks * share_len];
     let mut prev_rest = prev.map(|d| &mut d[..n_in * m]);
@@ -455,14 +488,10 @@ pub(crate) fn conv_backward<T: Real>(
             let mc = c1 - c0;
             let rows = mc * p;
             let share = &mut sh[i * share_len..(i + 1) * share_len];
-            let col: &[T] = match saved {
-                Some(all) => &all[c0 * per_col..c1 * per_col],
-                None => {
-                    let col = &mut s.col[..rows * kk];
-                    im2col(plan, &x[c0 * n_in..c1 * n_in], col, mc);
-                    col
-                }
-            };
+            // The fields again, now position-major (positions × K), so that
+            // colᵀ is read in place as the product's left operand.
+            let col = &mut s.col[..rows * kk];
+            im2col(plan, &x[c0 * n_in..c1 * n_in], col, mc);
             // Δ map-major: dz[j·rows + t·p + pos].
             let dz = &mut s.z[..rows * plan.c_out];
             for (t, ex) in delta[c0 * n_out..c1 * n_out]
@@ -528,6 +557,17 @@ pub(crate) fn conv_backward<T: Real>(
 /// i]`) back onto the receptive field it was copied from, into `dx`
 /// (n_in × mc), which it first clears.
 fn col2im<T: Real>(plan: ConvPlan, dcol: &[T], dx: &mut [T], mc: usize) {
+    // As in `im2col_t`: runs of a width known at compile time.
+    match plan.ow {
+        24 => col2im_w::<T, 24>(plan, dcol, dx, mc),
+        8 => col2im_w::<T, 8>(plan, dcol, dx, mc),
+        _ => col2im_w::<T, 0>(plan, dcol, dx, mc),
+    }
+}
+
+/// [`col2im`] for output maps `W` positions wide (0: any width).
+#[inline(always)]
+fn col2im_w<T: Real, const W: usize>(plan: ConvPlan, dcol: &[T], dx: &mut [T], mc: usize) {
     let (k, p, ow) = (plan.k, plan.positions(), plan.ow);
     let rows = mc * p;
     dx.fill(T::zero());
@@ -541,8 +581,17 @@ fn col2im<T: Real>(plan: ConvPlan, dcol: &[T], dx: &mut [T], mc: usize) {
                     for y in 0..plan.oh {
                         let s = &src[t * p + y * ow..t * p + (y + 1) * ow];
                         let at = (y + di) * plan.w + dj;
-                        for (d, &v) in map[at..at + ow].iter_mut().zip(s) {
-                            *d += v;
+                        if W > 0 {
+                            let s: &[T; W] = s.try_into().expect("W values");
+                            let d: &mut [T; W] =
+                                (&mut map[at..at + W]).try_into().expect("W values");
+                            for (d, &v) in d.iter_mut().zip(s) {
+                                *d += v;
+                            }
+                        } else {
+                            for (d, &v) in map[at..at + ow].iter_mut().zip(s) {
+                                *d += v;
+                            }
                         }
                     }
                 }
@@ -557,6 +606,28 @@ pub(crate) fn max_pool_forward<T: Real>(pool: &MaxPool2d, x: &[T], z: &mut [T], 
     let (i, o) = (pool.input_shape(), pool.output_shape());
     let maps = x[..i.len() * m].chunks_exact(i.height * i.width);
     for (map, out) in maps.zip(z[..o.len() * m].chunks_exact_mut(o.height * o.width)) {
+        if pool.size() == 2 {
+            // The values only, as selects without branches (the same
+            // comparisons as `for_each_block`, so the same value).
+            let w = i.width;
+            for (y, out) in out.chunks_exact_mut(o.width).enumerate() {
+                let top = 2 * y * w;
+                let r0 = &map[top..top + 2 * o.width];
+                let r1 = &map[top + w..top + w + 2 * o.width];
+                for ((o, a), b) in out
+                    .iter_mut()
+                    .zip(r0.chunks_exact(2))
+                    .zip(r1.chunks_exact(2))
+                {
+                    let mut best = a[0];
+                    for v in [a[1], b[0], b[1]] {
+                        best = if v > best { v } else { best };
+                    }
+                    *o = best;
+                }
+            }
+            continue;
+        }
         for_each_block(pool, map, |y, at| {
             out[y] = map[at];
         });
@@ -581,14 +652,10 @@ fn for_each_block<T: Real>(pool: &MaxPool2d, map: &[T], mut f: impl FnMut(usize,
             );
             for (x, (a, b)) in r0.chunks_exact(2).zip(r1.chunks_exact(2)).enumerate() {
                 let (mut best, mut at) = (a[0], 0);
-                if a[1] > best {
-                    (best, at) = (a[1], 1);
-                }
-                if b[0] > best {
-                    (best, at) = (b[0], w);
-                }
-                if b[1] > best {
-                    at = w + 1;
+                for (v, i) in [(a[1], 1), (b[0], w), (b[1], w + 1)] {
+                    let more = v > best;
+                    best = if more { v } else { best };
+                    at = if more { i } else { at };
                 }
                 f(y * o.width + x, top + 2 * x + at);
             }
