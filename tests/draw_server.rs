@@ -2,8 +2,8 @@
 //! this machine) might: it answers the page, predictions, and every bad
 //! request with a 4xx status and a message, and keeps running.
 //!
-//! The network is untrained (its answers are arbitrary): this is about the
-//! server, not the digits; `tests/browser.rs` checks the digits.
+//! The networks are untrained (their answers are arbitrary): this is about
+//! the server, not the digits; `tests/browser.rs` checks the digits.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use neuralnet::{Init, Network};
+use neuralnet::layer::{Layer, Shape};
+use neuralnet::nalgebra::{DMatrix, DVector};
+use neuralnet::{Activation, Init, Network};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -24,15 +26,19 @@ impl Drop for Running {
     }
 }
 
+/// The server of an untrained 784-12-10 network.
 fn start() -> (Running, String) {
+    let mut rng = StdRng::seed_from_u64(5);
+    let net = Network::<f32>::new(&[784, 12, 10], Init::ScaledNormal, &mut rng).unwrap();
+    start_with(&net, "untrained")
+}
+
+/// The server of `net`, saved as `name` for its `--model`.
+fn start_with(net: &Network<f32>, name: &str) -> (Running, String) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("draw-server");
     std::fs::create_dir_all(&dir).unwrap();
-    let model = dir.join("untrained.nnet");
-    let mut rng = StdRng::seed_from_u64(5);
-    Network::<f32>::new(&[784, 12, 10], Init::ScaledNormal, &mut rng)
-        .unwrap()
-        .save(&model)
-        .unwrap();
+    let model = dir.join(format!("{name}.nnet"));
+    net.save(&model).unwrap();
     let mut exe = std::env::current_exe().unwrap();
     exe.pop();
     if exe.ends_with("deps") {
@@ -134,6 +140,10 @@ fn the_server_answers_the_page_predictions_and_bad_requests() {
     let input = json.split("\"input\":[").nth(1).unwrap();
     assert_eq!(input.split(',').count(), 784, "{json}");
     assert!(json.contains("\"inverted\":true"), "{json}");
+    assert!(
+        !json.contains("\"maps\""),
+        "a dense model has no maps: {json}"
+    );
 
     let big = vec![0u8; 1_100_000];
     let cases: [(&str, &str, &[u8], u16, &str); 8] = [
@@ -193,6 +203,77 @@ fn the_server_answers_the_page_predictions_and_bad_requests() {
     );
     // Still serving.
     assert_eq!(request(&address, "GET", "/", b"").0, 200);
+}
+
+/// A convolutional model's answer carries its first layer's feature maps
+/// as grey bytes. Map 0's kernel passes the pixel under its centre on,
+/// σ(10 x − 5), so that map must be the input image itself (cropped by the
+/// 5 × 5 kernel's 2-pixel border) in σ's greys; a dense model has no maps.
+#[test]
+fn a_convolutional_models_answer_has_its_feature_maps() {
+    let layers = [
+        Layer::conv(Shape::new(1, 28, 28), 3, 5, Activation::Sigmoid),
+        Layer::max_pool(Shape::new(3, 24, 24), 2),
+        Layer::dense(3 * 12 * 12, 10, Activation::Softmax),
+    ];
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut net = Network::<f32>::from_layers(&layers, Init::ScaledNormal, &mut rng).unwrap();
+    let (mut w, mut b) = net.to_parameters();
+    let mut kernels = DMatrix::from_fn(3, 25, |j, k| ((j * 25 + k) % 7) as f32 / 7.0 - 0.4);
+    kernels.row_mut(0).fill(0.0);
+    kernels[(0, 12)] = 10.0; // the centre of the 5 × 5 kernel
+    (w[0], b[0]) = (kernels, DVector::from_column_slice(&[-5.0, 0.1, -0.2]));
+    net.set_parameters(&w, &b).unwrap();
+    let (_server, address) = start_with(&net, "conv");
+
+    // An L-shaped stroke, dark on white.
+    let (w, h) = (120, 120);
+    let mut grey = vec![255u8; w * h];
+    for y in 10..100 {
+        grey[y * w + 30..y * w + 42].fill(0);
+    }
+    for y in 88..100 {
+        grey[y * w + 30..y * w + 90].fill(0);
+    }
+    let (status, text) = request(&address, "POST", "/predict?width=120&height=120", &grey);
+    assert_eq!(status, 200, "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let maps = &json["maps"];
+    assert_eq!(maps["count"], 3, "{maps}");
+    assert_eq!(
+        (maps["height"].as_u64(), maps["width"].as_u64()),
+        (Some(24), Some(24))
+    );
+    assert_eq!(maps["activation"], "sigmoid");
+    let range = (maps["range"][0].as_f64(), maps["range"][1].as_f64());
+    assert_eq!(range, (Some(0.0), Some(1.0)), "{maps}");
+    let bytes = |v: &serde_json::Value| -> Vec<u8> {
+        let values = v.as_array().unwrap();
+        values
+            .iter()
+            .map(|b| u8::try_from(b.as_u64().unwrap()).unwrap())
+            .collect()
+    };
+    let values = bytes(&maps["values"]);
+    assert_eq!(values.len(), 3 * 24 * 24);
+    let input = bytes(&json["input"]);
+    let sigma = |z: f32| 1.0 / (1.0 + (-z).exp());
+    let mut inked = 0;
+    for i in 0..24 {
+        for j in 0..24 {
+            let x = f32::from(input[(i + 2) * 28 + j + 2]) / 255.0;
+            let expected = 255.0 * sigma(10.0 * x - 5.0);
+            let got = f32::from(values[i * 24 + j]);
+            assert!(
+                (got - expected).abs() <= 2.0,
+                "map 0 at ({i}, {j}): {got}, not {expected}"
+            );
+            inked += usize::from(x > 0.5);
+        }
+    }
+    assert!(inked > 20, "the stroke reaches map 0");
+    // The other maps differ from the first: each map is its own.
+    assert_ne!(values[..576], values[576..1152]);
 }
 
 /// Reads one response (head, then a `Content-Length` body) from a

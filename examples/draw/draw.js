@@ -1,6 +1,7 @@
 // The drawing pad: Pointer Events (mouse, touch and pen alike) draw round
 // strokes; while drawing, the pixels are sent to the server (debounced),
-// which answers with the network's output and the 28 × 28 input it saw.
+// which answers with the network's output and the 28 × 28 input it saw,
+// and for a convolutional network its first layer's feature maps.
 "use strict";
 
 const pad = document.getElementById("pad");
@@ -10,6 +11,8 @@ const digit = document.getElementById("digit");
 const confidence = document.getElementById("confidence");
 const statusLine = document.getElementById("status");
 const bars = document.getElementById("bars");
+const mapsSection = document.getElementById("maps");
+const mapsGrid = document.getElementById("maps-grid");
 
 // A pen about a thirteenth of the pad wide draws strokes as thick, relative
 // to a digit filling most of the pad, as MNIST's.
@@ -37,6 +40,56 @@ function clearPad() {
     r.value.textContent = "0.000";
     r.li.classList.remove("best");
   }
+  for (const c of mapCanvases) {
+    const g = c.getContext("2d");
+    g.fillStyle = "#000";
+    g.fillRect(0, 0, c.width, c.height);
+  }
+}
+
+// The feature maps: one small canvas each, made when the first answer
+// with maps comes (a dense network's answers have none: the section stays
+// hidden).
+let mapCanvases = [];
+let mapsShape = "";
+
+function showMaps(maps) {
+  if (!maps) {
+    mapsSection.hidden = true;
+    return;
+  }
+  const { count, height, width, values } = maps;
+  const shape = `${count} ${height} ${width}`;
+  if (shape !== mapsShape) {
+    mapsShape = shape;
+    mapsGrid.replaceChildren();
+    mapCanvases = [];
+    for (let k = 0; k < count; k++) {
+      const c = document.createElement("canvas");
+      c.width = width;
+      c.height = height;
+      c.setAttribute("role", "img");
+      c.setAttribute("aria-label", `Feature map ${k + 1} of ${count}`);
+      mapsGrid.appendChild(c);
+      mapCanvases.push(c);
+    }
+    document.getElementById("maps-count").textContent = String(count);
+  }
+  const [lo, hi] = maps.range.map((v) => (v === null ? "?" : +v.toPrecision(3)));
+  document.getElementById("maps-note").textContent =
+    `Each ${width} × ${height} map is one filter slid over the image the network sees, ` +
+    `its ${maps.activation} neurons' activations in grey: black ${lo}, white ${hi}.`;
+  const size = width * height;
+  mapCanvases.forEach((c, k) => {
+    const g = c.getContext("2d");
+    const image = g.createImageData(width, height);
+    for (let i = 0; i < size; i++) {
+      const v = values[k * size + i];
+      image.data.set([v, v, v, 255], 4 * i);
+    }
+    g.putImageData(image, 0, 0);
+  });
+  mapsSection.hidden = false;
 }
 
 let last = null;
@@ -159,6 +212,7 @@ function show(ok, answer) {
     image.data.set([v, v, v, 255], 4 * i);
   });
   seen.putImageData(image, 0, 0);
+  showMaps(answer.maps);
 }
 
 clearPad();

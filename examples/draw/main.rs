@@ -10,7 +10,10 @@
 //! a finger or a pen; while you draw, the pad's pixels go to this program,
 //! which runs them through [`neuralnet::mnist::preprocess_digit`] and the network
 //! and answers with the ten output activations and the 28 × 28 image the
-//! network saw.
+//! network saw. For a convolutional network (say one saved by
+//! `cargo run --release --example mnist -- --preset conv1 --save conv1.nnet`)
+//! the page also shows what its first layer's feature maps make of the
+//! drawing.
 //!
 //! Without `--model` it trains Nielsen's chapter 3 network (784-100-10,
 //! cross-entropy, L2 regularisation) for a few epochs on MNIST, found as the

@@ -5,7 +5,16 @@
 //! | request | answer |
 //! |---|---|
 //! | `GET /`, `/style.css`, `/draw.js` | the page, built into the program |
-//! | `POST /predict?width=W&height=H[&channels=C]` with W·H·C bytes | JSON: `digit`, `activations` (10), `input` (784 bytes, the 28 × 28 image the network saw) |
+//! | `POST /predict?width=W&height=H[&channels=C]` with W·H·C bytes | JSON: `digit`, `activations` (10), `inverted` (whether the drawing was light on dark), `input` (784 bytes, the 28 × 28 image the network saw), and when the first layer is a convolution, `maps` (its feature maps, see below) |
+//!
+//! `maps` is `{"count": c, "height": h, "width": w, "activation": "sigmoid",
+//! "range": [lo, hi], "values": [c·h·w bytes]}`: the first layer's c
+//! feature maps for the drawing, read from the [`Predictor`]'s activations
+//! ([`Predictor::activations`]), one after another, each row by row, every
+//! activation a grey byte where 0 (black) stands for `lo` and 255 (white)
+//! for `hi` (see `grey_range`). Bytes keep the answer small: Nielsen's 20
+//! maps of 24 × 24 make some 35 kB of JSON, where five decimals a value
+//! would make over 90 kB. A dense model's answer has no `maps`.
 //!
 //! Every failure is an answer with a 4xx status and a JSON `error` that says
 //! what was wrong: bodies over 1 MiB (413), sizes that do not match the body
@@ -22,8 +31,11 @@
 use std::io::{Cursor, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
+use std::fmt::Write as _;
+
+use neuralnet::layer::Layer;
 use neuralnet::mnist::{ImageView, preprocess_digit};
-use neuralnet::{Network, Predictor};
+use neuralnet::{Activation, Network, Predictor};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 /// The largest request body accepted: 1 MiB (the page sends 400 × 400
@@ -256,11 +268,75 @@ fn predict(query: &str, body: &[u8], predictor: &mut Predictor<'_, f32>) -> Repl
     let best = Predictor::class_of(out);
     let activations: Vec<String> = out.iter().map(|a| format!("{a:.5}")).collect();
     let input: Vec<String> = digit.to_bytes().iter().map(u8::to_string).collect();
-    let json = format!(
-        "{{\"digit\":{best},\"activations\":[{}],\"inverted\":{},\"input\":[{}]}}",
+    let mut json = format!(
+        "{{\"digit\":{best},\"activations\":[{}],\"inverted\":{},\"input\":[{}]",
         activations.join(","),
         digit.inverted(),
         input.join(",")
     );
+    feature_maps(predictor, &mut json);
+    json.push('}');
     Reply(200, "application/json", json.into_bytes())
+}
+
+/// Appends `,"maps":{…}` to `json`, the first layer's feature maps in the
+/// predictor's last call as grey bytes (see the module docs), when that
+/// layer is a convolution; appends nothing for any other network.
+fn feature_maps(predictor: &Predictor<'_, f32>, json: &mut String) {
+    let Some(Layer::Conv2d(conv)) = predictor.network().layers().first() else {
+        return;
+    };
+    let Some(a) = predictor.activations(1) else {
+        return;
+    };
+    let shape = conv.output_shape();
+    let f = conv.activation();
+    let (lo, hi) = grey_range(f, a.iter().copied());
+    let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
+    // Writing to a String cannot fail.
+    let _ = write!(
+        json,
+        ",\"maps\":{{\"count\":{},\"height\":{},\"width\":{},\"activation\":\"{f}\",\"range\":[{},{}],\"values\":[",
+        shape.channels,
+        shape.height,
+        shape.width,
+        json_number(lo),
+        json_number(hi),
+    );
+    for (i, &v) in a.iter().enumerate() {
+        let grey = ((v - lo) * scale).round().clamp(0.0, 255.0) as u8;
+        let _ = write!(json, "{}{grey}", if i == 0 { "" } else { "," });
+    }
+    json.push_str("]}");
+}
+
+/// The activations that black and white stand for in the maps' grey bytes.
+///
+/// A sigmoid's whole range (0 to 1) and a tanh's (−1 to 1): a grey then
+/// means the same activation in every map and every drawing, black a
+/// neuron that stays silent, white one that fires. A ReLU's 0 to the
+/// largest activation of this drawing over all the maps, and for any other
+/// activation the drawing's lowest to highest: one scale for all the maps,
+/// so that a map that hardly responds looks dark beside one that does,
+/// rather than each map being stretched to full contrast.
+fn grey_range(f: Activation, a: impl Iterator<Item = f32>) -> (f32, f32) {
+    let (min, max) = a.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    match f {
+        Activation::Sigmoid => (0.0, 1.0),
+        Activation::Tanh => (-1.0, 1.0),
+        Activation::Relu => (0.0, max.max(0.0)),
+        _ if min <= max => (min, max),
+        _ => (0.0, 0.0),
+    }
+}
+
+/// `v` as a JSON number (JSON has no infinities or NaN: those are `null`).
+fn json_number(v: f32) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        "null".to_string()
+    }
 }

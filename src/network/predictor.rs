@@ -72,6 +72,9 @@ pub struct Predictor<'a, T: Real> {
     classes: Vec<usize>,
     /// The convolutions' chunk buffers (none without convolutions).
     conv: ConvBuffers<T>,
+    /// Examples in the buffers' activations: those of the last call, or
+    /// `None` before the first call and after one that failed.
+    last: Option<usize>,
 }
 
 impl<'a, T: Real> Predictor<'a, T> {
@@ -85,6 +88,7 @@ impl<'a, T: Real> Predictor<'a, T> {
             a: Vec::new(),
             classes: Vec::new(),
             conv: ConvBuffers::default(),
+            last: None,
         }
     }
 
@@ -218,6 +222,80 @@ impl<'a, T: Real> Predictor<'a, T> {
         super::class_of(outputs)
     }
 
+    /// The activations aˡ = f(zˡ) of layer `l` in the last call, one
+    /// example per column, borrowed until the next call: what the network
+    /// computed on its way to the output, for looking inside it (the
+    /// `draw` example shows a convolution's feature maps this way). It
+    /// copies and allocates nothing.
+    ///
+    /// `l` counts layers as [`Network::sizes`] does: 0 is the input x
+    /// itself (a⁰ = x, as loaded), 1 the first layer after it (`layers()[0]`
+    /// in [`Network::layers`]), and `num_layers() − 1` the output layer,
+    /// whose activations are what the last call returned. These are the
+    /// neurons' values, not their activation functions f, which
+    /// [`Network::activations`] lists.
+    ///
+    /// A dense layer's column holds its n_l neurons in order. A
+    /// [`Conv2d`](crate::layer::Conv2d) or
+    /// [`MaxPool2d`](crate::layer::MaxPool2d) layer's column holds its c
+    /// feature maps (its [`output_shape`](crate::layer::Layer::output_shape))
+    /// one after another, each row by row: the value of map k at row i,
+    /// column j is entry k·h·w + i·w + j.
+    ///
+    /// # Shapes
+    /// Result: n_l × m, for the m examples of the last call.
+    ///
+    /// Returns `None` when there was no call yet, when the last call failed
+    /// (a wrong input size, a NaN, …), or when `l` is past the output layer.
+    ///
+    /// # Examples
+    /// Nielsen's chapter 6 network in small: two feature maps of 4 × 4
+    /// kernels on a 6 × 6 image (3 × 3 maps), each pooled to its largest
+    /// value, then a softmax.
+    /// ```
+    /// use neuralnet::layer::{Layer, Shape};
+    /// use neuralnet::nalgebra::DVector;
+    /// use neuralnet::rand::{SeedableRng, rngs::StdRng};
+    /// use neuralnet::{Activation, Init, Network, Predictor};
+    ///
+    /// let layers = [
+    ///     Layer::conv(Shape::new(1, 6, 6), 2, 4, Activation::Sigmoid),
+    ///     Layer::max_pool(Shape::new(2, 3, 3), 3),
+    ///     Layer::dense(2, 3, Activation::Softmax),
+    /// ];
+    /// let net = Network::<f64>::from_layers(&layers, Init::ScaledNormal, &mut StdRng::seed_from_u64(1))?;
+    /// let mut predictor = Predictor::new(&net);
+    /// assert!(predictor.activations(1).is_none()); // no call yet
+    ///
+    /// let x = DVector::from_fn(36, |i, _| (i % 6) as f64 / 5.0);
+    /// let out = predictor.feedforward(&x)?.to_vec();
+    ///
+    /// // Layer 1: the two 3 × 3 maps, one after the other, as sigmoids.
+    /// let maps = predictor.activations(1).unwrap();
+    /// assert_eq!(maps.shape(), (2 * 3 * 3, 1));
+    /// assert!(maps.iter().all(|&a| 0.0 < a && a < 1.0));
+    /// // Layer 2 pools each whole map (rows 0..9, then 9..18) to its largest value.
+    /// let pooled = predictor.activations(2).unwrap();
+    /// assert_eq!(pooled.shape(), (2, 1));
+    /// assert_eq!(pooled[0], maps.rows(0, 9).max());
+    /// assert_eq!(pooled[1], maps.rows(9, 9).max());
+    /// // The output layer's activations are what the call returned.
+    /// assert_eq!(predictor.activations(3).unwrap(), DVector::from_vec(out));
+    /// assert!(predictor.activations(4).is_none());
+    /// # Ok::<(), neuralnet::Error>(())
+    /// ```
+    pub fn activations(&self, l: usize) -> Option<DMatrixView<'_, T>> {
+        let m = self.last?;
+        let n = *self.net.sizes().get(l)?;
+        let buffer: &[T] = match l {
+            0 => &self.x,
+            // No buffers at all after a call with no examples.
+            _ => self.a.get(l - 1).map_or(&[], |a| a),
+        };
+        let values = buffer.get(..n.checked_mul(m)?)?;
+        Some(DMatrixView::from_slice(values, n, m))
+    }
+
     /// Checks `x` (n_0 × m) and copies it into the input buffer, grown to
     /// hold it if need be; returns m.
     fn load<R, C, S>(&mut self, x: &Matrix<T, R, C, S>) -> Result<usize>
@@ -226,6 +304,8 @@ impl<'a, T: Real> Predictor<'a, T> {
         C: Dim,
         S: RawStorage<T, R, C>,
     {
+        // Whatever happens next, the buffers no longer hold a whole call.
+        self.last = None;
         let (n_in, m) = x.shape();
         self.net.check_inputs(n_in)?;
         self.reserve(m)?;
@@ -268,6 +348,7 @@ impl<'a, T: Real> Predictor<'a, T> {
                 m,
             );
         }
+        self.last = Some(m);
         outputs(&self.a, self.net.output_size() * m)
     }
 }
@@ -285,7 +366,8 @@ mod tests {
     use rand::rngs::StdRng;
 
     use super::*;
-    use crate::{Error, Init};
+    use crate::layer::{Layer, Shape};
+    use crate::{Activation, Error, Init, activation::sigmoid};
 
     fn net() -> Network<f64> {
         Network::new(
@@ -322,5 +404,95 @@ mod tests {
         ));
         assert_eq!(p.capacity(), 1);
         assert_eq!(p.feedforward(&DVector::zeros(5)).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn activations_are_each_layers_outputs_of_the_last_call() {
+        let net = net();
+        let mut p = Predictor::new(&net);
+        assert!(p.activations(0).is_none() && p.activations(1).is_none());
+        let x = DMatrix::from_fn(5, 2, |i, j| (i as f64 - 2.0) / 3.0 + j as f64);
+        let out = p.feedforward_batch(&x).unwrap().into_owned();
+
+        // a⁰ = x; a¹ = σ(w¹ x + b¹), computed by hand; a² the output.
+        assert_eq!(p.activations(0).unwrap(), x);
+        let (w, b) = (&net.weights()[0], &net.biases()[0]);
+        let a1 = p.activations(1).unwrap();
+        assert_eq!(a1.shape(), (4, 2));
+        for col in 0..2 {
+            for j in 0..4 {
+                let z: f64 = (0..5).map(|k| w[(j, k)] * x[(k, col)]).sum::<f64>() + b[j];
+                assert!((a1[(j, col)] - sigmoid(z)).abs() < 1e-14, "({j}, {col})");
+            }
+        }
+        assert_eq!(p.activations(2).unwrap(), out);
+        assert!(p.activations(3).is_none() && p.activations(usize::MAX).is_none());
+
+        // A smaller call: its own columns only.
+        let a = p.feedforward(&x.column(1)).unwrap().to_vec();
+        assert_eq!(p.activations(2).unwrap(), DVector::from_vec(a));
+        assert_eq!(
+            p.activations(1).unwrap(),
+            a1_of(&net, &x.column(1).into_owned())
+        );
+
+        // A failed call leaves none; an empty batch leaves empty ones.
+        assert!(p.feedforward(&DVector::from_element(5, f64::NAN)).is_err());
+        assert!(p.activations(1).is_none());
+        p.feedforward(&DVector::zeros(5)).unwrap();
+        assert!(p.activations(0).is_some());
+        assert!(p.feedforward(&DVector::zeros(4)).is_err());
+        assert!(p.activations(0).is_none());
+        let mut fresh = Predictor::new(&net);
+        fresh.feedforward_batch(&DMatrix::zeros(5, 0)).unwrap();
+        assert_eq!(fresh.activations(1).unwrap().shape(), (4, 0));
+        assert_eq!(fresh.activations(2).unwrap().shape(), (3, 0));
+    }
+
+    /// Layer 1 of `net` on `x`, through [`Network::feedforward`] of a network
+    /// made of that layer alone.
+    fn a1_of(net: &Network<f64>, x: &DVector<f64>) -> DVector<f64> {
+        let w = net.weights()[0].into_owned();
+        let b = net.biases()[0].into_owned();
+        Network::from_parameters(vec![w], vec![b])
+            .unwrap()
+            .feedforward(x)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_convolutions_activations_are_its_maps_one_after_another() {
+        // Two maps of 2 × 2 kernels on a 3 × 4 image: maps of 2 × 3.
+        let layers = [
+            Layer::conv(Shape::new(1, 3, 4), 2, 2, Activation::Sigmoid),
+            Layer::dense(12, 2, Activation::Sigmoid),
+        ];
+        let mut net =
+            Network::<f64>::from_layers(&layers, Init::ScaledNormal, &mut StdRng::seed_from_u64(3))
+                .unwrap();
+        let kernels = DMatrix::from_row_slice(2, 4, &[1.0, 0.0, 0.0, -1.0, 0.5, 0.5, 0.5, 0.5]);
+        let biases = DVector::from_column_slice(&[0.0, -1.0]);
+        let (mut w, mut b) = net.to_parameters();
+        (w[0], b[0]) = (kernels, biases);
+        net.set_parameters(&w, &b).unwrap();
+        let x = DVector::from_fn(12, |i, _| i as f64 / 12.0);
+        let mut p = Predictor::new(&net);
+        p.feedforward(&x).unwrap();
+        let maps = p.activations(1).unwrap();
+        assert_eq!(maps.shape(), (12, 1));
+        // Map k at (i, j): σ(Σ_uv kernel_k(u, v) x(i + u, j + v) + b_k).
+        let px = |i: usize, j: usize| x[i * 4 + j];
+        for i in 0..2 {
+            for j in 0..3 {
+                let first = sigmoid(px(i, j) - px(i + 1, j + 1));
+                let sum = px(i, j) + px(i, j + 1) + px(i + 1, j) + px(i + 1, j + 1);
+                let second = sigmoid(0.5 * sum - 1.0);
+                assert!((maps[i * 3 + j] - first).abs() < 1e-14, "map 0 ({i}, {j})");
+                assert!(
+                    (maps[6 + i * 3 + j] - second).abs() < 1e-14,
+                    "map 1 ({i}, {j})"
+                );
+            }
+        }
     }
 }
