@@ -3,7 +3,7 @@
 //!
 //! The definitions are scikit-learn's (`accuracy_score`,
 //! `classification_report`, `mean_squared_error`, `mean_absolute_error`,
-//! `r2_score`), and `tests/prep.rs` checks them against its values.
+//! `r2_score`), and `tests/suite/prep.rs` checks them against its values.
 
 use std::fmt;
 

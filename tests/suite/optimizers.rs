@@ -5,7 +5,7 @@
 //!
 //! The momentum values come from a short Python script that writes the
 //! equations out by hand (plain floats, `math.exp`); to rerun it:
-//! `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p' tests/optimizers.rs | sed '1d;$d;s|^//! \?||' | python3`.
+//! `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p' tests/suite/optimizers.rs | sed '1d;$d;s|^//! \?||' | python3`.
 //!
 //! ```text
 //! # Momentum and Nesterov steps of a [2, 2, 2] sigmoid network with the

@@ -306,7 +306,7 @@ fn convolutional_networks_save_and_load_bit_for_bit() {
 /// One small network's forward and backward pass against values written
 /// out by hand from the equations in plain Python (no library), the script
 /// below; rerun it with
-/// `sed -n '/^\/\/\/ ```text/,/^\/\/\/ ```$/p' tests/conv.rs | sed '1d;$d;s|^/// \?||' | python3`.
+/// `sed -n '/^\/\/\/ ```text/,/^\/\/\/ ```$/p' tests/suite/conv.rs | sed '1d;$d;s|^/// \?||' | python3`.
 ///
 /// ```text
 /// import math

@@ -7,7 +7,7 @@
 //! The reference values come from this script, run with scikit-learn 1.9.1
 //! and numpy 2.4.6 (the peers' venv: `bash ../shared/peers/setup.sh`); to
 //! rerun it:
-//! `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p' tests/prep.rs | sed '1d;$d;s|^//! \?||' | python`.
+//! `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p' tests/suite/prep.rs | sed '1d;$d;s|^//! \?||' | python`.
 //!
 //! ```text
 //! import numpy as np

@@ -2,7 +2,7 @@
 //! malformed images, and (ignored by default: it needs the real MNIST in
 //! `$MNIST_DIR`) MNIST's own test digits re-rendered as photos of paper.
 
-mod strokes;
+use crate::strokes;
 
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! Adam and AdamW against their equations, with values computed independently
 //! of this crate: a short Python script writes the equations out by hand (plain
 //! floats, `math.exp`, `math.sqrt`) for the `[2, 2, 2]` sigmoid network, cost and
-//! data of `tests/optimizers.rs`; to rerun it:
-//! `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p' tests/adam.rs | sed '1d;$d;s|^//! \?||' | python3`.
+//! data of `tests/suite/optimizers.rs`; to rerun it:
+//! `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p' tests/suite/adam.rs | sed '1d;$d;s|^//! \?||' | python3`.
 //!
 //! Every step, with g the mini-batch's mean gradient of the cross-entropy cost
 //! taken at the parameters at the start of the step, and t = 1, 2, … counting

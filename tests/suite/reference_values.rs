@@ -7,7 +7,7 @@
 //! the SGD update w → (1 − ηλ/n)w − (η/m)Σ ∂C/∂w, b → b − (η/m)Σ ∂C/∂b.
 //!
 //! The script; to rerun it: `sed -n '/^\/\/! ```text/,/^\/\/! ```$/p'
-//! tests/reference_values.rs | sed '1d;$d;s|^//! \?||' | python3`.
+//! tests/suite/reference_values.rs | sed '1d;$d;s|^//! \?||' | python3`.
 //!
 //! ```text
 //! # One SGD step of a [2, 2, 2] sigmoid network, by hand from Nielsen's equations

@@ -1,0 +1,40 @@
+//! The crate's integration tests, as one test binary: each file of this
+//! folder is a module. One binary instead of one per file means the
+//! crate's generic code is compiled and linked once rather than twenty
+//! times, and its tests run in parallel across the cores rather than one
+//! binary after another (`cargo test` took 240 s from a fresh target on
+//! a 2-core machine with a binary per file).
+//!
+//! Some tests stay binaries of their own, beside this folder: those that
+//! install a counting global allocator (`allocations`, `bounded_memory`,
+//! `predictor_allocations`, `untrusted_input`), whose counts other
+//! tests running at the same time would disturb; those timing a server's
+//! answers (`draw_server`); and the ignored ones on the real MNIST or a
+//! browser (`browser`, `handwriting`, `mnist_real`).
+//!
+//! Run one file's tests with `cargo test --test suite conv::`.
+
+#[path = "../strokes/mod.rs"]
+mod strokes;
+
+mod activations;
+mod adam;
+mod augment;
+mod conv;
+mod dataset;
+mod download;
+mod estimator;
+mod examples;
+mod gradient_check;
+mod hostile;
+mod idx;
+mod model_file;
+mod network;
+mod neurons;
+mod optimizers;
+mod predictor;
+mod prep;
+mod preprocess;
+mod reference_values;
+mod threads;
+mod training;
