@@ -7,6 +7,7 @@ use std::alloc::System;
 use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
+use neuralnet::layer::{Layer, Shape};
 use neuralnet::sgd::{Dropout, Schedule};
 use neuralnet::{
     Activation, Cost, CrossEntropy, Dataset, EpochReport, Init, LogLikelihood, Monitor, Network,
@@ -74,16 +75,39 @@ fn check_with<T: Real>(
     } else {
         1_005
     };
+    let mut net = Network::<T>::new(sizes, Init::StandardNormal, &mut rng).unwrap();
+    if let Some(a) = activations {
+        net = net.with_activations(a).unwrap();
+    }
+    train_and_count(&mut net, n, m, lambda, options, cost, &mut rng);
+}
+
+/// As `check`, for a network of these layers (convolutions among them).
+fn check_layers<T: Real>(layers: &[Layer], m: usize, options: fn(Sgd) -> Sgd) {
+    let mut rng = StdRng::seed_from_u64(4);
+    let mut net = Network::<T>::from_layers(layers, Init::ScaledNormal, &mut rng).unwrap();
+    train_and_count(&mut net, 305, m, 1.0, options, &LogLikelihood, &mut rng);
+}
+
+/// Trains `net` for 3 epochs on `n` random examples with mini-batches of
+/// `m`, and checks that the allocation count does not move after the
+/// first mini-batch of each epoch.
+fn train_and_count<T: Real>(
+    net: &mut Network<T>,
+    n: usize,
+    m: usize,
+    lambda: f64,
+    options: fn(Sgd) -> Sgd,
+    cost: &dyn Cost<T>,
+    rng: &mut StdRng,
+) {
+    let sizes = net.sizes().to_vec();
     let (n_in, n_out) = (sizes[0], sizes[sizes.len() - 1]);
     let x = DMatrix::from_fn(n_in, n, |_, _| {
         nalgebra::convert::<f64, T>(rng.random_range(0.0..1.0))
     });
     let labels: Vec<u8> = (0..n).map(|j| (j % n_out) as u8).collect();
     let data = Dataset::from_labels(x, &labels, n_out).unwrap();
-    let mut net = Network::<T>::new(sizes, Init::StandardNormal, &mut rng).unwrap();
-    if let Some(a) = activations {
-        net = net.with_activations(a).unwrap();
-    }
     let batches = n.div_ceil(m);
     let epochs = 3;
     let mut counts = Counts {
@@ -97,7 +121,7 @@ fn check_with<T: Real>(
             .with_epochs(epochs)
             .with_l2_lambda(lambda),
     );
-    sgd.train_with(&mut net, &data, Some(&data), cost, &mut rng, &mut counts)
+    sgd.train_with(net, &data, Some(&data), cost, rng, &mut counts)
         .unwrap();
     assert_eq!(counts.epoch, epochs, "every epoch ran");
     for (epoch, c) in counts.per_batch.iter().enumerate() {
@@ -168,4 +192,21 @@ fn no_allocation_per_mini_batch() {
     // per-thread buffers are allocated in the first mini-batch only.
     check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 100, 5.0, plain);
     check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 10, 5.0, plain);
+    // Convolutions and max-pooling (Nielsen's chapter 6 stack, smaller), in
+    // mini-batches of one chunk and of several, with dropout on the dense
+    // layers and the rest of the toolkit.
+    let f = Activation::Relu;
+    let conv = [
+        Layer::conv(Shape::new(1, 14, 14), 4, 3, f),
+        Layer::max_pool(Shape::new(4, 12, 12), 2),
+        Layer::conv(Shape::new(4, 6, 6), 6, 3, f),
+        Layer::max_pool(Shape::new(6, 4, 4), 2),
+        Layer::dense(24, 16, f),
+        Layer::dense(16, 10, Activation::Softmax),
+    ];
+    check_layers::<f32>(&conv, 10, plain);
+    check_layers::<f32>(&conv, 100, |sgd| {
+        everything(sgd).with_dropout(Dropout::hidden(0.5))
+    });
+    check_layers::<f64>(&conv, 7, plain);
 }

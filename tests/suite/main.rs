@@ -12,7 +12,10 @@
 //! answers (`draw_server`); and the ignored ones on the real MNIST or a
 //! browser (`browser`, `handwriting`, `mnist_real`).
 //!
-//! Run one file's tests with `cargo test --test suite conv::`.
+//! Run one file's tests with `cargo test --test suite conv::`. Property
+//! tests keep the failures they find in `tests/proptest-regressions/`
+//! (proptest's place for a test binary with a `main.rs`), and rerun them
+//! first.
 
 #[path = "../strokes/mod.rs"]
 mod strokes;
