@@ -90,15 +90,21 @@ pub(crate) fn split_across_threads<T: Send>(
     run_tasks(tasks, |(range, part)| job(range, part));
 }
 
-/// Runs `job` on each of `tasks` as [`run_tasks`] does, a single task
-/// directly on this thread (so nothing is marked or spawned for it).
-pub(crate) fn run_each<I: Send>(mut tasks: Vec<I>, job: impl Fn(I) + Sync) {
-    if tasks.len() == 1 {
-        let only = tasks.pop().expect("one task");
-        job(only);
+/// Runs `job` on each of the `parts` tasks of `tasks` as [`run_tasks`]
+/// does; a single task directly on this thread (so nothing is marked,
+/// spawned or allocated for it).
+pub(crate) fn run_each<I: Send>(
+    parts: usize,
+    tasks: impl Iterator<Item = I>,
+    job: impl Fn(I) + Sync,
+) {
+    if parts <= 1 {
+        // One part: run here, without collecting the task into a vector
+        // (an allocation per call, which the training loop must not make).
+        tasks.for_each(job);
         return;
     }
-    run_tasks(tasks, job);
+    run_tasks(tasks.collect(), job);
 }
 
 /// `job` of each part of `parts`, in order, computed as [`run_tasks`] does.

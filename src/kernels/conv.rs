@@ -235,18 +235,17 @@ pub(crate) fn conv_forward<T: Real>(
     let chunks = plan.chunks(m);
     let wanted = threads::threads_for(m * plan.fan_in() * n_out, chunks);
     let parts = bufs.threads(wanted);
-    let mut tasks = Vec::with_capacity(parts);
     let (mut rest, mut scratch) = (&mut z[..n_out * m], &mut bufs.scratch[..]);
-    for t in 0..parts {
+    let tasks = (0..parts).map(|t| {
         let r = part(t, parts, chunks, plan.chunk, m);
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * n_out);
         let (s, s_tail) = std::mem::take(&mut scratch)
             .split_first_mut()
             .expect("a scratch per part");
         (rest, scratch) = (tail, s_tail);
-        tasks.push((r, mine, s));
-    }
-    threads::run_each(tasks, |(r, z, s)| {
+        (r, mine, s)
+    });
+    threads::run_each(parts, tasks, |(r, z, s)| {
         let (t0, t1) = (r.start, r.end);
         for c0 in (t0..t1).step_by(plan.chunk) {
             let c1 = (c0 + plan.chunk).min(t1);
@@ -458,11 +457,10 @@ pub(crate) fn conv_backward<T: Real>(
         ..
     } = bufs;
     let wt = &wt[..];
-    let mut tasks = Vec::with_capacity(parts);
     let mut shares_rest = &mut shares[..chunks * share_len];
     let mut prev_rest = prev.map(|d| &mut d[..n_in * m]);
     let mut scratch = &mut scratch[..];
-    for t in 0..parts {
+    let tasks = (0..parts).map(|t| {
         let r = part(t, parts, chunks, plan.chunk, m);
         let my_chunks = r.len().div_ceil(plan.chunk);
         let (sh, tail) = std::mem::take(&mut shares_rest).split_at_mut(my_chunks * share_len);
@@ -479,9 +477,9 @@ pub(crate) fn conv_backward<T: Real>(
             .split_first_mut()
             .expect("a scratch per part");
         scratch = s_tail;
-        tasks.push((r, sh, dp, s));
-    }
-    threads::run_each(tasks, |(r, sh, mut dp, s)| {
+        (r, sh, dp, s)
+    });
+    threads::run_each(parts, tasks, |(r, sh, mut dp, s)| {
         let (t0, t1) = (r.start, r.end);
         for (i, c0) in (t0..t1).step_by(plan.chunk).enumerate() {
             let c1 = (c0 + plan.chunk).min(t1);
