@@ -14,6 +14,8 @@
 //! - The micro-kernel multiplies one panel of A by one sliver of B into
 //!   `3 × 8` vector accumulators (`2 × 6` with 256-bit vectors): per step
 //!   of the depth 3 vector loads and 8 broadcasts feed 24 multiply-adds.
+//!   Products of at most two vectors of rows (a 5 × 5 convolution's 25
+//!   field values) use `2 × 8` panels instead, not to compute on padding.
 //! - A is read in place when its columns are contiguous (rows of a panel
 //!   one after the other); otherwise (the transposed activations of the
 //!   forward pass), and for a last panel of fewer rows, it is *packed*:
@@ -253,6 +255,11 @@ micro3!(tile_3x8;
 micro3!(tile_3x4;
     (0, c00, c01, c02), (1, c10, c11, c12), (2, c20, c21, c22),
     (3, c30, c31, c32));
+micro2!(tile_2x8;
+    (0, c00, c01), (1, c10, c11), (2, c20, c21), (3, c30, c31),
+    (4, c40, c41), (5, c50, c51), (6, c60, c61), (7, c70, c71));
+micro2!(tile_2x4;
+    (0, c00, c01), (1, c10, c11), (2, c20, c21), (3, c30, c31));
 micro2!(tile_2x6;
     (0, c00, c01), (1, c10, c11), (2, c20, c21), (3, c30, c31),
     (4, c40, c41), (5, c50, c51));
@@ -332,9 +339,16 @@ impl<T: Num> Gemm<'_, T> {
 
     #[inline(always)]
     fn run<S: Simd>(mut self, simd: S, pack: &mut [T]) {
-        let shape = Shape::of::<S, T>();
-        let (mr, nr) = (shape.mr::<S, T>(), shape.nr);
+        let mut shape = Shape::of::<S, T>();
         let (m, n, k) = (self.m, self.n, self.k);
+        if shape.mrv == 3 && m <= 2 * lanes::<S, T>() {
+            // At most two vectors of rows (the 25 field values of a 5 × 5
+            // convolution's weight gradient): panels of two vectors, where
+            // three would leave half the multiply-adds on padding. Each
+            // entry's sum runs over the depth in the same order either way.
+            shape.mrv = 2;
+        }
+        let (mr, nr) = (shape.mr::<S, T>(), shape.nr);
         let kc_max = DEPTH_BYTES / std::mem::size_of::<T>();
         let kc_even = k.div_ceil(k.div_ceil(kc_max).max(1)).max(1);
         // The front of the buffer holds a sliver of B, the rest a block of A.
@@ -387,11 +401,13 @@ impl<T: Num> Gemm<'_, T> {
                         } else {
                             (&apack[q * mr * kc..(q + 1) * mr * kc], mr)
                         };
-                        let acc = match (shape.mrv, cols > nr / 2) {
-                            (3, true) => tile_3x8::<S, T>(simd, kc, ap, lda, bpack),
-                            (3, false) => tile_3x4::<S, T>(simd, kc, ap, lda, bpack),
-                            (_, true) => tile_2x6::<S, T>(simd, kc, ap, lda, bpack),
-                            (_, false) => tile_2x3::<S, T>(simd, kc, ap, lda, bpack),
+                        let acc = match (shape.mrv, nr, cols > nr / 2) {
+                            (3, _, true) => tile_3x8::<S, T>(simd, kc, ap, lda, bpack),
+                            (3, _, false) => tile_3x4::<S, T>(simd, kc, ap, lda, bpack),
+                            (_, 8, true) => tile_2x8::<S, T>(simd, kc, ap, lda, bpack),
+                            (_, 8, false) => tile_2x4::<S, T>(simd, kc, ap, lda, bpack),
+                            (_, _, true) => tile_2x6::<S, T>(simd, kc, ap, lda, bpack),
+                            (_, _, false) => tile_2x3::<S, T>(simd, kc, ap, lda, bpack),
                         };
                         self.store(simd, &acc, r0, j0, rows, cols, first);
                     }
