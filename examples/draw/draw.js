@@ -68,6 +68,7 @@ function showMaps(maps) {
       const c = document.createElement("canvas");
       c.width = width;
       c.height = height;
+      c.style.aspectRatio = `${width} / ${height}`;
       c.setAttribute("role", "img");
       c.setAttribute("aria-label", `Feature map ${k + 1} of ${count}`);
       mapsGrid.appendChild(c);

@@ -495,7 +495,8 @@ pub(crate) fn conv_backward<T: Real>(
             let rows = mc * p;
             let share = &mut sh[i * share_len..(i + 1) * share_len];
             // The fields again, now position-major (positions × K), so that
-            // colᵀ is read in place as the product's left operand.
+            // colᵀ's full panels are read in place as the product's left
+            // operand (a K of 25 is one panel, packed).
             let col = &mut s.col[..rows * kk];
             im2col(plan, &x[c0 * n_in..c1 * n_in], col, mc);
             // Δ map-major: dz[j·rows + t·p + pos].

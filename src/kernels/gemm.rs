@@ -14,8 +14,9 @@
 //! - The micro-kernel multiplies one panel of A by one sliver of B into
 //!   `3 × 8` vector accumulators (`2 × 6` with 256-bit vectors): per step
 //!   of the depth 3 vector loads and 8 broadcasts feed 24 multiply-adds.
-//!   Products of at most two vectors of rows (a 5 × 5 convolution's 25
-//!   field values) use `2 × 8` panels instead, not to compute on padding.
+//!   With 512-bit vectors, products of at most two vectors of rows (a
+//!   5 × 5 convolution's 25 field values) use `2 × 8` tiles instead, not
+//!   to compute on padding.
 //! - A is read in place when its columns are contiguous (rows of a panel
 //!   one after the other); otherwise (the transposed activations of the
 //!   forward pass), and for a last panel of fewer rows, it is *packed*:
