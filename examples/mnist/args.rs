@@ -48,15 +48,20 @@ fn cost_parser() -> impl TypedValueParser<Value = CostKind> {
         .try_map(|name| name.parse::<CostKind>())
 }
 
-/// `--init`: the library's own names (`Init`'s `FromStr`).
+/// `--optimizer`: the library's own names (`OptimizerKind`'s `FromStr`).
 fn optimizer_parser() -> impl TypedValueParser<Value = OptimizerKind> {
     PossibleValuesParser::new(["sgd", "momentum", "nesterov", "adam", "adamw"])
         .try_map(|name| name.parse::<OptimizerKind>())
 }
 
+/// `--init`: the library's own names (`Init`'s `FromStr`).
 fn init_parser() -> impl TypedValueParser<Value = Init> {
-    PossibleValuesParser::new([Init::StandardNormal.name(), Init::ScaledNormal.name()])
-        .try_map(|name| name.parse::<Init>())
+    PossibleValuesParser::new([
+        Init::StandardNormal.name(),
+        Init::ScaledNormal.name(),
+        Init::He.name(),
+    ])
+    .try_map(|name| name.parse::<Init>())
 }
 
 /// Train a sigmoid network on MNIST by mini-batch SGD and report its accuracy.
@@ -112,7 +117,8 @@ pub struct Args {
     #[arg(long)]
     pub weight_decay: Option<f64>,
     /// Weight initialisation: standard-normal N(0, 1), or scaled-normal
-    /// N(0, 1/n_in) weights (biases N(0, 1) in both).
+    /// N(0, 1/n_in) weights (biases N(0, 1) in both), or he: N(0, 2/n_in)
+    /// weights and zero biases, for ReLU layers.
     #[arg(long, value_parser = init_parser())]
     pub init: Option<Init>,
     /// Seed of the random number generator (initial weights and shuffling).
@@ -195,8 +201,8 @@ impl Args {
         optimizer
     }
 
-    /// The `best` preset's settings, with `--epochs` if given (the cosine
-    /// schedule then spans that many).
+    /// The `best` preset's settings, with `--epochs` (the cosine schedule
+    /// then spans that many) and `--init` if given.
     pub fn best(&self) -> crate::best::BestSettings {
         let mut best = match self.preset {
             Some(p @ (Preset::Conv1 | Preset::Conv2 | Preset::ConvRelu | Preset::ConvBest)) => {
@@ -207,11 +213,14 @@ impl Args {
         if let Some(epochs) = self.epochs {
             best.epochs = epochs;
         }
+        if let Some(init) = self.init {
+            best.init = init;
+        }
         best
     }
 
     /// The preset's settings overridden by the flags given (the `best`
-    /// preset takes only `--epochs` and `--seed`).
+    /// and convolutional presets take only `--epochs`, `--init` and `--seed`).
     pub fn settings(&self) -> Settings {
         let (hidden, eta, lambda, cost, init) = match self.preset.unwrap_or(Preset::Ch1) {
             Preset::Ch1 => (

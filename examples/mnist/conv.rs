@@ -12,6 +12,10 @@
 //! f(max(z) + b); this crate's layers apply it before, max(f(z + b)). For
 //! the increasing functions used here the two are equal.
 //!
+//! `conv-best` starts from He's initialisation (N(0, 2/n_in) weights, zero
+//! biases), the others from the scaled normal (N(0, 1/n_in), biases
+//! N(0, 1)).
+//!
 //! His L2 term is λ/(2·batches)·Σw² per mini-batch (`network3.py` divides
 //! by the number of mini-batches, not by n as `network2.py` does), which
 //! decays the weights by 1 − ηλm/n per step; this crate's λ decays them by
@@ -72,7 +76,12 @@ pub fn conv_settings(preset: Preset) -> BestSettings {
         hidden: f,
         output: Activation::Softmax,
         cost: CostKind::LogLikelihood,
-        init: Init::ScaledNormal,
+        // conv-best's wide ReLU layers start from He's N(0, 2/n_in) weights
+        // and zero biases: from N(0, 1) biases, seed 3 switched off a whole
+        // layer in its first epoch and never learned (10.64%, always "1"),
+        // and on the validation set He's start learned faster (epoch 1:
+        // 97.29% against 95.53% with seed 1).
+        init: if best { Init::He } else { Init::ScaledNormal },
         eta,
         mini_batch: 10,
         momentum: 0.0,

@@ -75,7 +75,7 @@ pub struct TrainingRecord {
 /// | 1 | scalar size: 4 (`f32`) or 8 (`f64`) |
 /// | 4 + 4·L | number of layers L, then each layer size, `u32` |
 /// | L − 1 | each layer's [`Activation`] after the input, `u8`: 1 = sigmoid, 2 = tanh, 3 = relu, 4 = softmax, 5 = identity (not in version 1 files, whose layers are all sigmoid) |
-/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded), the optimizer code (`u8`: 0 = not recorded, 1 = sgd, 2 = momentum, 3 = nesterov, 4 = adam, 5 = adamw; 0 in files of earlier releases) and 4 reserved zero bytes |
+/// | 56 | the [`TrainingRecord`]: cost and initialisation codes (`u8` each; 0 = not recorded, 1 = quadratic / standard-normal, 2 = cross-entropy / scaled-normal, 3 = log-likelihood / he; any other code is refused), η and λ (`f64`, NaN = not recorded), m, epochs, epochs completed and seed (`u64`; m = 0 and a seed flag byte before the seed mean not recorded), the optimizer code (`u8`: 0 = not recorded, 1 = sgd, 2 = momentum, 3 = nesterov, 4 = adam, 5 = adamw; 0 in files of earlier releases) and 4 reserved zero bytes |
 /// | 17·(L − 1) | each layer's description (version 3; earlier versions' layers are all dense): its kind, `u8` (1 = dense), and four `u32` fields for the kind's geometry, which the sizes alone do not give (all 0 for a dense layer; room for a convolution's channels, kernel and image size without another format) |
 /// | 8 | the length P of the preprocessing slot, `u64` (0: none; version 3) |
 /// | … | per layer, its parameters in the order of [`crate::layer`]: for a dense layer the weights wˡ row by row (row j: the weights into neuron j), then the biases bˡ |
@@ -1364,6 +1364,7 @@ fn init_code(init: Option<Init>) -> u8 {
         None => 0,
         Some(Init::StandardNormal) => 1,
         Some(Init::ScaledNormal) => 2,
+        Some(Init::He) => 3,
     }
 }
 
@@ -1372,8 +1373,9 @@ fn init_from_code(code: u8) -> std::result::Result<Option<Init>, String> {
         0 => Ok(None),
         1 => Ok(Some(Init::StandardNormal)),
         2 => Ok(Some(Init::ScaledNormal)),
+        3 => Ok(Some(Init::He)),
         _ => Err(format!(
-            "unknown initialisation code {code} in the training record (this version knows 1 = standard-normal and 2 = scaled-normal; 0 = not recorded); the file may come from a newer version of neuralnet"
+            "unknown initialisation code {code} in the training record (this version knows 1 = standard-normal, 2 = scaled-normal and 3 = he; 0 = not recorded); the file may come from a newer version of neuralnet"
         )),
     }
 }

@@ -44,12 +44,22 @@ pub enum Init {
     /// the weighted input z of a neuron then starts near N(0, 1), so hidden
     /// neurons do not start saturated and learn faster.
     ScaledNormal,
+    /// Weights from N(0, 2/n_in), biases 0 (He et al., 2015, "Delving deep
+    /// into rectifiers"), for ReLU layers: a ReLU passes on only the
+    /// positive half of z, so twice the scaled-normal variance keeps the
+    /// activations' size from layer to layer, and zero biases let no neuron
+    /// start switched off. With N(0, 1) biases a wide ReLU layer starts
+    /// with many neurons far below 0, and one large early step can switch
+    /// off a whole layer for every input: the network then always answers
+    /// the most common class and never recovers.
+    He,
 }
 
 crate::names::named_enum! {
     Init, "init", "an initialisation",
     StandardNormal => "standard-normal",
     ScaledNormal => "scaled-normal",
+    He => "he",
 }
 
 /// A feedforward network of sigmoid neurons (or tanh, ReLU and softmax
@@ -162,17 +172,19 @@ impl<T: Real> Network<T> {
         let mut net = Self::zeros(layers)?;
         let mut normal = || -> T { nalgebra::convert::<f64, T>(StandardNormal.sample(rng)) };
         for (l, layer) in layers.iter().enumerate() {
+            let fan_in = nalgebra::convert::<f64, T>(layer.fan_in() as f64);
             let scale: T = match init {
                 Init::StandardNormal => T::one(),
-                Init::ScaledNormal => {
-                    T::one() / nalgebra::convert::<f64, T>(layer.fan_in() as f64).sqrt()
-                }
+                Init::ScaledNormal => T::one() / fan_in.sqrt(),
+                Init::He => (nalgebra::convert::<f64, T>(2.0) / fan_in).sqrt(),
             };
             // Drawn in the lecture's order (row j, then column k of wˡ,
             // which is how a dense layer stores them), then the biases.
             let (w, b) = net.params.layer_mut(l);
             w.iter_mut().for_each(|v| *v = normal() * scale);
-            b.iter_mut().for_each(|v| *v = normal());
+            if init != Init::He {
+                b.iter_mut().for_each(|v| *v = normal());
+            }
         }
         Ok(net)
     }

@@ -410,6 +410,7 @@ fn cost_and_init_names_round_trip() {
     for (init, name) in [
         (Init::StandardNormal, "standard-normal"),
         (Init::ScaledNormal, "scaled-normal"),
+        (Init::He, "he"),
     ] {
         assert_eq!(init.name(), name);
         assert_eq!(init.to_string(), name);
@@ -461,7 +462,7 @@ fn unknown_cost_and_init_codes_are_refused() {
     for (offset, code, what) in [
         (0, 4, "cost code 4"),
         (0, 255, "cost code 255"),
-        (1, 3, "initialisation code 3"),
+        (1, 4, "initialisation code 4"),
     ] {
         let mut bad = good.clone();
         bad[at + offset] = code;

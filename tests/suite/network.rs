@@ -51,6 +51,42 @@ fn layers_and_parameters_are_counted() {
     assert_eq!(lecture.num_parameters(), 23_860);
 }
 
+/// Sample mean and variance of `v`.
+fn mean_var(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let n = v.clone().count() as f64;
+    let mean = v.clone().sum::<f64>() / n;
+    (mean, v.map(|x| (x - mean).powi(2)).sum::<f64>() / n)
+}
+
+#[test]
+fn each_initialisation_draws_its_documented_distribution() {
+    // 400 inputs into 300 neurons: 120,000 weights, so the sample variance
+    // is within 1.5% of the true one with overwhelming probability (its
+    // standard error is var·√(2/n) ≈ 0.4%).
+    for (init, weight_var, bias_var) in [
+        (Init::StandardNormal, 1.0_f64, Some(1.0)),
+        (Init::ScaledNormal, 1.0 / 400.0, Some(1.0)),
+        (Init::He, 2.0 / 400.0, None),
+    ] {
+        let net = Network::<f64>::new(&[400, 300], init, &mut StdRng::seed_from_u64(3)).unwrap();
+        let (mean, var) = mean_var(net.weights()[0].iter().copied());
+        assert!(mean.abs() < 0.02 * weight_var.sqrt(), "{init}: mean {mean}");
+        assert!(
+            (var / weight_var - 1.0).abs() < 0.015,
+            "{init}: variance {var}"
+        );
+        let biases = net.biases()[0].iter().copied().collect::<Vec<_>>();
+        match bias_var {
+            // 300 biases: a looser bound on their variance.
+            Some(bv) => {
+                let (_, var) = mean_var(biases.iter().copied());
+                assert!((var / bv - 1.0).abs() < 0.3, "{init}: bias variance {var}");
+            }
+            None => assert!(biases.iter().all(|&b| b == 0.0), "{init}: {biases:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_single_nan_or_infinity_makes_a_network_not_finite() {
     let w = |v: f64| vec![DMatrix::from_row_slice(2, 2, &[0.5, v, -1.0, 2.0])];
