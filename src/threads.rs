@@ -10,8 +10,8 @@
 //! be on one thread, so the results do not depend on the number of threads.
 
 use std::cell::Cell;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 /// Threads the kernels and evaluations may use (see [`set_num_threads`]).
 static THREADS: AtomicUsize = AtomicUsize::new(1);
@@ -53,7 +53,7 @@ pub(crate) fn threads_for(work: usize, parts: usize) -> usize {
     if IN_PARALLEL.with(Cell::get) || work < PARALLEL_WORK {
         1
     } else {
-        num_threads().min(parts).max(1)
+        num_threads().min(parts).clamp(1, MAX_PARTS)
     }
 }
 
@@ -68,8 +68,8 @@ pub(crate) fn as_worker<R>(f: impl FnOnce() -> R) -> R {
 /// Runs `job` on `threads` consecutive parts of `out`, which holds `units`
 /// units of `unit_len` values each: part `t` gets the units
 /// `units·t/threads .. units·(t+1)/threads` and their values. The parts run
-/// on scoped threads and this one (see [`run_tasks`]), each marked as a
-/// worker so that it does not split its part again.
+/// on the pool's workers and this thread (see [`run_each`]), each marked
+/// as a worker so that it does not split its part again.
 pub(crate) fn split_across_threads<T: Send>(
     threads: usize,
     units: usize,
@@ -77,37 +77,48 @@ pub(crate) fn split_across_threads<T: Send>(
     out: &mut [T],
     job: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
 ) {
-    let mut tasks = Vec::with_capacity(threads);
     let mut rest = &mut out[..units * unit_len];
     let mut u0 = 0;
-    for t in 0..threads {
+    let tasks = (0..threads).map(|t| {
         let u1 = units * (t + 1) / threads;
         let (part, tail) = std::mem::take(&mut rest).split_at_mut((u1 - u0) * unit_len);
         rest = tail;
-        tasks.push((u0..u1, part));
+        let range = u0..u1;
         u0 = u1;
-    }
-    run_tasks(tasks, |(range, part)| job(range, part));
+        (range, part)
+    });
+    run_each(threads, tasks, |(range, part)| job(range, part));
 }
 
-/// Runs `job` on each of the `parts` tasks of `tasks` as [`run_tasks`]
-/// does; a single task directly on this thread (so nothing is marked,
-/// spawned or allocated for it).
+/// Runs `job` on each of the first `parts` tasks of `tasks` (at most
+/// [`MAX_PARTS`]), each exactly once: the first on this thread, the others
+/// on the pool's workers. A single task runs directly on this thread, with
+/// nothing marked or woken. Nothing is allocated: the tasks wait in slots
+/// on this thread's stack.
 pub(crate) fn run_each<I: Send>(
     parts: usize,
     tasks: impl Iterator<Item = I>,
     job: impl Fn(I) + Sync,
 ) {
     if parts <= 1 {
-        // One part: run here, without collecting the task into a vector
-        // (an allocation per call, which the training loop must not make).
-        tasks.for_each(job);
+        tasks.take(1).for_each(job);
         return;
     }
-    run_tasks(tasks.collect(), job);
+    let slots: [Mutex<Option<I>>; MAX_PARTS] = std::array::from_fn(|_| Mutex::new(None));
+    let mut count = 0;
+    for (slot, task) in slots.iter().zip(tasks.take(parts)) {
+        *lock(slot) = Some(task);
+        count += 1;
+    }
+    run_parts(count, &|p| {
+        let task = lock(&slots[p]).take();
+        if let Some(task) = task {
+            job(task);
+        }
+    });
 }
 
-/// `job` of each part of `parts`, in order, computed as [`run_tasks`] does.
+/// `job` of each part of `parts`, in order, computed as [`run_each`] does.
 pub(crate) fn map_parts<R: Send>(
     parts: &[std::ops::Range<usize>],
     job: impl Fn(std::ops::Range<usize>) -> R + Sync,
@@ -116,49 +127,168 @@ pub(crate) fn map_parts<R: Send>(
         return vec![job(only.clone())];
     }
     let results: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-    let tasks = parts.iter().cloned().zip(&results).collect();
-    run_tasks(tasks, |(range, result)| {
-        *lock(result) = Some(job(range));
-    });
+    // At most MAX_PARTS at a time (threads_for never asks for more).
+    for (ranges, slots) in parts.chunks(MAX_PARTS).zip(results.chunks(MAX_PARTS)) {
+        run_each(
+            ranges.len(),
+            ranges.iter().cloned().zip(slots),
+            |(range, result)| {
+                *lock(result) = Some(job(range));
+            },
+        );
+    }
     results
         .into_iter()
         .map(|r| {
             r.into_inner()
                 .unwrap_or_else(|p| p.into_inner())
-                .expect("run_tasks runs every task before it returns")
+                .expect("run_each runs every task before it returns")
         })
         .collect()
 }
 
-/// Runs every task, each exactly once, as a worker (see [`as_worker`]): the
-/// first ones on scoped threads of their own, the last on this thread. When
-/// a thread cannot be created (a process limit, say), its task runs on this
-/// thread instead: slower, never a panic, and the same result, since each
-/// task computes its part exactly as on one thread.
-fn run_tasks<I: Send>(tasks: Vec<I>, job: impl Fn(I) + Sync) {
-    let slots: Vec<Mutex<Option<I>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let run = |slot: &Mutex<Option<I>>| {
-        // Whoever takes a task first runs it: its thread or, if that thread
-        // could not be created, this one.
-        let task = lock(slot).take();
-        if let Some(task) = task {
-            as_worker(|| job(task));
+/// The most parts one call is split into.
+pub(crate) const MAX_PARTS: usize = 64;
+
+/// A part's job, as the pool's workers see it: `job(p)` runs part `p`.
+type Job<'a> = &'a (dyn Fn(usize) + Sync + 'a);
+
+/// The crate's worker threads, started on first use and kept for the
+/// process, so that a parallel call costs a wake-up (tens of
+/// microseconds) instead of starting threads, and each worker keeps its
+/// packing buffers from call to call (nothing allocated per mini-batch).
+/// One parallel call uses the workers at a time; a call from another
+/// thread meanwhile (a server's request threads, say) runs its parts on
+/// its own thread, so threads never oversubscribe the cores.
+struct Pool {
+    /// Held by the call that is using the workers.
+    busy: Mutex<()>,
+    state: Mutex<PoolState>,
+    /// Workers wait here for a new call.
+    wake: Condvar,
+    /// The calling thread waits here for its workers' parts.
+    done: Condvar,
+}
+
+/// What the workers share with the calling thread.
+struct PoolState {
+    /// Counts the calls; a worker runs its part once per call.
+    call: u64,
+    /// The current call's job, valid until `pending` is back to 0.
+    job: Option<Job<'static>>,
+    /// Worker `w` (1-based) runs part `w` of the current call if `w < parts`.
+    parts: usize,
+    /// Workers' parts of the current call not finished yet.
+    pending: usize,
+    /// The first panic of a worker's part, resumed on the calling thread.
+    panic: Option<Box<dyn std::any::Any + Send>>,
+    /// Workers started so far.
+    workers: usize,
+}
+
+static POOL: Pool = Pool {
+    busy: Mutex::new(()),
+    state: Mutex::new(PoolState {
+        call: 0,
+        job: None,
+        parts: 0,
+        pending: 0,
+        panic: None,
+        workers: 0,
+    }),
+    wake: Condvar::new(),
+    done: Condvar::new(),
+};
+
+/// Runs `job(0)`, …, `job(parts − 1)`, each once, marked as workers: part 0
+/// on this thread, the others on the pool's workers (started as needed).
+/// When the workers are busy with another thread's call, or a worker cannot
+/// be started, the parts run here instead: slower, never a panic, and the
+/// same result, since each part is computed exactly as on one thread. A
+/// panic in any part is resumed here, after every part has finished.
+fn run_parts(parts: usize, job: Job<'_>) {
+    let run_here = |range: std::ops::Range<usize>| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            as_worker(|| range.for_each(job));
+        }))
+    };
+    let _busy = match POOL.busy.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            if let Err(p) = run_here(0..parts) {
+                std::panic::resume_unwind(p);
+            }
+            return;
         }
     };
-    let Some((last, first)) = slots.split_last() else {
-        return;
-    };
-    std::thread::scope(|scope| {
-        for slot in first {
-            let run = &run;
-            // A failed spawn drops its closure; the task stays in its slot.
-            let _ = std::thread::Builder::new().spawn_scoped(scope, move || run(slot));
+    let mut state = lock(&POOL.state);
+    while state.workers < parts - 1 {
+        let (w, call) = (state.workers + 1, state.call);
+        let started = std::thread::Builder::new()
+            .name(format!("neuralnet-{w}"))
+            .spawn(move || worker(w, call));
+        if started.is_err() {
+            break;
         }
-        run(last);
-        for slot in first {
-            run(slot);
+        state.workers = w;
+    }
+    let helpers = state.workers.min(parts - 1);
+    // SAFETY: the workers use `job` only between this point and `pending`
+    // falling back to 0, and this function does not return (nor unwind:
+    // its own parts run under `catch_unwind`, and waiting cannot panic)
+    // before `pending` is 0 and `job` is taken back out of the state. So
+    // the reference never outlives the borrow it comes from; the lifetime
+    // is erased only because the workers, started once for the process,
+    // cannot name it.
+    #[allow(unsafe_code)]
+    let job_for_workers: Job<'static> =
+        unsafe { std::mem::transmute::<Job<'_>, Job<'static>>(job) };
+    state.job = Some(job_for_workers);
+    state.parts = helpers + 1;
+    state.pending = helpers;
+    state.call += 1;
+    drop(state);
+    POOL.wake.notify_all();
+    // Part 0, and any part no worker could be started for.
+    let mine = run_here(0..1).and_then(|()| run_here(helpers + 1..parts));
+    let mut state = lock(&POOL.state);
+    while state.pending > 0 {
+        state = POOL.done.wait(state).unwrap_or_else(|p| p.into_inner());
+    }
+    state.job = None;
+    let theirs = state.panic.take();
+    drop(state);
+    if let Some(p) = mine.err().or(theirs) {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// Worker `w`'s loop: wait for a call after `seen`, run part `w` of it if
+/// there is one, report, and wait again.
+fn worker(w: usize, mut seen: u64) {
+    IN_PARALLEL.with(|p| p.set(true));
+    let mut state = lock(&POOL.state);
+    loop {
+        while state.call == seen {
+            state = POOL.wake.wait(state).unwrap_or_else(|p| p.into_inner());
         }
-    });
+        seen = state.call;
+        if w >= state.parts {
+            continue;
+        }
+        let job = state.job.expect("a call with parts has a job");
+        drop(state);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(w)));
+        state = lock(&POOL.state);
+        if let Err(p) = result {
+            state.panic.get_or_insert(p);
+        }
+        state.pending -= 1;
+        if state.pending == 0 {
+            POOL.done.notify_one();
+        }
+    }
 }
 
 /// Locks `m`, whether or not another thread panicked while holding it (the

@@ -194,9 +194,7 @@ fn no_allocation_per_mini_batch() {
     check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 10, 5.0, plain);
     // Convolutions and max-pooling (Nielsen's chapter 6 stack, smaller), in
     // mini-batches of 10 and of 100 (the last one 25), with dropout on the
-    // dense layers and the rest of the toolkit; one thread (a second
-    // thread's scratch is allocated on its first call, and threads are
-    // started per call: see the persistent pool of issue #21).
+    // dense layers and the rest of the toolkit.
     let f = Activation::Relu;
     let conv = [
         Layer::conv(Shape::new(1, 14, 14), 4, 3, f),
@@ -210,4 +208,18 @@ fn no_allocation_per_mini_batch() {
     check_layers::<f32>(&conv, 100, |sgd| {
         everything(sgd).with_dropout(Dropout::hidden(0.5))
     });
+    // Two threads: the pool's worker is started, and fills its packing
+    // buffer and its convolution scratch, in the first mini-batch; after it
+    // a split call allocates nothing either. These calls are large enough
+    // to be split: C's products at m = 100, and a convolution of 25 × 8 × 576
+    // multiply-adds per example at m = 100.
+    neuralnet::threads::set_num_threads(2);
+    check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 100, 5.0, plain);
+    let wide = [
+        Layer::conv(Shape::new(1, 28, 28), 8, 5, f),
+        Layer::max_pool(Shape::new(8, 24, 24), 2),
+        Layer::dense(8 * 12 * 12, 10, Activation::Softmax),
+    ];
+    check_layers::<f32>(&wide, 100, plain);
+    neuralnet::threads::set_num_threads(1);
 }

@@ -52,7 +52,7 @@ const CHUNK_BYTES: usize = 384 << 10;
 /// than half of a call at m = 10 (workload D, two threads: 13.5 s per epoch
 /// against 9.3 s on one). So a call splits from 4 × the other kernels'
 /// threshold (m = 100: 8.9 s on two threads, 10.9 s on one).
-const SPLIT_DISCOUNT: usize = 4;
+const SPLIT_DISCOUNT: usize = 1;
 
 /// A convolution's sizes, and how its examples are chunked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
