@@ -2,12 +2,22 @@
 //! of work is worth splitting across them.
 //!
 //! One global setting ([`set_num_threads`], 1 by default) caps the threads.
-//! Only work above about 0.1 ms is split (so the lecture's mini-batches of
+//! Only work above about 0.4 ms is split (so the lecture's mini-batches of
 //! 10 always run on one thread), and never again on a thread that is
 //! already one of several workers. Large kernel calls are split by
-//! neurons; evaluation and [`Network::predict_batch`](crate::Network::predict_batch)
-//! split a data set by examples. Each part is computed exactly as it would
-//! be on one thread, so the results do not depend on the number of threads.
+//! examples or neurons; evaluation and
+//! [`Network::predict_batch`](crate::Network::predict_batch) split a data
+//! set by examples. Each part is computed exactly as it would be on one
+//! thread, so the results do not depend on the number of threads.
+//!
+//! The parts run on the calling thread and on worker threads the crate
+//! starts on first need and keeps for the process (a pool): a split call
+//! costs a wake-up, not a thread start, and each worker keeps its packing
+//! buffers from call to call, so training allocates nothing per
+//! mini-batch on any number of threads. One call uses the workers at a
+//! time; another thread's call meanwhile (a server's request threads)
+//! runs on its own thread, so the crate never runs more threads than
+//! [`set_num_threads`] allows plus the callers themselves.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};

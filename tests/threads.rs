@@ -3,6 +3,66 @@
 //!
 //! One test in this file: the thread count is a process-wide setting.
 
+/// A cost that panics on the pool's worker threads (named `neuralnet-…`)
+/// and is the cross-entropy elsewhere.
+struct PanicsOnWorkers;
+
+impl neuralnet::Cost<f32> for PanicsOnWorkers {
+    fn cost(&self, a: &[f32], y: &[f32]) -> f32 {
+        let name = std::thread::current().name().map(str::to_owned);
+        assert!(
+            !name.is_some_and(|n| n.starts_with("neuralnet-")),
+            "a cost that fails on a worker"
+        );
+        CrossEntropy.cost(a, y)
+    }
+    fn gradient(&self, a: &[f32], y: &[f32], out: &mut [f32]) {
+        neuralnet::Cost::<f32>::gradient(&CrossEntropy, a, y, out);
+    }
+}
+
+/// On two threads: several threads calling at once (one gets the pool's
+/// workers, the others run on their own) all get the one-thread answers,
+/// and a panic on a worker reaches the caller, after which the pool still
+/// works.
+fn pool_callers_and_panics(net: &Network<f32>, correct: usize, answers: &[usize]) {
+    assert_eq!(num_threads(), 2);
+    let test = data(3_000, 3);
+    std::thread::scope(|s| {
+        let callers: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    (0..3)
+                        .map(|_| {
+                            let e = net.evaluate(&test, &CrossEntropy).unwrap();
+                            (e.correct, net.predict_batch(test.inputs()).unwrap())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for caller in callers {
+            for (c, p) in caller.join().unwrap() {
+                assert_eq!(c, correct);
+                assert_eq!(p, answers);
+            }
+        }
+    });
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        net.evaluate(&test, &PanicsOnWorkers)
+    }));
+    let message = panicked.expect_err("the worker's panic is resumed on the caller");
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| message.downcast_ref::<&str>().copied());
+    assert!(
+        message.is_some_and(|m| m.contains("a cost that fails on a worker")),
+        "{message:?}"
+    );
+    assert_eq!(net.evaluate(&test, &CrossEntropy).unwrap().correct, correct);
+}
+
 use std::ops::ControlFlow;
 
 use nalgebra::DMatrix;
@@ -74,6 +134,7 @@ fn two_threads_give_the_results_of_one() {
     set_num_threads(2);
     assert_eq!(num_threads(), 2);
     let (g2, n2, e2, p2, c2) = run();
+    pool_callers_and_panics(&n1, e1.correct, &p1);
     set_num_threads(0);
     assert!(num_threads() >= 1, "0 means one per core");
     set_num_threads(1);

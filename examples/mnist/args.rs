@@ -23,7 +23,7 @@ pub enum Preset {
     Conv2,
     /// conv2 with ReLU everywhere, η = 0.03 and Nielsen's λ = 0.1 (λ = 1.0 in this crate's convention).
     ConvRelu,
-    /// Two conv-pool layers, two dense layers of 1,000 ReLU neurons with dropout 0.5, softmax, digits distorted afresh each epoch.
+    /// Two conv-pool layers, two dense layers of 1,000 ReLU neurons with dropout 0.5, softmax, He's initialisation, digits distorted afresh each epoch.
     ConvBest,
 }
 
@@ -202,7 +202,7 @@ impl Args {
     }
 
     /// The `best` preset's settings, with `--epochs` (the cosine schedule
-    /// then spans that many) and `--init` if given.
+    /// then spans that many), `--batch` and `--init` if given.
     pub fn best(&self) -> crate::best::BestSettings {
         let mut best = match self.preset {
             Some(p @ (Preset::Conv1 | Preset::Conv2 | Preset::ConvRelu | Preset::ConvBest)) => {
@@ -216,11 +216,15 @@ impl Args {
         if let Some(init) = self.init {
             best.init = init;
         }
+        if let Some(m) = self.batch {
+            best.mini_batch = m;
+        }
         best
     }
 
     /// The preset's settings overridden by the flags given (the `best`
-    /// and convolutional presets take only `--epochs`, `--init` and `--seed`).
+    /// and convolutional presets take only `--epochs`, `--batch`, `--init`
+    /// and `--seed`).
     pub fn settings(&self) -> Settings {
         let (hidden, eta, lambda, cost, init) = match self.preset.unwrap_or(Preset::Ch1) {
             Preset::Ch1 => (

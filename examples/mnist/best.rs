@@ -172,6 +172,7 @@ impl BestSettings {
         };
         let mut parts = vec![
             layers,
+            format!("{} init", self.init),
             format!("{} cost", self.cost),
             format!("m = {}", self.mini_batch),
         ];

@@ -46,14 +46,6 @@ use crate::{Real, Result};
 /// Bytes of one chunk's `col` (about half an L2).
 const CHUNK_BYTES: usize = 384 << 10;
 
-/// A convolution's multiply-adds count for this fraction when deciding
-/// whether to split a call across threads: threads are started per call,
-/// and each new thread fills a packing buffer of its own, which cost more
-/// than half of a call at m = 10 (workload D, two threads: 13.5 s per epoch
-/// against 9.3 s on one). So a call splits from 4 × the other kernels'
-/// threshold (m = 100: 8.9 s on two threads, 10.9 s on one).
-const SPLIT_DISCOUNT: usize = 1;
-
 /// A convolution's sizes, and how its examples are chunked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ConvPlan {
@@ -241,7 +233,7 @@ pub(crate) fn conv_forward<T: Real>(
     let (n_in, n_out) = (plan.n_in(), plan.n_out());
     let per_col = plan.positions() * plan.fan_in();
     let chunks = plan.chunks(m);
-    let wanted = threads::threads_for(m * plan.fan_in() * n_out / SPLIT_DISCOUNT, chunks);
+    let wanted = threads::threads_for(m * plan.fan_in() * n_out, chunks);
     let parts = bufs.threads(wanted);
     let (mut rest, mut scratch) = (&mut z[..n_out * m], &mut bufs.scratch[..]);
     let tasks = (0..parts).map(|t| {
@@ -456,7 +448,7 @@ pub(crate) fn conv_backward<T: Real>(
             }
         }
     }
-    let wanted = threads::threads_for(2 * m * kk * n_out / SPLIT_DISCOUNT, chunks);
+    let wanted = threads::threads_for(2 * m * kk * n_out, chunks);
     let parts = bufs.threads(wanted);
     let ConvBuffers {
         scratch,

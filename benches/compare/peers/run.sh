@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Workload D (network3.py's conv-relu network) in the conv peers: PyTorch,
-# candle, burn (ndarray and flex backends), one run at a time, over the grid
+# Workload D (network3.py's conv-relu network) in this crate (neuralnet.sh:
+# the mnist example, built beforehand) and the conv peers: PyTorch, candle,
+# burn (ndarray and flex backends), one run at a time, over the grid
 # BATCHES x THREADS, one table per mini-batch size. Not part of CI.
 #
 #   benches/compare/peers/run.sh [EPOCHS]          default 2
 #   PEERS="torch candle" BATCHES=100 THREADS=1 benches/compare/peers/run.sh 1
 #   LOCK=/tmp/nn-build.lock benches/compare/peers/run.sh 2   # each run under flock LOCK
 #
-# Env: PEERS (default "torch candle burn-ndarray burn-flex"; also "candle-maxpool2d",
+# Env: PEERS (default "neuralnet torch candle burn-ndarray burn-flex"; also "candle-maxpool2d",
 # candle with its own Tensor::max_pool2d, whose gradient is wrong in 0.11.1: see
 # candle-conv/src/main.rs), BATCHES ("10 100"),
-# THREADS ("1 2"), MNIST_DIR (default ../shared/data/mnist beside the repository),
+# THREADS ("1 2"), NEURALNET_BIN (default target/release/examples/mnist), MNIST_DIR (default ../shared/data/mnist beside the repository),
 # PEERS_VENV (default $TMPDIR/peers-venv, needs torch), CARGO_TARGET_DIR (default
 # $TMPDIR/peers-target, where the README's build commands put candle-conv and
 # burn-conv), PEERS_DIR (the shared harness, default ../shared/peers beside the
@@ -23,7 +24,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 TMP="${TMPDIR:-/tmp}"
 EPOCHS="${1:-2}"
-PEERS="${PEERS:-torch candle burn-ndarray burn-flex}"
+PEERS="${PEERS:-neuralnet torch candle burn-ndarray burn-flex}"
 BATCHES="${BATCHES:-10 100}"
 THREADS="${THREADS:-1 2}"
 export MNIST_DIR="${MNIST_DIR:-$ROOT/../shared/data/mnist}"
@@ -39,6 +40,7 @@ mkdir -p "$(dirname "$LOG")"
 peer_cmd() {  # sets CMD to the command for peer $1; empty if it is not installed
   CMD=()
   case "$1" in
+    neuralnet)    [ -x "${NEURALNET_BIN:-$ROOT/target/release/examples/mnist}" ] && CMD=("$HERE/neuralnet.sh") ;;
     torch)        [ -x "$PY" ] && "$PY" -c "import torch" 2>/dev/null && CMD=("$PY" "$HERE/torch_conv.py") ;;
     candle)       [ -x "$TARGET/release/candle-conv" ] && CMD=("$TARGET/release/candle-conv") ;;
     candle-maxpool2d) [ -x "$TARGET/release/candle-conv" ] && CMD=("$TARGET/release/candle-conv" --pool candle) ;;
