@@ -127,7 +127,7 @@
 //! 50,000 MNIST digits takes about 0.065 s in `f32` (`cargo bench --bench
 //! training`), about a fifth of the time of the fastest other library
 //! measured (see the README). [`set_num_threads`](threads::set_num_threads) lets evaluation and large
-//! mini-batches use more cores.
+//! mini-batches use more cores, on worker threads kept for the process.
 
 pub mod activation;
 mod aligned;

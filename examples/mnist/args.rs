@@ -161,8 +161,8 @@ pub struct Args {
     /// Never download MNIST; fail if the files are not found.
     #[arg(long)]
     pub no_download: bool,
-    /// Threads for evaluation and large mini-batches (0: one per core).
-    /// Training with small mini-batches always runs on one thread.
+    /// Threads for evaluation and large kernel calls (0: one per core, less
+    /// the one that distorts the digits for `best` and `conv-best`).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// Also print one line per epoch in the format of the peers benchmark

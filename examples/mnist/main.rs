@@ -93,7 +93,17 @@ fn main() -> ExitCode {
             "warning: this is a debug build, which trains about 50 times slower; use `cargo run --release --example mnist`"
         );
     }
-    neuralnet::threads::set_num_threads(args.threads);
+    let threads = match args.threads {
+        // The augmentation distorts the next epoch's digits on a core of
+        // its own: kernel threads on every core would compete with it (on
+        // 2 cores, conv-best's epochs took 27-29 s on two kernel threads
+        // and 25-28 s on one, run alternately).
+        0 if args.preset.is_some_and(|p| p.is_recipe()) && args.best().augment => {
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+        }
+        n => n,
+    };
+    neuralnet::threads::set_num_threads(threads);
     let result = match (args.preset, args.dtype()) {
         (Some(p), Dtype::F64) if p.is_recipe() => Err(format!(
             "--preset {} trains in f32 only; leave out --dtype f64 (or --f64)",
