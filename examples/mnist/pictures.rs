@@ -29,9 +29,19 @@ pub fn write_all<T: Real>(
     settings: &Settings,
 ) -> Result<String, BoxError> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // A dense network by its sizes; a convolutional one's list of sizes
+    // (the maps' values per layer) is too long for a title.
+    let shape = if net.layers().iter().all(|l| matches!(l, Layer::Dense(_))) {
+        format!("{:?},", settings.sizes)
+    } else {
+        format!(
+            "{} layers, {} parameters,",
+            net.layers().len(),
+            net.num_parameters()
+        )
+    };
     let title = format!(
-        "MNIST {:?}, --cost {}, η = {}, m = {}, λ = {}",
-        settings.sizes,
+        "MNIST {shape} --cost {}, η = {}, m = {}, λ = {}",
         settings.cost,
         settings.sgd.learning_rate(),
         settings.sgd.mini_batch_size(),
