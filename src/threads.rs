@@ -100,11 +100,11 @@ pub(crate) fn split_across_threads<T: Send>(
     run_each(threads, tasks, |(range, part)| job(range, part));
 }
 
-/// Runs `job` on each of the first `parts` tasks of `tasks` (at most
-/// [`MAX_PARTS`]), each exactly once: the first on this thread, the others
-/// on the pool's workers. A single task runs directly on this thread, with
-/// nothing marked or woken. Nothing is allocated: the tasks wait in slots
-/// on this thread's stack.
+/// Runs `job` on each of the first `parts` tasks of `tasks`, each exactly
+/// once: the first on this thread, the others on the pool's workers, at
+/// most [`MAX_PARTS`] at a time. A single task runs directly on this
+/// thread, with nothing marked or woken. Nothing is allocated: the tasks
+/// wait in slots on this thread's stack.
 pub(crate) fn run_each<I: Send>(
     parts: usize,
     tasks: impl Iterator<Item = I>,
@@ -114,18 +114,22 @@ pub(crate) fn run_each<I: Send>(
         tasks.take(1).for_each(job);
         return;
     }
-    let slots: [Mutex<Option<I>>; MAX_PARTS] = std::array::from_fn(|_| Mutex::new(None));
-    let mut count = 0;
-    for (slot, task) in slots.iter().zip(tasks.take(parts)) {
-        *lock(slot) = Some(task);
-        count += 1;
-    }
-    run_parts(count, &|p| {
-        let task = lock(&slots[p]).take();
-        if let Some(task) = task {
-            job(task);
+    let mut tasks = tasks.take(parts).peekable();
+    while tasks.peek().is_some() {
+        let slots: [Mutex<Option<I>>; MAX_PARTS] = std::array::from_fn(|_| Mutex::new(None));
+        let mut count = 0;
+        // `zip` asks the slots first, so no task is taken without a slot.
+        for (slot, task) in slots.iter().zip(&mut tasks) {
+            *lock(slot) = Some(task);
+            count += 1;
         }
-    });
+        run_parts(count, &|p| {
+            let task = lock(&slots[p]).take();
+            if let Some(task) = task {
+                job(task);
+            }
+        });
+    }
 }
 
 /// `job` of each part of `parts`, in order, computed as [`run_each`] does.
@@ -137,16 +141,13 @@ pub(crate) fn map_parts<R: Send>(
         return vec![job(only.clone())];
     }
     let results: Vec<Mutex<Option<R>>> = parts.iter().map(|_| Mutex::new(None)).collect();
-    // At most MAX_PARTS at a time (threads_for never asks for more).
-    for (ranges, slots) in parts.chunks(MAX_PARTS).zip(results.chunks(MAX_PARTS)) {
-        run_each(
-            ranges.len(),
-            ranges.iter().cloned().zip(slots),
-            |(range, result)| {
-                *lock(result) = Some(job(range));
-            },
-        );
-    }
+    run_each(
+        parts.len(),
+        parts.iter().cloned().zip(&results),
+        |(range, result)| {
+            *lock(result) = Some(job(range));
+        },
+    );
     results
         .into_iter()
         .map(|r| {
@@ -305,4 +306,22 @@ fn worker(w: usize, mut seen: u64) {
 /// data is a plain slot, valid either way).
 fn lock<X>(m: &Mutex<X>) -> std::sync::MutexGuard<'_, X> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_part_runs_once_in_order_even_beyond_max_parts() {
+        // 70 parts: a first round of MAX_PARTS on the pool, then 6 more.
+        let parts: Vec<_> = (0..70).map(|i| i..i + 1).collect();
+        let results = map_parts(&parts, |r| r.start * 2);
+        assert_eq!(results, (0..70).map(|i| i * 2).collect::<Vec<_>>());
+        let mut out = vec![0usize; 70];
+        split_across_threads(70, 70, 1, &mut out, |r, part| {
+            part.iter_mut().zip(r).for_each(|(o, i)| *o += i + 1);
+        });
+        assert_eq!(out, (1..=70).collect::<Vec<_>>());
+    }
 }

@@ -79,6 +79,23 @@ fn data(n: usize, seed: u64) -> Dataset<f32> {
     Dataset::from_labels(x, &labels, 10).unwrap()
 }
 
+/// One epoch of SGD on `data` with rate `eta` and mini-batches of `m`.
+fn one_epoch(
+    net: &mut Network<f32>,
+    data: &Dataset<f32>,
+    eta: f64,
+    m: usize,
+    cost: &impl neuralnet::Cost<f32>,
+    rng: &mut StdRng,
+) {
+    Sgd::new()
+        .with_learning_rate(eta)
+        .with_mini_batch_size(m)
+        .with_epochs(1)
+        .train(net, data, None, cost, rng, |_, _| ControlFlow::Continue(()))
+        .unwrap();
+}
+
 /// Gradient of a big batch, one epoch with big mini-batches, an evaluation,
 /// and the answers for 3,000 examples.
 fn run() -> (
@@ -94,14 +111,7 @@ fn run() -> (
     let grad = net
         .backprop(train.inputs(), train.targets(), &Quadratic)
         .unwrap();
-    Sgd::new()
-        .with_learning_rate(0.5)
-        .with_mini_batch_size(300)
-        .with_epochs(1)
-        .train(&mut net, &train, None, &CrossEntropy, &mut rng, |_, _| {
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    one_epoch(&mut net, &train, 0.5, 300, &CrossEntropy, &mut rng);
     let test = data(3_000, 3);
     let eval = net.evaluate(&test, &CrossEntropy).unwrap();
     let answers = net.predict_batch(test.inputs()).unwrap();
@@ -116,14 +126,7 @@ fn run() -> (
     ];
     let mut conv = Network::<f32>::from_layers(&layers, Init::ScaledNormal, &mut rng).unwrap();
     let small = data(400, 4);
-    Sgd::new()
-        .with_learning_rate(0.1)
-        .with_mini_batch_size(400)
-        .with_epochs(1)
-        .train(&mut conv, &small, None, &LogLikelihood, &mut rng, |_, _| {
-            ControlFlow::Continue(())
-        })
-        .unwrap();
+    one_epoch(&mut conv, &small, 0.1, 400, &LogLikelihood, &mut rng);
     (grad, net, eval, answers, conv)
 }
 
