@@ -19,12 +19,14 @@ impl Real for f64 {}
 
 pub(crate) mod sealed {
     use super::Elem;
+    use crate::kernels::Kernels;
 
     /// What the crate needs of a [`super::Real`] besides arithmetic: the
-    /// kernels' SIMD vectors ([`Elem`]), the binary model format's byte
+    /// kernels' SIMD vectors ([`Elem`]), the kernels themselves compiled
+    /// for the type ([`Kernels`]), the binary model format's byte
     /// codec and exact conversion to `f64`. Public in a private module, so
     /// that it seals `Real`.
-    pub trait Sealed: Elem {
+    pub trait Sealed: Elem + Kernels {
         /// The type's name, `"f32"` or `"f64"` (as the model files record it).
         const NAME: &'static str;
         /// Bytes per value.

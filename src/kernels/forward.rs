@@ -10,7 +10,7 @@ use pulp::{Simd, WithSimd};
 
 use super::dispatch;
 use super::gemm::{Gemm, Num, Start, packed_forward};
-use super::simd::{Elem, dot_2x4, dot_2x5, dot_2x10, dot_block, input_part, wide_block};
+use super::simd::{Elem, array, dot_2x4, dot_2x5, dot_2x10, dot_block, input_part, wide_block};
 use super::view::{MatMut, MatRef};
 use crate::threads::{split_across_threads, threads_for};
 
@@ -30,8 +30,9 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
     #[inline(always)]
     fn block_4x2<S: Simd>(&mut self, simd: S, i: usize, j: usize) {
         let n_in = self.n_in;
-        let w: [&[T]; 4] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
-        let a: [&[T]; 2] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let (w, a) = (self.w, self.a);
+        let w: [&[T]; 4] = array(&[], |r| &w[(i + r) * n_in..(i + r + 1) * n_in]);
+        let a: [&[T]; 2] = array(&[], |c| &a[(j + c) * n_in..(j + c + 1) * n_in]);
         let d = dot_2x4::<S, T>(simd, a, w);
         for (c, row) in d.iter().enumerate() {
             for (r, &v) in row.iter().enumerate() {
@@ -51,15 +52,18 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
         k: std::ops::Range<usize>,
     ) {
         let n_in = self.n_in;
-        let w = i.map(|i| &self.w[i * n_in + k.start..i * n_in + k.end]);
-        let a: [&[T]; MB] =
-            std::array::from_fn(|c| &self.a[(j + c) * n_in + k.start..(j + c) * n_in + k.end]);
+        let (wt, at) = (self.w, self.a);
+        let w: [&[T]; 2] = array(&[], |r| &wt[i[r] * n_in + k.start..i[r] * n_in + k.end]);
+        let a: [&[T]; MB] = array(&[], |c| {
+            &at[(j + c) * n_in + k.start..(j + c) * n_in + k.end]
+        });
+        let zero = T::default();
         let d: [[T; MB]; 2] = if MB == 10 {
-            let d = dot_2x10::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
-            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+            let d = dot_2x10::<S, T>(simd, w, array(&[], |c| a[c]));
+            array([zero; MB], |r| array(zero, |c| d[r][c]))
         } else {
-            let d = dot_2x5::<S, T>(simd, w, std::array::from_fn(|c| a[c]));
-            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+            let d = dot_2x5::<S, T>(simd, w, array(&[], |c| a[c]));
+            array([zero; MB], |r| array(zero, |c| d[r][c]))
         };
         // A neuron paired with itself is written once.
         let rows = if i[0] == i[1] { 1 } else { 2 };
@@ -75,14 +79,16 @@ impl<T: Elem + std::ops::Add<Output = T>> WeightedInputs<'_, T> {
     #[inline(always)]
     fn block<S: Simd, const NB: usize, const MB: usize>(&mut self, simd: S, i: usize, j: usize) {
         let n_in = self.n_in;
-        let w: [&[T]; NB] = std::array::from_fn(|r| &self.w[(i + r) * n_in..(i + r + 1) * n_in]);
-        let a: [&[T]; MB] = std::array::from_fn(|c| &self.a[(j + c) * n_in..(j + c + 1) * n_in]);
+        let (wt, at) = (self.w, self.a);
+        let w: [&[T]; NB] = array(&[], |r| &wt[(i + r) * n_in..(i + r + 1) * n_in]);
+        let a: [&[T]; MB] = array(&[], |c| &at[(j + c) * n_in..(j + c + 1) * n_in]);
         let d = if NB == 2 && MB == 4 {
             // Same shapes, written out: see `dot_2x4`.
-            let w2: [&[T]; 2] = std::array::from_fn(|r| w[r]);
-            let a4: [&[T]; 4] = std::array::from_fn(|c| a[c]);
+            let w2: [&[T]; 2] = array(&[], |r| w[r]);
+            let a4: [&[T]; 4] = array(&[], |c| a[c]);
             let d = dot_2x4::<S, T>(simd, w2, a4);
-            std::array::from_fn(|r| std::array::from_fn(|c| d[r][c]))
+            let zero = T::default();
+            array([zero; MB], |r| array(zero, |c| d[r][c]))
         } else {
             dot_block::<S, T, NB, MB>(simd, w, a)
         };

@@ -146,6 +146,25 @@ pub(super) fn input_part<T>(n_in: usize, wide: usize) -> usize {
         .next_multiple_of(16)
 }
 
+/// `[f(0), …, f(N − 1)]`, filled by a plain loop from `[fill; N]`.
+///
+/// `std::array::from_fn` and `<[T; N]>::map` do the same, but each call
+/// site of theirs instantiates half a dozen functions of `core::array` for
+/// every SIMD level, element type and block size. In these kernels they
+/// made about a third of the LLVM IR of the library and of a program that
+/// trains, and so of its build time; this one inlines to the same code.
+#[inline(always)]
+pub(super) fn array<T: Copy, const N: usize>(fill: T, mut f: impl FnMut(usize) -> T) -> [T; N] {
+    let mut out = [fill; N];
+    // A counted loop: an iterator here would add its own instances too.
+    let mut i = 0;
+    while i < N {
+        out[i] = f(i);
+        i += 1;
+    }
+    out
+}
+
 /// Examples per block of the wide kernels: 10 with 512-bit vectors (32
 /// registers hold the 20 accumulators), 5 with narrower ones (16 registers).
 #[inline(always)]
@@ -165,12 +184,13 @@ pub(super) fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
     w: [&[T]; NB],
     a: [&[T]; MB],
 ) -> [[T; MB]; NB] {
-    let wv = w.map(|s| T::as_simd::<S>(s));
-    let av = a.map(|s| T::as_simd::<S>(s));
+    let none: (&[T::V<S>], &[T]) = (&[], &[]);
+    let wv: [_; NB] = array(none, |r| T::as_simd::<S>(w[r]));
+    let av: [_; MB] = array(none, |c| T::as_simd::<S>(a[c]));
     let chunks = wv[0].0.len();
     // Equal lengths, known to the compiler: no bounds checks in the loop.
-    let wh = wv.map(|(v, _)| &v[..chunks]);
-    let ah = av.map(|(v, _)| &v[..chunks]);
+    let wh: [_; NB] = array(none.0, |r| &wv[r].0[..chunks]);
+    let ah: [_; MB] = array(none.0, |c| &av[c].0[..chunks]);
     let zero = T::splat(simd, T::default());
     let mut acc = [[zero; MB]; NB];
     // Plain indexed loops: `array::map` here is not always inlined.
@@ -187,7 +207,7 @@ pub(super) fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
         }
     }
     if !wv[0].1.is_empty() {
-        let at = av.map(|(_, t)| T::load_partial(simd, t));
+        let at: [_; MB] = array(zero, |c| T::load_partial(simd, av[c].1));
         for r in 0..NB {
             let wt = T::load_partial(simd, wv[r].1);
             for c in 0..MB {
@@ -195,7 +215,9 @@ pub(super) fn dot_block<S: Simd, T: Elem, const NB: usize, const MB: usize>(
             }
         }
     }
-    acc.map(|row| row.map(|v| T::sum(simd, v)))
+    array([T::default(); MB], |r| {
+        array(T::default(), |c| T::sum(simd, acc[r][c]))
+    })
 }
 
 /// The 2 × 4 block of [`dot_block`] with named accumulators: arrays of more
@@ -301,12 +323,13 @@ pub(super) fn update_block<S: Simd, T: Elem, const NB: usize, const TB: usize>(
     a: [&[T]; TB],
 ) {
     let w = w.map(|v| T::as_mut_simd::<S>(v));
-    let av = a.map(|v| T::as_simd::<S>(v));
+    let none: (&[T::V<S>], &[T]) = (&[], &[]);
+    let av: [_; TB] = array(none, |c| T::as_simd::<S>(a[c]));
     let chunks = av[0].0.len();
-    let ah = av.map(|(v, _)| &v[..chunks]);
+    let ah: [_; TB] = array(none.0, |c| &av[c].0[..chunks]);
     let beta = T::splat(simd, beta);
-    let coef = coef.map(|row| row.map(|c| T::splat(simd, c)));
     let zero = T::splat(simd, T::default());
+    let coef: [_; NB] = array([zero; TB], |r| array(zero, |c| T::splat(simd, coef[r][c])));
     for k in 0..chunks {
         let mut ak = [zero; TB];
         for c in 0..TB {
@@ -322,7 +345,7 @@ pub(super) fn update_block<S: Simd, T: Elem, const NB: usize, const TB: usize>(
         }
     }
     if !av[0].1.is_empty() {
-        let at = av.map(|(_, t)| T::load_partial(simd, t));
+        let at: [_; TB] = array(zero, |c| T::load_partial(simd, av[c].1));
         for r in 0..NB {
             let tail = &mut *w[r].1;
             let mut acc = T::mul(simd, beta, T::load_partial(simd, tail));

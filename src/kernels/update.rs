@@ -12,7 +12,7 @@ use pulp::{Simd, WithSimd};
 use super::dispatch;
 use super::gemm::{Gemm, Num, Start, packed_update};
 use super::simd::{
-    Elem, input_part, update_2x4, update_2x5, update_2x10, update_block, wide_block,
+    Elem, array, input_part, update_2x4, update_2x5, update_2x10, update_block, wide_block,
 };
 use super::view::{MatMut, MatRef};
 use crate::threads::{split_across_threads, threads_for};
@@ -92,15 +92,15 @@ impl<T: Elem> UpdateWeights<'_, T> {
         let (n_in, m) = (self.n_in, self.m);
         let mut rows = self.w[i * n_in..(i + NB) * n_in].chunks_exact_mut(n_in);
         let w: [&mut [T]; NB] = std::array::from_fn(|_| rows.next().expect("NB rows"));
-        let coef: [[T; TB]; NB] =
-            std::array::from_fn(|r| std::array::from_fn(|c| self.coef[(i + r) * m + t + c]));
-        let a: [&[T]; TB] = std::array::from_fn(|c| &self.a[(t + c) * n_in..(t + c + 1) * n_in]);
+        let (ct, at, zero) = (self.coef, self.a, T::default());
+        let coef: [[T; TB]; NB] = array([zero; TB], |r| array(zero, |c| ct[(i + r) * m + t + c]));
+        let a: [&[T]; TB] = array(&[], |c| &at[(t + c) * n_in..(t + c + 1) * n_in]);
         if NB == 2 && TB == 4 {
             // Same shapes, written out: see `update_2x4`.
             let mut it = w.into_iter();
             let w2: [&mut [T]; 2] = std::array::from_fn(|_| it.next().expect("2 rows"));
-            let c2: [[T; 4]; 2] = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
-            let a4: [&[T]; 4] = std::array::from_fn(|c| a[c]);
+            let c2: [[T; 4]; 2] = array([zero; 4], |r| array(zero, |c| coef[r][c]));
+            let a4: [&[T]; 4] = array(&[], |c| a[c]);
             update_2x4::<S, T>(simd, w2, beta, c2, a4);
         } else {
             update_block::<S, T, NB, TB>(simd, w, beta, coef, a);
@@ -121,16 +121,17 @@ impl<T: Elem> UpdateWeights<'_, T> {
         let (n_in, m) = (self.n_in, self.m);
         let (w0, w1) = self.w[i * n_in..(i + 2) * n_in].split_at_mut(n_in);
         let (w0, w1) = (&mut w0[k.clone()], &mut w1[k.clone()]);
-        let coef: [[T; TB]; 2] =
-            std::array::from_fn(|r| std::array::from_fn(|c| self.coef[(i + r) * m + t + c]));
-        let a: [&[T]; TB] =
-            std::array::from_fn(|c| &self.a[(t + c) * n_in + k.start..(t + c) * n_in + k.end]);
+        let (ct, at, zero) = (self.coef, self.a, T::default());
+        let coef: [[T; TB]; 2] = array([zero; TB], |r| array(zero, |c| ct[(i + r) * m + t + c]));
+        let a: [&[T]; TB] = array(&[], |c| {
+            &at[(t + c) * n_in + k.start..(t + c) * n_in + k.end]
+        });
         if TB == 10 {
-            let c10 = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
-            update_2x10::<S, T>(simd, [w0, w1], beta, c10, std::array::from_fn(|c| a[c]));
+            let c10 = array([zero; 10], |r| array(zero, |c| coef[r][c]));
+            update_2x10::<S, T>(simd, [w0, w1], beta, c10, array(&[], |c| a[c]));
         } else {
-            let c5 = std::array::from_fn(|r| std::array::from_fn(|c| coef[r][c]));
-            update_2x5::<S, T>(simd, [w0, w1], beta, c5, std::array::from_fn(|c| a[c]));
+            let c5 = array([zero; 5], |r| array(zero, |c| coef[r][c]));
+            update_2x5::<S, T>(simd, [w0, w1], beta, c5, array(&[], |c| a[c]));
         }
     }
 
