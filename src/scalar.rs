@@ -1,6 +1,7 @@
 //! The scalar types of the crate: [`Real`], `f32` or `f64`, and what the
 //! crate needs of them besides arithmetic (the SIMD vectors of the kernels,
-//! the model files' byte codec, exact conversion to `f64`).
+//! the kernels themselves compiled for each type, the model files' byte
+//! codec, exact conversion to `f64`).
 //!
 //! `Real` is sealed: its supertrait [`sealed::Sealed`] lives in a module
 //! nobody outside the crate can name, so no other type can implement it,

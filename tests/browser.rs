@@ -52,7 +52,7 @@ fn example_path(name: &str) -> PathBuf {
     let path = dir.join("examples").join(name);
     assert!(
         path.exists(),
-        "{} not built; run through `cargo test` (which builds the examples)",
+        "{} not built; run `cargo test` from the repository root (it builds the examples, draw among them: the workspace member examples/draw/)",
         path.display()
     );
     path

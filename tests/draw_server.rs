@@ -47,7 +47,7 @@ fn start_with(net: &Network<f32>, name: &str) -> (Running, String) {
     let exe = exe.join("examples").join("draw");
     assert!(
         exe.exists(),
-        "{} not built; run through `cargo test`",
+        "{} not built; run `cargo test` from the repository root (the draw example is the workspace member examples/draw/)",
         exe.display()
     );
     let mut child = Command::new(exe)

@@ -38,12 +38,17 @@ pub fn has_mnist(dir: &Path) -> bool {
 /// developed in, see CONTRIBUTING.md). The files are used when they are
 /// there, but that folder is never named as a place to look or to put them:
 /// it is not the user's setting, and a user's checkout has no such folder.
+///
+/// The path is relative to the repository root, the directory holding
+/// `.cargo/`: the package compiling this file is the root's or the `draw`
+/// example's in `examples/draw/`.
 pub fn is_workspace_default(dir: &Path) -> bool {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
-        .join("data")
-        .join("mnist");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|p| p.join(".cargo").join("config.toml").is_file())
+        .unwrap_or(manifest);
+    let workspace = root.join("..").join("shared").join("data").join("mnist");
     dir == workspace
         || matches!(
             (dir.canonicalize(), workspace.canonicalize()),

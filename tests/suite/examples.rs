@@ -15,7 +15,7 @@ fn example(name: &str) -> Command {
     let path: PathBuf = dir.join("examples").join(name);
     assert!(
         path.exists(),
-        "{} not built; run through `cargo test`",
+        "{} not built; run `cargo test` from the repository root (the draw example is the workspace member examples/draw/)",
         path.display()
     );
     Command::new(path)
