@@ -6,10 +6,10 @@
 //! |------|---------------|
 //! | `view.rs` | [`MatRef`] and [`MatMut`]: the operands' shapes, checked once |
 //! | `simd.rs` | [`Elem`] (`f32`/`f64` and their vectors), the dot and update blocks, the block shapes |
-//! | `forward.rs` | [`weighted_inputs`]: z = wᵀa + b |
-//! | `activation.rs` | [`sigmoid_in_place`], [`tanh_in_place`], [`relu_in_place`]: the vectorised activations |
-//! | `backward.rs` | [`back_propagate`]: (wˡ)ᵀδˡ |
-//! | `update.rs` | [`update_weights`]: w ← β·w + coef·a, the SGD step |
+//! | `forward.rs` | [`Kernels::weighted_inputs`]: z = wᵀa + b |
+//! | `activation.rs` | [`Kernels::sigmoid_in_place`], [`Kernels::tanh_in_place`], [`Kernels::relu_in_place`]: the vectorised activations |
+//! | `backward.rs` | [`Kernels::back_propagate`]: (wˡ)ᵀδˡ |
+//! | `update.rs` | [`Kernels::update_weights`]: w ← β·w + coef·a, the SGD step |
 //! | `gemm.rs` | the packed, register-tiled path all three take for wide layers |
 //! | `conv.rs` | convolution (im2col onto `gemm.rs`) and max-pooling, forward and backward |
 //! | `compiled.rs` | [`Kernels`]: the entry points, compiled once here for `f32` and `f64` |
@@ -80,124 +80,10 @@ pub(crate) use conv::ConvBuffers;
 pub use simd::Elem;
 pub(crate) use view::{MatMut, MatRef};
 
-use crate::Real;
-use crate::layer::MaxPool2d;
-use conv::ConvPlan;
-
-// The entry points the rest of the crate calls. Each goes through
-// `Kernels`, so that its generic body is compiled once, in this crate, for
-// `f32` and `f64` (see `compiled.rs`), whatever crate instantiates the
-// caller.
-
-/// z = wᵀa + b: see `forward::weighted_inputs`.
-#[inline]
-pub(crate) fn weighted_inputs<T: Real>(
-    w: MatRef<'_, T>,
-    b: &[T],
-    a: MatRef<'_, T>,
-    z: MatMut<'_, T>,
-) {
-    T::weighted_inputs(w, b, a, z);
-}
-
-/// (wˡ)ᵀδˡ: see `backward::back_propagate`.
-#[inline]
-pub(crate) fn back_propagate<T: Real>(w: MatRef<'_, T>, delta: MatRef<'_, T>, out: MatMut<'_, T>) {
-    T::back_propagate(w, delta, out);
-}
-
-/// w ← β·w + coef·a: see `update::update_weights`.
-#[inline]
-pub(crate) fn update_weights<T: Real>(
-    w: MatMut<'_, T>,
-    beta: T,
-    coef: MatRef<'_, T>,
-    a: MatRef<'_, T>,
-) {
-    T::update_weights(w, beta, coef, a);
-}
-
-/// σ(z) in place: see `activation::sigmoid_in_place`.
-#[inline]
-pub(crate) fn sigmoid_in_place<T: Real>(z: &mut [T]) {
-    T::sigmoid_in_place(z);
-}
-
-/// tanh z in place: see `activation::tanh_in_place`.
-#[inline]
-pub(crate) fn tanh_in_place<T: Real>(z: &mut [T]) {
-    T::tanh_in_place(z);
-}
-
-/// max(0, z) in place: see `activation::relu_in_place`.
-#[inline]
-pub(crate) fn relu_in_place<T: Real>(z: &mut [T]) {
-    T::relu_in_place(z);
-}
-
-/// Adam's step: see `adam::adam_update`.
-#[inline]
-pub(crate) fn adam_update<T: Real>(
-    p: &mut [T],
-    g: &[T],
-    m: &mut [T],
-    s: &mut [T],
-    step: AdamStep<T>,
-    l2: T,
-    decay: T,
-) {
-    T::adam_update(p, g, m, s, step, l2, decay);
-}
-
-/// A convolution's forward pass: see `conv::conv_forward`.
-#[inline]
-pub(crate) fn conv_forward<T: Real>(
-    plan: ConvPlan,
-    bufs: &mut ConvBuffers<T>,
-    w: &[T],
-    b: &[T],
-    x: &[T],
-    z: &mut [T],
-    m: usize,
-) {
-    T::conv_forward(plan, bufs, w, b, x, z, m);
-}
-
-/// A convolution's backward pass: see `conv::conv_backward`.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-pub(crate) fn conv_backward<T: Real>(
-    plan: ConvPlan,
-    bufs: &mut ConvBuffers<T>,
-    w: &[T],
-    x: &[T],
-    delta: &[T],
-    m: usize,
-    scale: T,
-    gw: &mut [T],
-    sums: &mut [T],
-    prev: Option<&mut [T]>,
-) {
-    T::conv_backward(plan, bufs, w, x, delta, m, scale, gw, sums, prev);
-}
-
-/// Max-pooling's forward pass: see `conv::max_pool_forward`.
-#[inline]
-pub(crate) fn max_pool_forward<T: Real>(pool: &MaxPool2d, x: &[T], z: &mut [T], m: usize) {
-    T::max_pool_forward(pool, x, z, m);
-}
-
-/// Max-pooling's backward pass: see `conv::max_pool_backward`.
-#[inline]
-pub(crate) fn max_pool_backward<T: Real>(
-    pool: &MaxPool2d,
-    x: &[T],
-    delta: &[T],
-    dx: &mut [T],
-    m: usize,
-) {
-    T::max_pool_backward(pool, x, delta, dx, m);
-}
+// The rest of the crate calls the kernels as `T::weighted_inputs(..)` and
+// so on, through `Kernels` (a supertrait of `Real`'s seal), so that their
+// generic bodies are compiled once, in this crate, for `f32` and `f64`
+// (see `compiled.rs`), whatever crate instantiates the caller.
 
 /// Runs a kernel with the widest instruction set this CPU has (in tests,
 /// optionally a narrower one: see `tests::at_every_level`).

@@ -3,10 +3,7 @@
 use std::cell::Cell;
 
 use super::simd::{WIDE_BLOCK_BYTES, input_part};
-use super::{
-    MatMut, MatRef, back_propagate, relu_in_place, sigmoid_in_place, tanh_in_place, update_weights,
-    weighted_inputs,
-};
+use super::{Kernels, MatMut, MatRef};
 
 /// The instruction sets a test can make the kernels use.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,7 +74,7 @@ fn weighted_inputs_match_naive_for_awkward_shapes() {
             let b = seq(n_out, 0.1);
             let a = seq(n_in * m, 0.02);
             let mut z = vec![0.0; n_out * m];
-            weighted_inputs(
+            Kernels::weighted_inputs(
                 MatRef::new(&w, n_in, n_out),
                 &b,
                 MatRef::new(&a, n_in, m),
@@ -94,7 +91,7 @@ fn weighted_inputs_match_naive_for_awkward_shapes() {
             let f = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<f32>>();
             let mut z32 = vec![0.0f32; n_out * m];
             let (w32, a32) = (f(&w), f(&a));
-            weighted_inputs(
+            Kernels::weighted_inputs(
                 MatRef::new(&w32, n_in, n_out),
                 &f(&b),
                 MatRef::new(&a32, n_in, m),
@@ -148,7 +145,7 @@ fn update_matches_naive() {
             let w0 = w.clone();
             let coef = seq(m * n_out, 0.05);
             let a = seq(n_in * m, 0.02);
-            update_weights(
+            Kernels::update_weights(
                 MatMut::new(&mut w, n_in, n_out),
                 0.9,
                 MatRef::new(&coef, m, n_out),
@@ -181,9 +178,9 @@ fn vector_sigmoid_matches_the_scalar_one() {
         .collect();
     at_every_level(|level| {
         let mut v64 = zs.clone();
-        sigmoid_in_place(&mut v64);
+        Kernels::sigmoid_in_place(&mut v64);
         let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
-        sigmoid_in_place(&mut v32);
+        Kernels::sigmoid_in_place(&mut v32);
         for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
             let exact = crate::activation::sigmoid(z);
             assert!(
@@ -211,7 +208,7 @@ fn back_propagate_matches_naive() {
             let w = seq(n_in * n_out, 0.1);
             let d = seq(n_out * m, 0.3);
             let mut out = vec![1.0; n_in * m];
-            back_propagate(
+            Kernels::back_propagate(
                 MatRef::new(&w, n_in, n_out),
                 MatRef::new(&d, n_out, m),
                 MatMut::new(&mut out, n_in, m),
@@ -234,9 +231,9 @@ fn vector_tanh_and_relu_match_the_scalar_ones() {
         .collect();
     at_every_level(|level| {
         let mut v64 = zs.clone();
-        tanh_in_place(&mut v64);
+        Kernels::tanh_in_place(&mut v64);
         let mut v32: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
-        tanh_in_place(&mut v32);
+        Kernels::tanh_in_place(&mut v32);
         for ((&z, &a64), &a32) in zs.iter().zip(&v64).zip(&v32) {
             assert!((-1.0..=1.0).contains(&a64) && (-1.0..=1.0).contains(&a32));
             assert!(
@@ -250,7 +247,7 @@ fn vector_tanh_and_relu_match_the_scalar_ones() {
             );
         }
         let mut r = zs.clone();
-        relu_in_place(&mut r);
+        Kernels::relu_in_place(&mut r);
         for (&z, &a) in zs.iter().zip(&r) {
             assert_eq!(a, z.max(0.0), "{level:?} relu({z})");
         }
@@ -288,14 +285,14 @@ fn packed_products_match_naive() {
             if packed_forward(n_in, n_out, m) {
                 let expect = naive_z(&w, &b, &a, n_in, n_out, m);
                 let mut z = vec![7.0; n_out * m];
-                weighted_inputs(
+                Kernels::weighted_inputs(
                     MatRef::new(&w, n_in, n_out),
                     &b,
                     MatRef::new(&a, n_in, m),
                     MatMut::new(&mut z, n_out, m),
                 );
                 let mut z32 = vec![7.0f32; n_out * m];
-                weighted_inputs(
+                Kernels::weighted_inputs(
                     MatRef::new(&w32, n_in, n_out),
                     &f32s(&b),
                     MatRef::new(&a32, n_in, m),
@@ -309,13 +306,13 @@ fn packed_products_match_naive() {
             if packed_backward(n_in, n_out, m) {
                 let d = seq(n_out * m, 0.3);
                 let mut out = vec![7.0; n_in * m];
-                back_propagate(
+                Kernels::back_propagate(
                     MatRef::new(&w, n_in, n_out),
                     MatRef::new(&d, n_out, m),
                     MatMut::new(&mut out, n_in, m),
                 );
                 let mut out32 = vec![7.0f32; n_in * m];
-                back_propagate(
+                Kernels::back_propagate(
                     MatRef::new(&w32, n_in, n_out),
                     MatRef::new(&f32s(&d), n_out, m),
                     MatMut::new(&mut out32, n_in, m),
@@ -331,14 +328,14 @@ fn packed_products_match_naive() {
             if packed_update(n_in, n_out, m) {
                 let coef = seq(m * n_out, 0.05);
                 let mut w2 = w.clone();
-                update_weights(
+                Kernels::update_weights(
                     MatMut::new(&mut w2, n_in, n_out),
                     0.9,
                     MatRef::new(&coef, m, n_out),
                     MatRef::new(&a, n_in, m),
                 );
                 let mut w2_32 = w32.clone();
-                update_weights(
+                Kernels::update_weights(
                     MatMut::new(&mut w2_32, n_in, n_out),
                     0.9,
                     MatRef::new(&f32s(&coef), m, n_out),
@@ -379,7 +376,7 @@ fn packed_products_are_bit_identical_on_two_threads() {
     let d: Vec<f32> = seq(n_out * m, 0.03).iter().map(|&x| x as f32).collect();
     let run = || {
         let mut z = vec![0.0f32; n_out * m];
-        weighted_inputs(
+        Kernels::weighted_inputs(
             MatRef::new(&w, n_in, n_out),
             &b,
             MatRef::new(&a, n_in, m),
@@ -387,13 +384,13 @@ fn packed_products_are_bit_identical_on_two_threads() {
         );
         let mut back = vec![0.0f32; n_out * m];
         let w2 = &w[..n_out * n_out];
-        back_propagate(
+        Kernels::back_propagate(
             MatRef::new(w2, n_out, n_out),
             MatRef::new(&d, n_out, m),
             MatMut::new(&mut back, n_out, m),
         );
         let mut w3 = w.clone();
-        update_weights(
+        Kernels::update_weights(
             MatMut::new(&mut w3, n_in, n_out),
             0.999,
             MatRef::new(&d, m, n_out),

@@ -131,7 +131,7 @@ impl<T: Real> Backward<T> for GradientSink<'_, T> {
         let gw = kernels::MatMut::new(gw, n_in, n_out);
         let coef = kernels::MatRef::new(coef, m, n_out);
         let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
-        kernels::update_weights(gw, T::zero(), coef, a_prev);
+        T::update_weights(gw, T::zero(), coef, a_prev);
         for (g, &s) in gb.iter_mut().zip(sums) {
             *g = s * inv_m;
         }

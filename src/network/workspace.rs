@@ -315,7 +315,7 @@ impl<T: Real> Workspace<T> {
                         _ if l == 0 => &self.x[..],
                         _ => &self.a[l - 1][..],
                     };
-                    kernels::conv_backward(
+                    T::conv_backward(
                         plan,
                         &mut self.conv,
                         sink.weights(l),
@@ -340,7 +340,7 @@ impl<T: Real> Workspace<T> {
                             Some(d) if d.keep[l].is_some() => &d.dropped[l][..],
                             _ => &self.a[l - 1][..],
                         };
-                        kernels::max_pool_backward(&pool, a_prev, &upper[0], &mut lower[l - 1], m);
+                        T::max_pool_backward(&pool, a_prev, &upper[0], &mut lower[l - 1], m);
                         self.chain_hidden(l, m);
                     }
                 }
@@ -379,7 +379,7 @@ impl<T: Real> Workspace<T> {
         let n_in = lower[l - 1].len() / self.capacity;
         let n_out = upper[0].len() / self.capacity;
         let out = &mut lower[l - 1][..n_in * m];
-        kernels::back_propagate(
+        T::back_propagate(
             kernels::MatRef::new(w, n_in, n_out),
             kernels::MatRef::new(&upper[0][..n_out * m], n_out, m),
             kernels::MatMut::new(out, n_in, m),
@@ -511,15 +511,15 @@ fn feedforward<T: Real>(
             Layer::Dense(_) => {
                 let w = kernels::MatRef::new(w, n_in, n_out);
                 let input = kernels::MatRef::new(input, n_in, m);
-                kernels::weighted_inputs(w, b, input, kernels::MatMut::new(z, n_out, m));
+                T::weighted_inputs(w, b, input, kernels::MatMut::new(z, n_out, m));
             }
-            Layer::Conv2d(_) => kernels::conv_forward(conv.plan(l), conv, w, b, input, z, m),
-            Layer::MaxPool2d(pool) => kernels::max_pool_forward(pool, input, z, m),
+            Layer::Conv2d(_) => T::conv_forward(conv.plan(l), conv, w, b, input, z, m),
+            Layer::MaxPool2d(pool) => T::max_pool_forward(pool, input, z, m),
         }
         match net.activations()[l] {
-            Activation::Sigmoid => kernels::sigmoid_in_place(z),
-            Activation::Tanh => kernels::tanh_in_place(z),
-            Activation::Relu => kernels::relu_in_place(z),
+            Activation::Sigmoid => T::sigmoid_in_place(z),
+            Activation::Tanh => T::tanh_in_place(z),
+            Activation::Relu => T::relu_in_place(z),
             // z as it is: a linear layer.
             Activation::Identity => {}
             // One example per column: the softmax of each.

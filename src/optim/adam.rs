@@ -2,4 +2,4 @@
 //! ([`crate::kernels`]), compiled for the widest instruction set the CPU
 //! has.
 
-pub(crate) use crate::kernels::{AdamStep, adam_update};
+pub(crate) use crate::kernels::AdamStep;

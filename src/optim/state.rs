@@ -3,7 +3,7 @@
 use nalgebra::convert;
 
 use super::Optimizer;
-use super::adam::{AdamStep, adam_update};
+use super::adam::AdamStep;
 use crate::network::Gradient;
 use crate::params::Parameters;
 use crate::{Error, Network, Real, Result};
@@ -244,8 +244,8 @@ impl<T: Real> OptimizerState<T> {
             unreachable!("prepare allocates Adam's moments before any step");
         };
         let ((mw, mb), (sw, sb)) = (m.layer_mut(l), s.layer_mut(l));
-        adam_update(w, gw, mw, sw, step, l2, decay);
-        adam_update(b, gb, mb, sb, step, T::zero(), T::one());
+        T::adam_update(w, gw, mw, sw, step, l2, decay);
+        T::adam_update(b, gb, mb, sb, step, T::zero(), T::one());
     }
 
     /// The general step, with everything checked and prepared.

@@ -89,7 +89,7 @@ impl<T: Real> Backward<T> for SgdStep<'_, T> {
         let a_prev = kernels::MatRef::new(&a_prev[..n_in * m], n_in, m);
         match self.velocity.as_deref_mut() {
             None => {
-                kernels::update_weights(kernels::MatMut::new(w, n_in, n_out), decay, coef, a_prev);
+                T::update_weights(kernels::MatMut::new(w, n_in, n_out), decay, coef, a_prev);
                 for (bi, &s) in b.iter_mut().zip(sums) {
                     *bi += step * s;
                 }
@@ -102,7 +102,7 @@ impl<T: Real> Backward<T> for SgdStep<'_, T> {
                     }
                 }
                 let vw_mat = kernels::MatMut::new(&mut vw[..], n_in, n_out);
-                kernels::update_weights(vw_mat, mu, coef, a_prev);
+                T::update_weights(vw_mat, mu, coef, a_prev);
                 if nesterov {
                     let gain = T::one() + mu;
                     for (wi, &vi) in w.iter_mut().zip(vw.iter()) {
@@ -257,7 +257,7 @@ impl<T: Real> Backward<T> for AdamSink<'_, T> {
         let (gw, rest) = self.scratch.split_at_mut(n_in * n_out);
         let gb = &mut rest[..n_out];
         // ∂C/∂w = (1/m) Σ_t δ aᵀ (coefficients pre-scaled by 1/m), ∂C/∂b = (1/m) Σ_t δ.
-        kernels::update_weights(
+        T::update_weights(
             kernels::MatMut::new(gw, n_in, n_out),
             T::zero(),
             kernels::MatRef::new(coef, m, n_out),
