@@ -41,6 +41,7 @@ use std::ops::{Add, Mul};
 use pulp::{Simd, WithSimd};
 
 use super::simd::Elem;
+use super::transpose::pack_across;
 use crate::aligned::Aligned;
 
 /// Bytes of one column of a depth block.
@@ -372,6 +373,11 @@ impl<T: Num> Gemm<'_, T> {
                     }
                     let live = mr.min(i0 + rows_blk - r0);
                     let dst = &mut apack[q * mr * kc..(q + 1) * mr * kc];
+                    if self.csa == 1 {
+                        // Rows contiguous (wᵀ in the forward pass).
+                        pack_across(simd, self.a, self.rsa, r0, p0, kc, mr, live, dst);
+                        continue;
+                    }
                     for (p, d) in dst.chunks_exact_mut(mr).enumerate() {
                         let src = &self.a[(p0 + p) * self.csa + r0 * self.rsa..];
                         for (r, d) in d.iter_mut().enumerate() {
@@ -383,17 +389,7 @@ impl<T: Num> Gemm<'_, T> {
                     let cols = nr.min(n - j0);
                     // Pack the sliver of B: 8 values per step, zeros
                     // right of the last column.
-                    for j in 0..8 {
-                        let rows = bpack[..kc * 8].chunks_exact_mut(8);
-                        if j < cols {
-                            let at = (j0 + j) * self.csb + p0;
-                            for (d, &x) in rows.zip(&self.b[at..at + kc]) {
-                                d[j] = x;
-                            }
-                        } else {
-                            rows.for_each(|d| d[j] = zero);
-                        }
-                    }
+                    pack_across(simd, self.b, self.csb, j0, p0, kc, 8, cols, bpack);
                     for q in 0..panels {
                         let r0 = i0 + q * mr;
                         let rows = mr.min(i0 + rows_blk - r0);

@@ -71,6 +71,7 @@ mod gemm;
 mod simd;
 #[cfg(test)]
 mod tests;
+mod transpose;
 mod update;
 mod view;
 

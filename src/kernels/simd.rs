@@ -48,10 +48,14 @@ pub trait Elem: Copy + Default + Send + Sync + 'static {
     const ONE: Self;
     /// σ applied to every lane: 1/(1+e^(−z)), finite and in [0, 1].
     fn sigmoid_v<S: Simd>(simd: S, z: Self::V<S>) -> Self::V<S>;
+    /// `s` as `f32`s if `Self` is `f32` (for code written for `f32` only).
+    fn as_f32(s: &[Self]) -> Option<&[f32]>;
+    /// `s` as `f32`s if `Self` is `f32`.
+    fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]>;
 }
 
 macro_rules! impl_elem {
-    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $add:ident, $mul:ident, $sum:ident, $load:ident, $store:ident, $sigmoid:ident) => {
+    ($t:ty, $v:ident, $as_simd:ident, $as_mut_simd:ident, $splat:ident, $fma:ident, $add:ident, $mul:ident, $sum:ident, $load:ident, $store:ident, $sigmoid:ident, $as_f32:ident, $as_f32_mut:ident) => {
         impl Elem for $t {
             type V<S: Simd> = S::$v;
             #[inline(always)]
@@ -95,6 +99,14 @@ macro_rules! impl_elem {
             fn sigmoid_v<S: Simd>(simd: S, z: Self::V<S>) -> Self::V<S> {
                 super::activation::$sigmoid(simd, z)
             }
+            #[inline(always)]
+            fn as_f32(s: &[Self]) -> Option<&[f32]> {
+                $as_f32(s)
+            }
+            #[inline(always)]
+            fn as_f32_mut(s: &mut [Self]) -> Option<&mut [f32]> {
+                $as_f32_mut(s)
+            }
         }
     };
 }
@@ -111,7 +123,9 @@ impl_elem!(
     reduce_sum_f32s,
     partial_load_f32s,
     partial_store_f32s,
-    sigmoid_f32s
+    sigmoid_f32s,
+    Some,
+    Some
 );
 impl_elem!(
     f64,
@@ -125,8 +139,15 @@ impl_elem!(
     reduce_sum_f64s,
     partial_load_f64s,
     partial_store_f64s,
-    sigmoid_f64s
+    sigmoid_f64s,
+    none,
+    none
 );
+
+/// No `f32` view (of `f64`s).
+fn none<X, Y>(_: X) -> Option<Y> {
+    None
+}
 
 /// Bytes of activations a block of examples may take: they are read again
 /// for every pair of neurons, so they should stay in the L1 cache (48 KiB on

@@ -421,3 +421,84 @@ fn packed_products_are_bit_identical_on_two_threads() {
             .all(|(x, y)| x.to_bits() == y.to_bits())
     );
 }
+
+/// Packs one panel through [`super::transpose::pack_across`].
+struct PackAcross<'a> {
+    src: &'a [f32],
+    rs: usize,
+    r0: usize,
+    p0: usize,
+    kc: usize,
+    mr: usize,
+    live: usize,
+    dst: &'a mut [f32],
+}
+
+impl pulp::WithSimd for PackAcross<'_> {
+    type Output = ();
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
+        let Self {
+            src,
+            rs,
+            r0,
+            p0,
+            kc,
+            mr,
+            live,
+            dst,
+        } = self;
+        super::transpose::pack_across(simd, src, rs, r0, p0, kc, mr, live, dst);
+    }
+}
+
+#[test]
+fn packing_a_panel_across_moves_each_value_to_its_place() {
+    // Rows of 100 values; panels from row 3 and depth 7, whole 16 × 16
+    // blocks and ragged edges in both directions, dead rows at the bottom.
+    let (rows, rs) = (70, 100);
+    let src: Vec<f32> = (0..rows * rs).map(|i| i as f32).collect();
+    at_every_level(|level| {
+        for (mr, live, kc) in [
+            (48, 48, 64),
+            (48, 48, 37),
+            (48, 35, 50),
+            (16, 16, 93),
+            (48, 3, 16),
+            (24, 24, 17),
+            (8, 8, 40),
+            (8, 5, 33),
+            (8, 8, 16),
+        ] {
+            let (r0, p0) = (3, 7);
+            let mut dst = vec![f32::NAN; mr * kc + 5];
+            super::dispatch(PackAcross {
+                src: &src,
+                rs,
+                r0,
+                p0,
+                kc,
+                mr,
+                live,
+                dst: &mut dst,
+            });
+            for p in 0..kc {
+                for r in 0..mr {
+                    let want = if r < live {
+                        src[(r0 + r) * rs + p0 + p]
+                    } else {
+                        0.0
+                    };
+                    assert_eq!(
+                        dst[p * mr + r].to_bits(),
+                        want.to_bits(),
+                        "{level:?} mr {mr} live {live} kc {kc}: row {r}, depth {p}"
+                    );
+                }
+            }
+            assert!(
+                dst[mr * kc..].iter().all(|x| x.is_nan()),
+                "{level:?}: wrote past the panel"
+            );
+        }
+    });
+}
