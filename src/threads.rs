@@ -2,9 +2,10 @@
 //! of work is worth splitting across them.
 //!
 //! One global setting ([`set_num_threads`], 1 by default) caps the threads.
-//! Only work above about 0.4 ms is split (so the lecture's mini-batches of
-//! 10 always run on one thread), and never again on a thread that is
-//! already one of several workers. Large kernel calls are split by
+//! A call is split only where a cost model of its shape says the split
+//! saves 30% of its time or more (so the lecture's networks at m = 10 run
+//! on one thread), and never again on a thread that is already
+//! one of several workers. Large kernel calls are split by
 //! examples or neurons; evaluation and
 //! [`Network::predict_batch`](crate::Network::predict_batch) split a data
 //! set by examples. Each part is computed exactly as it would be on one
@@ -20,7 +21,7 @@
 //! [`set_num_threads`] allows plus the callers themselves.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Threads the kernels and evaluations may use (see [`set_num_threads`]).
@@ -32,12 +33,33 @@ thread_local! {
     static IN_PARALLEL: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Multiply-adds above which a kernel call is split across threads: about
-/// 0.4 ms of work on one core. Below it, starting a thread (and, for the
-/// packed products, filling its panel buffers) costs more than it saves:
-/// with 2M, workload C at m = 10 took 3.6 s per epoch on two threads
-/// against 1.9 s on one, and A at m = 100 0.15 s against 0.08 s.
-const PARALLEL_WORK: usize = 1 << 23;
+/// The cost of splitting a call in multiply-adds' worth (about 1.5 µs on
+/// one core): waking the workers, who spin for [`SPIN`] after each part
+/// before they sleep, and waiting for the last of them. Measured on a
+/// 2-core VM: 0.8-0.9 µs per split call when the previous one ended less
+/// than 150 µs before, 6 µs after 300 µs, 47 µs after 1 ms (a sleeping
+/// virtual CPU takes some 40 µs to wake).
+const SPLIT_WORK: usize = 1 << 17;
+
+/// What a split must save: a part's time, estimated, at most this many
+/// tenths of the whole call's on one thread (a gain of 1.43× or more).
+/// The margin covers what the estimate leaves out: smaller blocks per
+/// thread, the unsplit work between the calls, two cores sharing caches
+/// and memory, a second core slower than the first.
+const SPLIT_GAIN_TENTHS: usize = 7;
+
+/// Multiply-adds' worth of each weight a part of a layer's kernel call
+/// touches, for the weights' trips between the cores' caches. The forward
+/// and backward passes split the examples, so every part reads all of w;
+/// the update splits the neurons and writes each part's share of w; so
+/// with two threads every weight travels from one core's cache to the
+/// other's and back each mini-batch, which a single thread never pays.
+/// Estimated at about 100 µs a mini-batch for the 650,000 weights of
+/// 784-500-500-10 (some 25 GB/s between the caches), 12-16 multiply-adds'
+/// time a weight; measured, splitting every call of that network at
+/// m = 10 made its epoch on two threads take twice as long as on one.
+/// With this figure m = 10 stays on one thread and m = 100 splits.
+pub(crate) const WEIGHT_TRIP_WORK: usize = 16;
 
 /// Sets how many threads the crate may use for large kernel calls (big
 /// mini-batches) and for evaluating data sets; 0 means one per available
@@ -58,12 +80,33 @@ pub fn num_threads() -> usize {
     THREADS.load(Ordering::Relaxed)
 }
 
-/// How many threads to split `work` multiply-adds into, at most `parts`.
-pub(crate) fn threads_for(work: usize, parts: usize) -> usize {
-    if IN_PARALLEL.with(Cell::get) || work < PARALLEL_WORK {
-        1
+/// How many threads to split a call into, at most `parts`: the count
+/// whose estimated time is least, by a cost model of the call's shape.
+///
+/// The call does `work` multiply-adds, split evenly; each part beyond the
+/// first repeats `per_part` multiply-adds' worth of work that every part
+/// needs whole (packing wᵀ, or reading an operand it shares), and each
+/// worker woken costs [`SPLIT_WORK`]. So `t` threads take
+/// `work / t + per_part + (t − 1) · SPLIT_WORK`, and a split is taken
+/// only if that is at most [`SPLIT_GAIN_TENTHS`] tenths of `work`. A thread that is
+/// already one of several workers never splits again.
+pub(crate) fn threads_for(work: usize, per_part: usize, parts: usize) -> usize {
+    if IN_PARALLEL.with(Cell::get) {
+        return 1;
+    }
+    split_count(work, per_part, num_threads().min(parts).clamp(1, MAX_PARTS))
+}
+
+/// [`threads_for`]'s cost model, with at most `most` threads.
+fn split_count(work: usize, per_part: usize, most: usize) -> usize {
+    // In u128: no sum of these can overflow it.
+    let (work, per_part) = (work as u128, per_part as u128);
+    let time = |t: usize| work / t as u128 + per_part + (t as u128 - 1) * SPLIT_WORK as u128;
+    let best = (2..=most).min_by_key(|&t| time(t)).unwrap_or(1);
+    if best > 1 && time(best) * 10 <= work * SPLIT_GAIN_TENTHS as u128 {
+        best
     } else {
-        num_threads().min(parts).clamp(1, MAX_PARTS)
+        1
     }
 }
 
@@ -259,10 +302,13 @@ fn run_parts(parts: usize, job: Job<'_>) {
     state.parts = helpers + 1;
     state.pending = helpers;
     state.call += 1;
+    PENDING.store(helpers, Ordering::Release);
+    CALL.store(state.call, Ordering::Release);
     drop(state);
     POOL.wake.notify_all();
     // Part 0, and any part no worker could be started for.
     let mine = run_here(0..1).and_then(|()| run_here(helpers + 1..parts));
+    spin_until(|| PENDING.load(Ordering::Acquire) == 0);
     let mut state = lock(&POOL.state);
     while state.pending > 0 {
         state = POOL.done.wait(state).unwrap_or_else(|p| p.into_inner());
@@ -281,6 +327,11 @@ fn worker(w: usize, mut seen: u64) {
     IN_PARALLEL.with(|p| p.set(true));
     let mut state = lock(&POOL.state);
     loop {
+        if state.call == seen {
+            drop(state);
+            spin_until(|| CALL.load(Ordering::Acquire) != seen);
+            state = lock(&POOL.state);
+        }
         while state.call == seen {
             state = POOL.wake.wait(state).unwrap_or_else(|p| p.into_inner());
         }
@@ -296,8 +347,35 @@ fn worker(w: usize, mut seen: u64) {
             state.panic.get_or_insert(p);
         }
         state.pending -= 1;
+        PENDING.store(state.pending, Ordering::Release);
         if state.pending == 0 {
             POOL.done.notify_one();
+        }
+    }
+}
+
+/// [`PoolState::call`], readable without the lock, for spinning.
+static CALL: AtomicU64 = AtomicU64::new(0);
+
+/// [`PoolState::pending`], readable without the lock, for spinning.
+static PENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// How long a worker that finished its part, or a caller waiting for the
+/// workers, checks for what it waits for before it sleeps.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// Waits until `ready()` or [`SPIN`] has passed, whichever comes first.
+fn spin_until(ready: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= SPIN {
+            return;
         }
     }
 }
@@ -311,6 +389,34 @@ fn lock<X>(m: &Mutex<X>) -> std::sync::MutexGuard<'_, X> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cost_model_splits_only_what_two_threads_do_faster() {
+        let w = WEIGHT_TRIP_WORK;
+        // The lecture's networks at m = 10 stay on one thread, whatever the
+        // threads allowed: 784-30 and 784-100 forward passes, and
+        // 784-500-500-10's largest call (each weight read 10 times, sent
+        // between the caches at 16 multiply-adds' time).
+        for (n_in, n_out) in [(784, 30), (784, 100), (784, 500)] {
+            assert_eq!(split_count(n_in * n_out * 10, n_in * n_out * w, 8), 1);
+        }
+        // At m = 100 the 784 -> 500 layer's backward pass and update split
+        // in two, its packed forward pass (wᵀ packed by each part too) not.
+        let (n_in, n_out) = (784, 500);
+        assert_eq!(split_count(n_in * n_out * 100, n_in * n_out * w, 2), 2);
+        assert_eq!(
+            split_count(n_in * n_out * 100, n_in * n_out * (w + 16), 2),
+            1
+        );
+        // Work with nothing repeated splits as far as it is allowed, and
+        // not below a few times the cost of splitting.
+        assert_eq!(split_count(1 << 30, 0, 2), 2);
+        assert_eq!(split_count(1 << 30, 0, 8), 8);
+        assert_eq!(split_count(2 * SPLIT_WORK, 0, 8), 1);
+        assert_eq!(split_count(1 << 30, 0, 1), 1);
+        // No overflow at the edges.
+        assert_eq!(split_count(usize::MAX, usize::MAX, 4), 1);
+    }
 
     #[test]
     fn every_part_runs_once_in_order_even_beyond_max_parts() {

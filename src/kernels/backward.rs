@@ -8,7 +8,7 @@ use super::dispatch;
 use super::gemm::{Gemm, Num, Start, packed_backward};
 use super::simd::Elem;
 use super::view::{MatMut, MatRef};
-use crate::threads::{split_across_threads, threads_for};
+use crate::threads::{WEIGHT_TRIP_WORK, split_across_threads, threads_for};
 
 struct BackPropagate<'a, T> {
     w: &'a [T],
@@ -81,7 +81,8 @@ pub(crate) fn back_propagate<T: Num>(w: MatRef<'_, T>, delta: MatRef<'_, T>, out
         });
         return;
     }
-    let threads = threads_for(n_in * n_out * m, m);
+    // Each part reads all of w.
+    let threads = threads_for(n_in * n_out * m, n_in * n_out * WEIGHT_TRIP_WORK, m);
     let run = |delta: MatRef<'_, T>, out: &mut [T]| {
         // out = w·δ, w read in place (its columns are contiguous).
         Gemm {

@@ -233,7 +233,7 @@ pub(crate) fn conv_forward<T: Real>(
     let (n_in, n_out) = (plan.n_in(), plan.n_out());
     let per_col = plan.positions() * plan.fan_in();
     let chunks = plan.chunks(m);
-    let wanted = threads::threads_for(m * plan.fan_in() * n_out, chunks);
+    let wanted = threads::threads_for(m * plan.fan_in() * n_out, 0, chunks);
     let parts = bufs.threads(wanted);
     let (mut rest, mut scratch) = (&mut z[..n_out * m], &mut bufs.scratch[..]);
     let tasks = (0..parts).map(|t| {
@@ -448,7 +448,7 @@ pub(crate) fn conv_backward<T: Real>(
             }
         }
     }
-    let wanted = threads::threads_for(2 * m * kk * n_out, chunks);
+    let wanted = threads::threads_for(2 * m * kk * n_out, 0, chunks);
     let parts = bufs.threads(wanted);
     let ConvBuffers {
         scratch,

@@ -12,7 +12,7 @@ use super::dispatch;
 use super::gemm::{Gemm, Num, Start, packed_forward};
 use super::simd::{Elem, array, dot_2x4, dot_2x5, dot_2x10, dot_block, input_part, wide_block};
 use super::view::{MatMut, MatRef};
-use crate::threads::{split_across_threads, threads_for};
+use crate::threads::{WEIGHT_TRIP_WORK, split_across_threads, threads_for};
 
 struct WeightedInputs<'a, T> {
     w: &'a [T],
@@ -192,7 +192,10 @@ pub(crate) fn weighted_inputs<T: Num>(
     assert!(z.rows() == n_out && z.cols() == m);
     // The path is chosen for the whole batch, before any split.
     let packed = packed_forward(n_in, n_out, m);
-    let threads = threads_for(n_in * n_out * m, m.div_ceil(4));
+    // Each part reads all of w, and on the packed path packs all of wᵀ too
+    // (about 16 multiply-adds' time a value).
+    let per_part = n_in * n_out * (WEIGHT_TRIP_WORK + if packed { 16 } else { 0 });
+    let threads = threads_for(n_in * n_out * m, per_part, m.div_ceil(4));
     if threads > 1 {
         // Split the examples: each thread writes its own columns of z.
         split_across_threads(threads, m, n_out, z.into_slice(), |j, zt| {

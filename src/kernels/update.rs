@@ -15,7 +15,7 @@ use super::simd::{
     Elem, array, input_part, update_2x4, update_2x5, update_2x10, update_block, wide_block,
 };
 use super::view::{MatMut, MatRef};
-use crate::threads::{split_across_threads, threads_for};
+use crate::threads::{WEIGHT_TRIP_WORK, split_across_threads, threads_for};
 
 struct UpdateWeights<'a, T> {
     w: &'a mut [T],
@@ -217,7 +217,10 @@ pub(crate) fn update_weights<T: Num>(
     assert!(m >= 1 && a.rows() == n_in && coef.rows() == m && coef.cols() == n_out);
     // The path is chosen for the whole layer, before any split.
     let packed = packed_update(n_in, n_out, m);
-    let threads = threads_for(n_in * n_out * m, n_out.div_ceil(2));
+    // Each part writes its share of w, which the next forward pass reads
+    // on every thread (and reads all of the activations).
+    let per_part = n_in * n_out * WEIGHT_TRIP_WORK + n_in * m;
+    let threads = threads_for(n_in * n_out * m, per_part, n_out.div_ceil(2));
     if threads > 1 {
         // Split the neurons: each thread updates its own weight vectors.
         split_across_threads(threads, n_out, n_in, w.into_slice(), |i, wt| {

@@ -796,7 +796,7 @@ impl<T: Real> Network<T> {
     /// enough of them to pay for threads.
     fn threads_for(&self, n: usize) -> usize {
         let per_example: usize = self.layers.iter().map(Layer::work).sum();
-        threads::threads_for(n.saturating_mul(per_example), n.div_ceil(EVAL_CHUNK))
+        threads::threads_for(n.saturating_mul(per_example), 0, n.div_ceil(EVAL_CHUNK))
     }
 
     /// A network of `layers` from their weights, stored as the network
