@@ -211,8 +211,8 @@ fn no_allocation_per_mini_batch() {
     // Two threads: the pool's worker is started, and fills its packing
     // buffer and its convolution scratch, in the first mini-batch; after it
     // a split call allocates nothing either. These calls are large enough
-    // to be split: C's backward passes and updates at m = 100 (the cost
-    // model keeps its packed forward passes on one thread), and a
+    // to be split: C's products at m = 100 (the forward passes by neurons,
+    // through a buffer of the caller's for the parts of z), and a
     // convolution of 25 × 8 × 576 multiply-adds per example at m = 100.
     neuralnet::threads::set_num_threads(2);
     check::<f32>(&[784, 500, 500, 10], &CrossEntropy, 100, 5.0, plain);

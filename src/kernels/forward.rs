@@ -6,6 +6,9 @@
 //! remaining examples go in blocks of up to 2 neurons × 4 examples (4 × 2
 //! when two examples are left).
 
+use std::any::Any;
+use std::cell::RefCell;
+
 use pulp::{Simd, WithSimd};
 
 use super::dispatch;
@@ -192,11 +195,23 @@ pub(crate) fn weighted_inputs<T: Num>(
     assert!(z.rows() == n_out && z.cols() == m);
     // The path is chosen for the whole batch, before any split.
     let packed = packed_forward(n_in, n_out, m);
-    // Each part reads all of w, and on the packed path packs all of wᵀ too
-    // (about 16 multiply-adds' time a value).
-    let per_part = n_in * n_out * (WEIGHT_TRIP_WORK + if packed { 16 } else { 0 });
-    let threads = threads_for(n_in * n_out * m, per_part, m.div_ceil(4));
-    if threads > 1 {
+    if packed {
+        // Split the neurons: each part reads all of a and its own share of
+        // w (which the update, split the same way, left in its core's
+        // cache), and packs only its share of wᵀ; z is copied once.
+        let per_part = n_in * m * WEIGHT_TRIP_WORK + 2 * n_out * m;
+        let threads = threads_for(n_in * n_out * m, per_part, n_out.div_ceil(16));
+        if threads > 1 {
+            return packed_by_neurons(threads, w, b, a, z);
+        }
+    }
+    // Split the examples: each part reads all of w.
+    let threads = threads_for(
+        n_in * n_out * m,
+        n_in * n_out * WEIGHT_TRIP_WORK,
+        m.div_ceil(4),
+    );
+    if threads > 1 && !packed {
         // Split the examples: each thread writes its own columns of z.
         split_across_threads(threads, m, n_out, z.into_slice(), |j, zt| {
             let zt = MatMut::new(zt, n_out, j.len());
@@ -205,6 +220,54 @@ pub(crate) fn weighted_inputs<T: Num>(
         return;
     }
     weighted_inputs_on(packed, w, b, a, z);
+}
+
+thread_local! {
+    /// The neuron-split forward pass's parts of z, one after another (a
+    /// `Vec<T>` per scalar type), kept from call to call.
+    static PARTS_OF_Z: RefCell<[Option<Box<dyn Any>>; 2]> = const { RefCell::new([None, None]) };
+}
+
+/// [`weighted_inputs`] on the packed path, split into `threads` shares of
+/// the neurons (as the update splits them: neurons `n_out·t/threads..`).
+/// Each part writes its rows of z, `rows × m`, into a buffer of this
+/// thread's; then they are copied into z. The rows of a product are
+/// computed alike wherever they sit in it (see [`super::gemm`]), so z has
+/// the bits of one thread's.
+fn packed_by_neurons<T: Num>(
+    threads: usize,
+    w: MatRef<'_, T>,
+    b: &[T],
+    a: MatRef<'_, T>,
+    z: MatMut<'_, T>,
+) {
+    let (n_out, m) = (w.cols(), a.cols());
+    let bound = |t: usize| n_out * t / threads;
+    PARTS_OF_Z.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let slot = &mut slots[usize::from(std::mem::size_of::<T>() > 4)];
+        if !slot.as_ref().is_some_and(|v| v.is::<Vec<T>>()) {
+            *slot = Some(Box::new(Vec::<T>::new()));
+        }
+        let parts = slot
+            .as_mut()
+            .and_then(|v| v.downcast_mut::<Vec<T>>())
+            .expect("the buffer was just made for T");
+        parts.resize(n_out * m, T::default());
+        split_across_threads(threads, n_out, m, parts, |i, zt| {
+            let zt = MatMut::new(zt, i.len(), m);
+            let (w, b) = (w.columns(i.clone()), &b[i]);
+            weighted_inputs_on(true, w, b, a, zt);
+        });
+        let z = z.into_slice();
+        for t in 0..threads {
+            let (i0, i1) = (bound(t), bound(t + 1));
+            let part = &parts[i0 * m..i1 * m];
+            for (zj, pj) in z.chunks_exact_mut(n_out).zip(part.chunks_exact(i1 - i0)) {
+                zj[i0..i1].copy_from_slice(pj);
+            }
+        }
+    });
 }
 
 /// [`weighted_inputs`] on this thread, on the packed path or the blocks.
