@@ -9,7 +9,8 @@
 //! pass, and as each of two threads packs all of wᵀ for its own examples,
 //! it also kept two threads from halving the time. With AVX-512 and `f32`,
 //! sixteen rows of sixteen values are transposed in registers instead
-//! (16 loads, 64 shuffles, 16 stores per 256 values). Only values move, so
+//! (16 loads, 64 shuffles, 16 stores per 256 values); with AVX2, eight
+//! rows of eight. Only values move, so
 //! the products' bits do not change.
 
 use pulp::Simd;
@@ -64,36 +65,37 @@ fn fast_pack<S: Simd, T: Elem>(
     dst: &mut [T],
 ) -> (usize, usize) {
     #[cfg(target_arch = "x86_64")]
-    if let (Some(v4), Some(src), Some(dst)) = (
-        (&simd as &dyn std::any::Any).downcast_ref::<pulp::x86::V4>(),
-        T::as_f32(src),
-        T::as_f32_mut(dst),
-    ) {
-        // Through a call of its own, compiled for AVX-512 (pulp's
-        // `vectorize`): inlined here, the transposes made the product's
-        // loop too big for LLVM to inline its micro-kernels and stores,
-        // and the 784-500-500-10 network trained 1.6 times slower.
-        return Simd::vectorize(
-            *v4,
-            Pack16x16 {
-                src,
-                rs,
-                r0,
-                p0,
-                kc,
-                mr,
-                live,
-                dst,
-            },
-        );
+    if let (Some(src), Some(dst)) = (T::as_f32(src), T::as_f32_mut(dst)) {
+        // Through a call of its own, compiled for the instruction set
+        // (pulp's `vectorize`): inlined here, the transposes made the
+        // product's loop too big for LLVM to inline its micro-kernels and
+        // stores, and the 784-500-500-10 network trained 1.6 times slower.
+        let op = PackF32 {
+            src,
+            rs,
+            r0,
+            p0,
+            kc,
+            mr,
+            live,
+            dst,
+        };
+        let simd: &dyn std::any::Any = &simd;
+        if let Some(&v4) = simd.downcast_ref::<pulp::x86::V4>() {
+            return Simd::vectorize(v4, op);
+        }
+        if let Some(&v3) = simd.downcast_ref::<pulp::x86::V3>() {
+            return Simd::vectorize(v3, op);
+        }
+        return (0, 0);
     }
     let _ = (simd, src, rs, r0, p0, kc, mr, live, dst);
     (0, 0)
 }
 
-/// The arguments of [`pack_16x16`].
+/// The arguments of [`pack_16x16`] and [`pack_8x8`].
 #[cfg(target_arch = "x86_64")]
-struct Pack16x16<'a> {
+struct PackF32<'a> {
     src: &'a [f32],
     rs: usize,
     r0: usize,
@@ -105,7 +107,7 @@ struct Pack16x16<'a> {
 }
 
 #[cfg(target_arch = "x86_64")]
-impl pulp::WithSimd for Pack16x16<'_> {
+impl pulp::WithSimd for PackF32<'_> {
     type Output = (usize, usize);
 
     #[inline(always)]
@@ -120,12 +122,78 @@ impl pulp::WithSimd for Pack16x16<'_> {
             live,
             dst,
         } = self;
-        match (&simd as &dyn std::any::Any).downcast_ref::<pulp::x86::V4>() {
-            Some(&v4) if mr == 8 => pack_16x16::<8>(v4, src, rs, r0, p0, kc, mr, live, dst),
-            Some(&v4) => pack_16x16::<16>(v4, src, rs, r0, p0, kc, mr, live, dst),
-            None => (0, 0),
+        let simd: &dyn std::any::Any = &simd;
+        if let Some(&v4) = simd.downcast_ref::<pulp::x86::V4>() {
+            if mr == 8 {
+                pack_16x16::<8>(v4, src, rs, r0, p0, kc, mr, live, dst)
+            } else {
+                pack_16x16::<16>(v4, src, rs, r0, p0, kc, mr, live, dst)
+            }
+        } else if let Some(&v3) = simd.downcast_ref::<pulp::x86::V3>() {
+            pack_8x8(v3, src, rs, r0, p0, kc, mr, live, dst)
+        } else {
+            (0, 0)
         }
     }
+}
+
+/// [`fast_pack`] with AVX2 on `f32`: whole groups of 8 live rows, whole
+/// steps of 8 depths.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn pack_8x8(
+    simd: pulp::x86::V3,
+    src: &[f32],
+    rs: usize,
+    r0: usize,
+    p0: usize,
+    kc: usize,
+    mr: usize,
+    live: usize,
+    dst: &mut [f32],
+) -> (usize, usize) {
+    let rows = if mr.is_multiple_of(8) {
+        live.min(mr) / 8 * 8
+    } else {
+        0
+    };
+    let depth = kc / 8 * 8;
+    let f = simd.avx;
+    for g in (0..rows).step_by(8) {
+        for p in (0..depth).step_by(8) {
+            let mut r: [core::arch::x86_64::__m256; 8] = [pulp::cast([0f32; 8]); 8];
+            for (i, r) in r.iter_mut().enumerate() {
+                let at = (r0 + g + i) * rs + p0 + p;
+                let row: [f32; 8] = src[at..at + 8].try_into().expect("8 values");
+                *r = pulp::cast(row);
+            }
+            // Pairs of values, pairs of pairs, then the 128-bit halves.
+            let mut t = r;
+            for k in 0..4 {
+                t[2 * k] = f._mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+                t[2 * k + 1] = f._mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+            }
+            let mut u = t;
+            for k in 0..2 {
+                for h in 0..2 {
+                    let (a, b) = (t[4 * k + h], t[4 * k + 2 + h]);
+                    u[4 * k + 2 * h] = f._mm256_shuffle_ps::<0x44>(a, b);
+                    u[4 * k + 2 * h + 1] = f._mm256_shuffle_ps::<0xee>(a, b);
+                }
+            }
+            for i in 0..4 {
+                t[i] = f._mm256_permute2f128_ps::<0x20>(u[i], u[4 + i]);
+                t[4 + i] = f._mm256_permute2f128_ps::<0x31>(u[i], u[4 + i]);
+            }
+            for (j, t) in t.iter().enumerate() {
+                let at = (p + j) * mr + g;
+                let out: &mut [f32; 8] = (&mut dst[at..at + 8]).try_into().expect("8 values");
+                *out = pulp::cast(*t);
+            }
+        }
+    }
+    (rows, depth)
 }
 
 /// [`fast_pack`] with AVX-512 on `f32`: whole groups of 16 live rows (or
