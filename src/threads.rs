@@ -49,23 +49,26 @@ const SPLIT_WORK: usize = 1 << 17;
 const SPLIT_GAIN_TENTHS: usize = 7;
 
 /// Multiply-adds' worth of each weight a part of a layer's kernel call
-/// touches, for the weights' trips between the cores' caches. The forward
-/// and backward passes split the examples, so every part reads all of w;
-/// the update splits the neurons and writes each part's share of w; so
-/// with two threads every weight travels from one core's cache to the
-/// other's and back each mini-batch, which a single thread never pays.
+/// reads after another core wrote it, for the weights' trips between the
+/// cores' caches, which one thread never pays. The update splits the
+/// neurons, each part writing its share of w in its core's cache; the
+/// backward pass, and the forward pass on the dot blocks, split the
+/// examples, so every part reads all of w (the packed forward pass splits
+/// the neurons as the update does, and reads only its own share).
 /// Estimated at about 100 µs a mini-batch for the 650,000 weights of
 /// 784-500-500-10 (some 25 GB/s between the caches), 12-16 multiply-adds'
 /// time a weight; measured, splitting every call of that network at
 /// m = 10 made its epoch on two threads take twice as long as on one.
-/// With this figure m = 10 stays on one thread and m = 100 splits.
+/// With this figure the dense layers at m = 10 stay on one thread and at
+/// m = 100 split.
 pub(crate) const WEIGHT_TRIP_WORK: usize = 16;
 
 /// Sets how many threads the crate may use for large kernel calls (big
 /// mini-batches) and for evaluating data sets; 0 means one per available
-/// core. The default is 1. Training with small mini-batches (the lecture's
-/// m = 10) always runs on one thread: splitting so little work costs more
-/// than it gains.
+/// core. The default is 1. A dense network trained with small
+/// mini-batches (the lecture's m = 10) runs on one thread: splitting so
+/// little work costs more than it gains (see the cost model of
+/// `threads_for` in the source).
 pub fn set_num_threads(n: usize) {
     let n = if n == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -85,7 +88,7 @@ pub fn num_threads() -> usize {
 ///
 /// The call does `work` multiply-adds, split evenly; each part beyond the
 /// first repeats `per_part` multiply-adds' worth of work that every part
-/// needs whole (packing wᵀ, or reading an operand it shares), and each
+/// needs whole (reading an operand another core wrote), and each
 /// worker woken costs [`SPLIT_WORK`]. So `t` threads take
 /// `work / t + per_part + (t − 1) · SPLIT_WORK`, and a split is taken
 /// only if that is at most [`SPLIT_GAIN_TENTHS`] tenths of `work`. A thread that is
@@ -99,11 +102,14 @@ pub(crate) fn threads_for(work: usize, per_part: usize, parts: usize) -> usize {
 
 /// [`threads_for`]'s cost model, with at most `most` threads.
 fn split_count(work: usize, per_part: usize, most: usize) -> usize {
-    // In u128: no sum of these can overflow it.
-    let (work, per_part) = (work as u128, per_part as u128);
-    let time = |t: usize| work / t as u128 + per_part + (t as u128 - 1) * SPLIT_WORK as u128;
-    let best = (2..=most).min_by_key(|&t| time(t)).unwrap_or(1);
-    if best > 1 && time(best) * 10 <= work * SPLIT_GAIN_TENTHS as u128 {
+    // In f64: no overflow, and a handful of operations per count.
+    #[allow(clippy::cast_precision_loss)]
+    let (work, per_part) = (work as f64, per_part as f64);
+    let time = |t: usize| work / t as f64 + per_part + (t - 1) as f64 * SPLIT_WORK as f64;
+    let best = (2..=most)
+        .min_by(|&s, &t| time(s).total_cmp(&time(t)))
+        .unwrap_or(1);
+    if best > 1 && time(best) * 10.0 <= work * SPLIT_GAIN_TENTHS as f64 {
         best
     } else {
         1
@@ -261,6 +267,11 @@ static POOL: Pool = Pool {
 /// same result, since each part is computed exactly as on one thread. A
 /// panic in any part is resumed here, after every part has finished.
 fn run_parts(parts: usize, job: Job<'_>) {
+    if parts <= 1 {
+        // Nothing for the workers: not woken.
+        as_worker(|| (0..parts).for_each(job));
+        return;
+    }
     let run_here = |range: std::ops::Range<usize>| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             as_worker(|| range.for_each(job));
@@ -290,7 +301,8 @@ fn run_parts(parts: usize, job: Job<'_>) {
     let helpers = state.workers.min(parts - 1);
     // SAFETY: the workers use `job` only between this point and `pending`
     // falling back to 0, and this function does not return (nor unwind:
-    // its own parts run under `catch_unwind`, and waiting cannot panic)
+    // its own parts run under `catch_unwind`, and neither spinning nor
+    // waiting can panic)
     // before `pending` is 0 and `job` is taken back out of the state. So
     // the reference never outlives the borrow it comes from; the lifetime
     // is erased only because the workers, started once for the process,
@@ -325,9 +337,14 @@ fn run_parts(parts: usize, job: Job<'_>) {
 /// there is one, report, and wait again.
 fn worker(w: usize, mut seen: u64) {
     IN_PARALLEL.with(|p| p.set(true));
+    // Only a worker with a core of its own spins (workers beyond the cores,
+    // with `set_num_threads` above their number, would take the time of
+    // the threads doing parts), and only after a call it took part in.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut spin = false;
     let mut state = lock(&POOL.state);
     loop {
-        if state.call == seen {
+        if spin && w < cores && state.call == seen {
             drop(state);
             spin_until(|| CALL.load(Ordering::Acquire) != seen);
             state = lock(&POOL.state);
@@ -336,7 +353,8 @@ fn worker(w: usize, mut seen: u64) {
             state = POOL.wake.wait(state).unwrap_or_else(|p| p.into_inner());
         }
         seen = state.call;
-        if w >= state.parts {
+        spin = w < state.parts;
+        if !spin {
             continue;
         }
         let job = state.job.expect("a call with parts has a job");
@@ -401,13 +419,14 @@ mod tests {
             assert_eq!(split_count(n_in * n_out * 10, n_in * n_out * w, 8), 1);
         }
         // At m = 100 the 784 -> 500 layer's backward pass and update split
-        // in two, its packed forward pass (wᵀ packed by each part too) not.
-        let (n_in, n_out) = (784, 500);
-        assert_eq!(split_count(n_in * n_out * 100, n_in * n_out * w, 2), 2);
-        assert_eq!(
-            split_count(n_in * n_out * 100, n_in * n_out * (w + 16), 2),
-            1
-        );
+        // in two, and its packed forward pass (by neurons: the activations'
+        // trip and the copy of z); split by examples, with wᵀ packed by
+        // every part, it would not.
+        let (n_in, n_out, m) = (784, 500, 100);
+        let work = n_in * n_out * m;
+        assert_eq!(split_count(work, n_in * n_out * w, 2), 2);
+        assert_eq!(split_count(work, n_in * m * w + 2 * n_out * m, 2), 2);
+        assert_eq!(split_count(work, n_in * n_out * (w + 16), 2), 1);
         // Work with nothing repeated splits as far as it is allowed, and
         // not below a few times the cost of splitting.
         assert_eq!(split_count(1 << 30, 0, 2), 2);

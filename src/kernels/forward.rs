@@ -205,19 +205,20 @@ pub(crate) fn weighted_inputs<T: Num>(
             return packed_by_neurons(threads, w, b, a, z);
         }
     }
-    // Split the examples: each part reads all of w.
-    let threads = threads_for(
-        n_in * n_out * m,
-        n_in * n_out * WEIGHT_TRIP_WORK,
-        m.div_ceil(4),
-    );
-    if threads > 1 && !packed {
-        // Split the examples: each thread writes its own columns of z.
-        split_across_threads(threads, m, n_out, z.into_slice(), |j, zt| {
-            let zt = MatMut::new(zt, n_out, j.len());
-            weighted_inputs_on(packed, w, b, a.columns(j), zt);
-        });
-        return;
+    if !packed {
+        // Split the examples (each part reads all of w, writes its own
+        // columns of z): the dot blocks sum a neuron's inputs in an order
+        // that depends on its place in a block of neurons, so the neurons
+        // are never split here.
+        let per_part = n_in * n_out * WEIGHT_TRIP_WORK;
+        let threads = threads_for(n_in * n_out * m, per_part, m.div_ceil(4));
+        if threads > 1 {
+            split_across_threads(threads, m, n_out, z.into_slice(), |j, zt| {
+                let zt = MatMut::new(zt, n_out, j.len());
+                weighted_inputs_on(false, w, b, a.columns(j), zt);
+            });
+            return;
+        }
     }
     weighted_inputs_on(packed, w, b, a, z);
 }
@@ -253,7 +254,11 @@ fn packed_by_neurons<T: Num>(
             .as_mut()
             .and_then(|v| v.downcast_mut::<Vec<T>>())
             .expect("the buffer was just made for T");
-        parts.resize(n_out * m, T::default());
+        // Grown only: layers of other widths use its front.
+        if parts.len() < n_out * m {
+            parts.resize(n_out * m, T::default());
+        }
+        let parts = &mut parts[..n_out * m];
         split_across_threads(threads, n_out, m, parts, |i, zt| {
             let zt = MatMut::new(zt, i.len(), m);
             let (w, b) = (w.columns(i.clone()), &b[i]);

@@ -18,10 +18,11 @@
 //!   5 × 5 convolution's 25 field values) use `2 × 8` tiles instead, not
 //!   to compute on padding.
 //! - A is read in place when its columns are contiguous (rows of a panel
-//!   one after the other); otherwise (the transposed activations of the
-//!   forward pass), and for a last panel of fewer rows, it is *packed*:
-//!   copied into a zero-padded, 64-byte aligned buffer, panel after panel,
-//!   `mr` values per step of the depth. The buffer is per thread,
+//!   one after the other); otherwise (wᵀ in the forward pass, whose rows
+//!   are contiguous instead: packed by transposes in registers, see
+//!   [`super::transpose`]), and for a last panel of fewer rows, it is
+//!   *packed*: copied into a zero-padded, 64-byte aligned buffer, panel
+//!   after panel, `mr` values per step of the depth. The buffer is per thread,
 //!   allocated once at its full size ([`PACK_BYTES`]) and reused.
 //!
 //! # Summation order

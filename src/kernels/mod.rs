@@ -11,6 +11,7 @@
 //! | `backward.rs` | [`Kernels::back_propagate`]: (wˡ)ᵀδˡ |
 //! | `update.rs` | [`Kernels::update_weights`]: w ← β·w + coef·a, the SGD step |
 //! | `gemm.rs` | the packed, register-tiled path all three take for wide layers |
+//! | `transpose.rs` | packing a panel whose rows are contiguous (wᵀ), by transposes in registers |
 //! | `conv.rs` | convolution (im2col onto `gemm.rs`) and max-pooling, forward and backward |
 //! | `compiled.rs` | [`Kernels`]: the entry points, compiled once here for `f32` and `f64` |
 //! | `tests.rs` | each kernel against a naive loop, at every instruction set |
@@ -35,8 +36,10 @@
 //! the widest instruction set the CPU has (AVX-512 on x86-64-v4 machines,
 //! AVX2 + FMA on x86-64-v3, scalar code elsewhere). The vectors are
 //! explicit because LLVM's auto-vectoriser falls back to 128-bit vectors
-//! inside such run-time-selected functions. Nothing here allocates, and
-//! nothing is `unsafe`.
+//! inside such run-time-selected functions. Nothing is `unsafe`, and
+//! nothing allocates per call: each thread keeps a packing buffer, and a
+//! calling thread the parts of z of a forward pass split by neurons,
+//! allocated on first use (grown when a larger layer needs it).
 //!
 //! # Block shapes
 //!

@@ -365,6 +365,42 @@ fn packed_products_match_naive() {
     );
 }
 
+/// The packed forward pass split by neurons into three parts of a width
+/// that does not divide evenly, in `f64`, gives the bits of one thread.
+#[test]
+fn the_forward_pass_split_by_neurons_is_bit_identical_in_three_parts() {
+    let (n_in, n_out, m) = (784, 333, 64);
+    assert!(super::gemm::packed_forward(n_in, n_out, m));
+    let w = seq(n_in * n_out, 0.001);
+    let a = seq(n_in * m, 0.01);
+    let b = seq(n_out, 0.1);
+    let run = || {
+        let mut z = vec![0.0f64; n_out * m];
+        Kernels::weighted_inputs(
+            MatRef::new(&w, n_in, n_out),
+            &b,
+            MatRef::new(&a, n_in, m),
+            MatMut::new(&mut z, n_out, m),
+        );
+        z
+    };
+    let one = run();
+    crate::threads::set_num_threads(3);
+    let three = run();
+    crate::threads::set_num_threads(1);
+    assert!(
+        one.iter()
+            .zip(&three)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    let want = naive_z(&w, &b, &a, n_in, n_out, m);
+    assert!(
+        one.iter()
+            .zip(&want)
+            .all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs().max(1.0))
+    );
+}
+
 /// The packed path splits rows or columns across threads, never a sum: the
 /// results are bit for bit those of one thread.
 #[test]
@@ -470,9 +506,12 @@ fn packing_a_panel_across_moves_each_value_to_its_place() {
             (8, 8, 16),
         ] {
             let (r0, p0) = (3, 7);
+            // The source ends at the last value the panel takes: a read
+            // past it panics.
+            let src = &src[..(r0 + live - 1) * rs + p0 + kc];
             let mut dst = vec![f32::NAN; mr * kc + 5];
             super::dispatch(PackAcross {
-                src: &src,
+                src,
                 rs,
                 r0,
                 p0,

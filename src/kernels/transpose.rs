@@ -10,7 +10,7 @@
 //! it also kept two threads from halving the time. With AVX-512 and `f32`,
 //! sixteen rows of sixteen values are transposed in registers instead
 //! (16 loads, 64 shuffles, 16 stores per 256 values); with AVX2, eight
-//! rows of eight. Only values move, so
+//! rows of eight (wᵀ only: AVX2's slivers of B are 6 columns wide). Only values move, so
 //! the products' bits do not change.
 
 use pulp::Simd;
@@ -64,8 +64,13 @@ fn fast_pack<S: Simd, T: Elem>(
     live: usize,
     dst: &mut [T],
 ) -> (usize, usize) {
+    // Fewer than 8 live rows or depths (AVX2's slivers of B, 6 wide): no
+    // whole transpose to make.
     #[cfg(target_arch = "x86_64")]
-    if let (Some(src), Some(dst)) = (T::as_f32(src), T::as_f32_mut(dst)) {
+    if live >= 8
+        && kc >= 8
+        && let (Some(src), Some(dst)) = (T::as_f32(src), T::as_f32_mut(dst))
+    {
         // Through a call of its own, compiled for the instruction set
         // (pulp's `vectorize`): inlined here, the transposes made the
         // product's loop too big for LLVM to inline its micro-kernels and

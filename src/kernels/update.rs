@@ -217,8 +217,8 @@ pub(crate) fn update_weights<T: Num>(
     assert!(m >= 1 && a.rows() == n_in && coef.rows() == m && coef.cols() == n_out);
     // The path is chosen for the whole layer, before any split.
     let packed = packed_update(n_in, n_out, m);
-    // Each part writes its share of w, which the next forward pass reads
-    // on every thread (and reads all of the activations).
+    // Each part writes its share of w, which the backward pass reads on
+    // every thread (and each part reads all of the activations).
     let per_part = n_in * n_out * WEIGHT_TRIP_WORK + n_in * m;
     let threads = threads_for(n_in * n_out * m, per_part, n_out.div_ceil(2));
     if threads > 1 {
