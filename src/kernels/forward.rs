@@ -207,9 +207,10 @@ pub(crate) fn weighted_inputs<T: Num>(
     }
     if !packed {
         // Split the examples (each part reads all of w, writes its own
-        // columns of z): the dot blocks sum a neuron's inputs in an order
-        // that depends on its place in a block of neurons, so the neurons
-        // are never split here.
+        // columns of z). The neurons are not split here: the dot blocks'
+        // shapes follow the count of neurons (pairs, the 4 × 2 block), and
+        // their summation order is only known to be the same for the same
+        // neurons and inputs, not for a neuron in a block of other shape.
         let per_part = n_in * n_out * WEIGHT_TRIP_WORK;
         let threads = threads_for(n_in * n_out * m, per_part, m.div_ceil(4));
         if threads > 1 {
