@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use pulp::{Simd, WithSimd};
 
 use super::dispatch;
-use super::gemm::{Gemm, Num, Start, packed_forward};
+use super::gemm::{Gemm, Num, Start, packed_forward, slot_for};
 use super::simd::{Elem, array, dot_2x4, dot_2x5, dot_2x10, dot_block, input_part, wide_block};
 use super::view::{MatMut, MatRef};
 use crate::threads::{WEIGHT_TRIP_WORK, split_across_threads, threads_for};
@@ -247,14 +247,7 @@ fn packed_by_neurons<T: Num>(
     let bound = |t: usize| n_out * t / threads;
     PARTS_OF_Z.with(|cell| {
         let mut slots = cell.borrow_mut();
-        let slot = &mut slots[usize::from(std::mem::size_of::<T>() > 4)];
-        if !slot.as_ref().is_some_and(|v| v.is::<Vec<T>>()) {
-            *slot = Some(Box::new(Vec::<T>::new()));
-        }
-        let parts = slot
-            .as_mut()
-            .and_then(|v| v.downcast_mut::<Vec<T>>())
-            .expect("the buffer was just made for T");
+        let parts = slot_for::<T, _>(&mut slots, Vec::<T>::new);
         // Grown only: layers of other widths use its front.
         if parts.len() < n_out * m {
             parts.resize(n_out * m, T::default());

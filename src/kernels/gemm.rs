@@ -42,7 +42,7 @@ use std::ops::{Add, Mul};
 use pulp::{Simd, WithSimd};
 
 use super::simd::Elem;
-use super::transpose::pack_across;
+use super::transpose::{Panel, pack_across};
 use crate::aligned::Aligned;
 
 /// Bytes of one column of a depth block.
@@ -138,17 +138,24 @@ thread_local! {
 fn with_pack<T: Elem, R>(f: impl FnOnce(&mut [T]) -> R) -> R {
     PACKS.with(|cell| {
         let mut slots = cell.borrow_mut();
-        let slot = &mut slots[usize::from(std::mem::size_of::<T>() > 4)];
-        if !slot.as_ref().is_some_and(|b| b.is::<Aligned<T>>()) {
-            let len = PACK_BYTES / std::mem::size_of::<T>();
-            *slot = Some(Box::new(Aligned::<T>::zeroed(len)));
-        }
-        let buf = slot
-            .as_mut()
-            .and_then(|b| b.downcast_mut::<Aligned<T>>())
-            .expect("the buffer was just made for T");
-        f(buf)
+        let len = PACK_BYTES / std::mem::size_of::<T>();
+        f(slot_for::<T, _>(&mut slots, || Aligned::<T>::zeroed(len)))
     })
+}
+
+/// The buffer `B` for scalar type `T` among a thread's buffers (one slot
+/// per scalar size, `f32` and `f64`), made by `make` on first use.
+pub(super) fn slot_for<T, B: Any>(
+    slots: &mut [Option<Box<dyn Any>>; 2],
+    make: impl FnOnce() -> B,
+) -> &mut B {
+    let slot = &mut slots[usize::from(std::mem::size_of::<T>() > 4)];
+    if !slot.as_ref().is_some_and(|b| b.is::<B>()) {
+        *slot = Some(Box::new(make()));
+    }
+    slot.as_mut()
+        .and_then(|b| b.downcast_mut::<B>())
+        .expect("the buffer was just made as a B")
 }
 
 /// The register tile: `mrv` vectors of rows × `nr` columns of C.
@@ -376,7 +383,17 @@ impl<T: Num> Gemm<'_, T> {
                     let dst = &mut apack[q * mr * kc..(q + 1) * mr * kc];
                     if self.csa == 1 {
                         // Rows contiguous (wᵀ in the forward pass).
-                        pack_across(simd, self.a, self.rsa, r0, p0, kc, mr, live, dst);
+                        let src = self.a;
+                        let panel = Panel {
+                            src,
+                            rs: self.rsa,
+                            r0,
+                            p0,
+                            kc,
+                            mr,
+                            live,
+                        };
+                        pack_across(simd, panel, dst);
                         continue;
                     }
                     for (p, d) in dst.chunks_exact_mut(mr).enumerate() {
@@ -390,7 +407,17 @@ impl<T: Num> Gemm<'_, T> {
                     let cols = nr.min(n - j0);
                     // Pack the sliver of B: 8 values per step, zeros
                     // right of the last column.
-                    pack_across(simd, self.b, self.csb, j0, p0, kc, 8, cols, bpack);
+                    let (src, rs, r0) = (self.b, self.csb, j0);
+                    let panel = Panel {
+                        src,
+                        rs,
+                        r0,
+                        p0,
+                        kc,
+                        mr: 8,
+                        live: cols,
+                    };
+                    pack_across(simd, panel, bpack);
                     for q in 0..panels {
                         let r0 = i0 + q * mr;
                         let rows = mr.min(i0 + rows_blk - r0);

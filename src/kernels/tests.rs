@@ -3,6 +3,7 @@
 use std::cell::Cell;
 
 use super::simd::{WIDE_BLOCK_BYTES, input_part};
+use super::transpose::Panel;
 use super::{Kernels, MatMut, MatRef};
 
 /// The instruction sets a test can make the kernels use.
@@ -365,6 +366,25 @@ fn packed_products_match_naive() {
     );
 }
 
+/// z = wᵀa + b through [`Kernels::weighted_inputs`].
+fn forward<T: Kernels + Copy + Default>(
+    w: &[T],
+    b: &[T],
+    a: &[T],
+    n_in: usize,
+    n_out: usize,
+    m: usize,
+) -> Vec<T> {
+    let mut z = vec![T::default(); n_out * m];
+    Kernels::weighted_inputs(
+        MatRef::new(w, n_in, n_out),
+        b,
+        MatRef::new(a, n_in, m),
+        MatMut::new(&mut z, n_out, m),
+    );
+    z
+}
+
 /// The packed forward pass split by neurons into three parts of a width
 /// that does not divide evenly, in `f64`, gives the bits of one thread.
 #[test]
@@ -374,16 +394,7 @@ fn the_forward_pass_split_by_neurons_is_bit_identical_in_three_parts() {
     let w = seq(n_in * n_out, 0.001);
     let a = seq(n_in * m, 0.01);
     let b = seq(n_out, 0.1);
-    let run = || {
-        let mut z = vec![0.0f64; n_out * m];
-        Kernels::weighted_inputs(
-            MatRef::new(&w, n_in, n_out),
-            &b,
-            MatRef::new(&a, n_in, m),
-            MatMut::new(&mut z, n_out, m),
-        );
-        z
-    };
+    let run = || forward(&w, &b, &a, n_in, n_out, m);
     let one = run();
     crate::threads::set_num_threads(3);
     let three = run();
@@ -411,13 +422,7 @@ fn packed_products_are_bit_identical_on_two_threads() {
     let b: Vec<f32> = seq(n_out, 0.1).iter().map(|&x| x as f32).collect();
     let d: Vec<f32> = seq(n_out * m, 0.03).iter().map(|&x| x as f32).collect();
     let run = || {
-        let mut z = vec![0.0f32; n_out * m];
-        Kernels::weighted_inputs(
-            MatRef::new(&w, n_in, n_out),
-            &b,
-            MatRef::new(&a, n_in, m),
-            MatMut::new(&mut z, n_out, m),
-        );
+        let z = forward(&w, &b, &a, n_in, n_out, m);
         let mut back = vec![0.0f32; n_out * m];
         let w2 = &w[..n_out * n_out];
         Kernels::back_propagate(
@@ -459,31 +464,12 @@ fn packed_products_are_bit_identical_on_two_threads() {
 }
 
 /// Packs one panel through [`super::transpose::pack_across`].
-struct PackAcross<'a> {
-    src: &'a [f32],
-    rs: usize,
-    r0: usize,
-    p0: usize,
-    kc: usize,
-    mr: usize,
-    live: usize,
-    dst: &'a mut [f32],
-}
+struct PackAcross<'a>(Panel<'a, f32>, &'a mut [f32]);
 
 impl pulp::WithSimd for PackAcross<'_> {
     type Output = ();
     fn with_simd<S: pulp::Simd>(self, simd: S) {
-        let Self {
-            src,
-            rs,
-            r0,
-            p0,
-            kc,
-            mr,
-            live,
-            dst,
-        } = self;
-        super::transpose::pack_across(simd, src, rs, r0, p0, kc, mr, live, dst);
+        super::transpose::pack_across(simd, self.0, self.1);
     }
 }
 
@@ -510,7 +496,7 @@ fn packing_a_panel_across_moves_each_value_to_its_place() {
             // past it panics.
             let src = &src[..(r0 + live - 1) * rs + p0 + kc];
             let mut dst = vec![f32::NAN; mr * kc + 5];
-            super::dispatch(PackAcross {
+            let panel = Panel {
                 src,
                 rs,
                 r0,
@@ -518,8 +504,8 @@ fn packing_a_panel_across_moves_each_value_to_its_place() {
                 kc,
                 mr,
                 live,
-                dst: &mut dst,
-            });
+            };
+            super::dispatch(PackAcross(panel, &mut dst));
             for p in 0..kc {
                 for r in 0..mr {
                     let want = if r < live {

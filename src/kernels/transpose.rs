@@ -10,72 +10,46 @@
 //! it also kept two threads from halving the time. With AVX-512 and `f32`,
 //! sixteen rows of sixteen values are transposed in registers instead
 //! (16 loads, 64 shuffles, 16 stores per 256 values); with AVX2, eight
-//! rows of eight (wᵀ only: AVX2's slivers of B are 6 columns wide). Only values move, so
-//! the products' bits do not change.
+//! rows of eight (wᵀ only: AVX2's slivers of B are 6 columns wide). Only
+//! values move, so the products' bits do not change.
 
 use pulp::Simd;
 
 use super::simd::Elem;
 
-/// `dst[p·mr + r] = src[(r0 + r)·rs + p0 + p]` for rows `r < live` and
-/// depths `p < kc`; rows `live..mr` of `dst` are zeros. `dst` holds
-/// `mr · kc` values.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-pub(super) fn pack_across<S: Simd, T: Elem>(
-    simd: S,
-    src: &[T],
-    rs: usize,
-    r0: usize,
-    p0: usize,
-    kc: usize,
-    mr: usize,
-    live: usize,
-    dst: &mut [T],
-) {
-    let dst = &mut dst[..mr * kc];
-    // Rows and depths already packed by the transposes.
-    let (rows_done, depth_done) = fast_pack(simd, src, rs, r0, p0, kc, mr, live, dst);
-    let zero = T::default();
-    for (p, d) in dst.chunks_exact_mut(mr).enumerate() {
-        let r_from = if p < depth_done { rows_done } else { 0 };
-        for (r, d) in d.iter_mut().enumerate().skip(r_from) {
-            *d = if r < live {
-                src[(r0 + r) * rs + p0 + p]
-            } else {
-                zero
-            };
-        }
-    }
+/// A panel to pack: rows `r0..r0 + live` of a matrix stored across (row
+/// `r` from `src[r·rs]` on), depths `p0..p0 + kc`, zero rows below them
+/// up to `mr`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Panel<'a, T> {
+    pub src: &'a [T],
+    pub rs: usize,
+    pub r0: usize,
+    pub p0: usize,
+    pub kc: usize,
+    pub mr: usize,
+    pub live: usize,
 }
 
-/// Packs what the instruction set can transpose in registers: the rows
-/// `0..rows` for the depths `0..depth` it returns, `(0, 0)` for none.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn fast_pack<S: Simd, T: Elem>(
-    simd: S,
-    src: &[T],
-    rs: usize,
-    r0: usize,
-    p0: usize,
-    kc: usize,
-    mr: usize,
-    live: usize,
-    dst: &mut [T],
-) -> (usize, usize) {
-    // Fewer than 8 live rows or depths (AVX2's slivers of B, 6 wide): no
-    // whole transpose to make.
-    #[cfg(target_arch = "x86_64")]
-    if live >= 8
-        && kc >= 8
-        && let (Some(src), Some(dst)) = (T::as_f32(src), T::as_f32_mut(dst))
-    {
-        // Through a call of its own, compiled for the instruction set
-        // (pulp's `vectorize`): inlined here, the transposes made the
-        // product's loop too big for LLVM to inline its micro-kernels and
-        // stores, and the 784-500-500-10 network trained 1.6 times slower.
-        let op = PackF32 {
+impl<'a, T> Panel<'a, T> {
+    /// Where row `r`, depth `p` of the panel sits in `src`.
+    #[inline(always)]
+    fn at(&self, r: usize, p: usize) -> usize {
+        (self.r0 + r) * self.rs + self.p0 + p
+    }
+
+    /// The same panel of `src` (the same values, seen as another type).
+    fn of<U>(self, src: &'a [U]) -> Panel<'a, U> {
+        let Panel {
+            rs,
+            r0,
+            p0,
+            kc,
+            mr,
+            live,
+            ..
+        } = self;
+        Panel {
             src,
             rs,
             r0,
@@ -83,6 +57,59 @@ fn fast_pack<S: Simd, T: Elem>(
             kc,
             mr,
             live,
+        }
+    }
+
+    /// The rows and depths that whole `group × group` transposes cover:
+    /// whole groups of live rows (none if `mr` is not made of groups),
+    /// whole steps of the depth.
+    fn whole(&self, group: usize) -> (usize, usize) {
+        let rows = if self.mr.is_multiple_of(group) {
+            self.live.min(self.mr) / group * group
+        } else {
+            0
+        };
+        (rows, self.kc / group * group)
+    }
+}
+
+/// `dst[p·mr + r]` = row `r`, depth `p` of the panel for rows `r < live`
+/// and depths `p < kc`; rows `live..mr` of `dst` are zeros. `dst` holds
+/// `mr · kc` values.
+#[inline(always)]
+pub(super) fn pack_across<S: Simd, T: Elem>(simd: S, panel: Panel<'_, T>, dst: &mut [T]) {
+    let dst = &mut dst[..panel.mr * panel.kc];
+    // Rows and depths already packed by the transposes.
+    let (rows_done, depth_done) = fast_pack(simd, panel, dst);
+    for (p, d) in dst.chunks_exact_mut(panel.mr).enumerate() {
+        let r_from = if p < depth_done { rows_done } else { 0 };
+        for (r, d) in d.iter_mut().enumerate().skip(r_from) {
+            *d = if r < panel.live {
+                panel.src[panel.at(r, p)]
+            } else {
+                T::default()
+            };
+        }
+    }
+}
+
+/// Packs what the instruction set can transpose in registers: the rows
+/// `0..rows` for the depths `0..depth` it returns, `(0, 0)` for none.
+#[inline(always)]
+fn fast_pack<S: Simd, T: Elem>(simd: S, panel: Panel<'_, T>, dst: &mut [T]) -> (usize, usize) {
+    // Fewer than 8 live rows or depths (AVX2's slivers of B, 6 wide): no
+    // whole transpose to make.
+    #[cfg(target_arch = "x86_64")]
+    if panel.live >= 8
+        && panel.kc >= 8
+        && let (Some(src), Some(dst)) = (T::as_f32(panel.src), T::as_f32_mut(dst))
+    {
+        // Through a call of its own, compiled for the instruction set
+        // (pulp's `vectorize`): inlined here, the transposes made the
+        // product's loop too big for LLVM to inline its micro-kernels and
+        // stores, and the 784-500-500-10 network trained 1.6 times slower.
+        let op = PackF32 {
+            panel: panel.of(src),
             dst,
         };
         let simd: &dyn std::any::Any = &simd;
@@ -94,20 +121,14 @@ fn fast_pack<S: Simd, T: Elem>(
         }
         return (0, 0);
     }
-    let _ = (simd, src, rs, r0, p0, kc, mr, live, dst);
+    let _ = (simd, panel, dst);
     (0, 0)
 }
 
-/// The arguments of [`pack_16x16`] and [`pack_8x8`].
+/// An `f32` panel for [`pack_16x16`] or [`pack_8x8`].
 #[cfg(target_arch = "x86_64")]
 struct PackF32<'a> {
-    src: &'a [f32],
-    rs: usize,
-    r0: usize,
-    p0: usize,
-    kc: usize,
-    mr: usize,
-    live: usize,
+    panel: Panel<'a, f32>,
     dst: &'a mut [f32],
 }
 
@@ -117,25 +138,16 @@ impl pulp::WithSimd for PackF32<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
-        let Self {
-            src,
-            rs,
-            r0,
-            p0,
-            kc,
-            mr,
-            live,
-            dst,
-        } = self;
+        let Self { panel, dst } = self;
         let simd: &dyn std::any::Any = &simd;
         if let Some(&v4) = simd.downcast_ref::<pulp::x86::V4>() {
-            if mr == 8 {
-                pack_16x16::<8>(v4, src, rs, r0, p0, kc, mr, live, dst)
+            if panel.mr == 8 {
+                pack_16x16::<8>(v4, panel, dst)
             } else {
-                pack_16x16::<16>(v4, src, rs, r0, p0, kc, mr, live, dst)
+                pack_16x16::<16>(v4, panel, dst)
             }
         } else if let Some(&v3) = simd.downcast_ref::<pulp::x86::V3>() {
-            pack_8x8(v3, src, rs, r0, p0, kc, mr, live, dst)
+            pack_8x8(v3, panel, dst)
         } else {
             (0, 0)
         }
@@ -145,32 +157,16 @@ impl pulp::WithSimd for PackF32<'_> {
 /// [`fast_pack`] with AVX2 on `f32`: whole groups of 8 live rows, whole
 /// steps of 8 depths.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn pack_8x8(
-    simd: pulp::x86::V3,
-    src: &[f32],
-    rs: usize,
-    r0: usize,
-    p0: usize,
-    kc: usize,
-    mr: usize,
-    live: usize,
-    dst: &mut [f32],
-) -> (usize, usize) {
-    let rows = if mr.is_multiple_of(8) {
-        live.min(mr) / 8 * 8
-    } else {
-        0
-    };
-    let depth = kc / 8 * 8;
-    let f = simd.avx;
+fn pack_8x8(simd: pulp::x86::V3, panel: Panel<'_, f32>, dst: &mut [f32]) -> (usize, usize) {
+    let (rows, depth) = panel.whole(8);
+    let (mr, f) = (panel.mr, simd.avx);
     for g in (0..rows).step_by(8) {
         for p in (0..depth).step_by(8) {
             let mut r: [core::arch::x86_64::__m256; 8] = [pulp::cast([0f32; 8]); 8];
             for (i, r) in r.iter_mut().enumerate() {
-                let at = (r0 + g + i) * rs + p0 + p;
-                let row: [f32; 8] = src[at..at + 8].try_into().expect("8 values");
+                let at = panel.at(g + i, p);
+                let row: [f32; 8] = panel.src[at..at + 8].try_into().expect("8 values");
                 *r = pulp::cast(row);
             }
             // Pairs of values, pairs of pairs, then the 128-bit halves.
@@ -205,31 +201,21 @@ fn pack_8x8(
 /// the 8 of a sliver of B, `mr` = 8, through the same transpose with 8
 /// rows of zeros), whole steps of 16 depths.
 #[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn pack_16x16<const GROUP: usize>(
     simd: pulp::x86::V4,
-    src: &[f32],
-    rs: usize,
-    r0: usize,
-    p0: usize,
-    kc: usize,
-    mr: usize,
-    live: usize,
+    panel: Panel<'_, f32>,
     dst: &mut [f32],
 ) -> (usize, usize) {
-    let rows = if mr.is_multiple_of(GROUP) {
-        live.min(mr) / GROUP * GROUP
-    } else {
-        0
-    };
-    let depth = kc / 16 * 16;
+    let (rows, _) = panel.whole(GROUP);
+    let (_, depth) = panel.whole(16);
+    let mr = panel.mr;
     for g in (0..rows).step_by(GROUP) {
         for p in (0..depth).step_by(16) {
             let mut v: [core::arch::x86_64::__m512; 16] = [pulp::cast([0f32; 16]); 16];
             for (i, v) in v.iter_mut().enumerate().take(GROUP) {
-                let at = (r0 + g + i) * rs + p0 + p;
-                let row: [f32; 16] = src[at..at + 16].try_into().expect("16 values");
+                let at = panel.at(g + i, p);
+                let row: [f32; 16] = panel.src[at..at + 16].try_into().expect("16 values");
                 *v = pulp::cast(row);
             }
             let t = transpose_16x16(simd, v);
