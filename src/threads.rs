@@ -97,7 +97,12 @@ pub(crate) fn threads_for(work: usize, per_part: usize, parts: usize) -> usize {
     if IN_PARALLEL.with(Cell::get) {
         return 1;
     }
-    split_count(work, per_part, num_threads().min(parts).clamp(1, MAX_PARTS))
+    let threads = split_count(work, per_part, num_threads().min(parts).clamp(1, MAX_PARTS));
+    #[cfg(test)]
+    if threads > 1 {
+        tests::SPLITS.with(|n| n.set(n.get() + 1));
+    }
+    threads
 }
 
 /// [`threads_for`]'s cost model, with at most `most` threads.
@@ -405,8 +410,26 @@ fn lock<X>(m: &Mutex<X>) -> std::sync::MutexGuard<'_, X> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    thread_local! {
+        /// Calls this thread's [`threads_for`] split.
+        pub(crate) static SPLITS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Held by the tests that change the thread count, one at a time.
+    static THREAD_COUNT: Mutex<()> = Mutex::new(());
+
+    /// `f()` with `n` threads allowed, and how many of its calls split.
+    pub(crate) fn with_threads<R>(n: usize, f: impl FnOnce() -> R) -> (R, usize) {
+        let _only = lock(&THREAD_COUNT);
+        set_num_threads(n);
+        SPLITS.with(|s| s.set(0));
+        let r = f();
+        set_num_threads(1);
+        (r, SPLITS.with(Cell::get))
+    }
 
     #[test]
     fn the_cost_model_splits_only_what_two_threads_do_faster() {
@@ -432,6 +455,10 @@ mod tests {
         assert_eq!(split_count(1 << 30, 0, 2), 2);
         assert_eq!(split_count(1 << 30, 0, 8), 8);
         assert_eq!(split_count(2 * SPLIT_WORK, 0, 8), 1);
+        // The edge for two threads, nothing repeated: work / 2 + SPLIT_WORK
+        // at 0.7 of work, that is 5 · SPLIT_WORK.
+        assert_eq!(split_count(5 * SPLIT_WORK, 0, 2), 2);
+        assert_eq!(split_count(5 * SPLIT_WORK - 10, 0, 2), 1);
         assert_eq!(split_count(1 << 30, 0, 1), 1);
         // No overflow at the edges.
         assert_eq!(split_count(usize::MAX, usize::MAX, 4), 1);

@@ -396,9 +396,8 @@ fn the_forward_pass_split_by_neurons_is_bit_identical_in_three_parts() {
     let b = seq(n_out, 0.1);
     let run = || forward(&w, &b, &a, n_in, n_out, m);
     let one = run();
-    crate::threads::set_num_threads(3);
-    let three = run();
-    crate::threads::set_num_threads(1);
+    let (three, splits) = crate::threads::tests::with_threads(3, run);
+    assert_eq!(splits, 1, "the forward pass was split");
     assert!(
         one.iter()
             .zip(&three)
@@ -440,9 +439,8 @@ fn packed_products_are_bit_identical_on_two_threads() {
         (z, back, w3)
     };
     let one = run();
-    crate::threads::set_num_threads(2);
-    let two = run();
-    crate::threads::set_num_threads(1);
+    let (two, splits) = crate::threads::tests::with_threads(2, run);
+    assert_eq!(splits, 3, "the three products were split");
     assert!(
         one.0
             .iter()

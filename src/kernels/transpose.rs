@@ -276,3 +276,55 @@ fn transpose_16x16(
     }
     u
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panel(src: &[f32], mr: usize, live: usize, kc: usize) -> Panel<'_, f32> {
+        let (rs, r0, p0) = (100, 3, 7);
+        Panel {
+            src,
+            rs,
+            r0,
+            p0,
+            kc,
+            mr,
+            live,
+        }
+    }
+
+    #[test]
+    fn whole_transposes_cover_full_groups_of_live_rows_and_full_steps() {
+        assert_eq!(panel(&[], 48, 48, 64).whole(16), (48, 64));
+        assert_eq!(panel(&[], 48, 35, 50).whole(16), (32, 48));
+        assert_eq!(panel(&[], 8, 5, 33).whole(8), (0, 32));
+        // 24 rows are not groups of 16, but are groups of 8.
+        assert_eq!(panel(&[], 24, 24, 17).whole(16), (0, 16));
+        assert_eq!(panel(&[], 24, 24, 17).whole(8), (24, 16));
+    }
+
+    /// The packing test checks the values, which the value-by-value loop
+    /// gets right alone; this checks that the transposes did their part.
+    #[test]
+    fn the_transposes_pack_what_they_cover_where_the_cpu_has_them() {
+        struct Fast<'a>(Panel<'a, f32>, &'a mut [f32]);
+        impl pulp::WithSimd for Fast<'_> {
+            type Output = (usize, usize);
+            fn with_simd<S: Simd>(self, simd: S) -> (usize, usize) {
+                fast_pack(simd, self.0, self.1)
+            }
+        }
+        let src: Vec<f32> = (0..70 * 100).map(|i| i as f32).collect();
+        let p = panel(&src, 48, 35, 50);
+        let mut dst = vec![0.0; 48 * 50];
+        let done = pulp::Arch::new().dispatch(Fast(p, &mut dst));
+        #[cfg(target_arch = "x86_64")]
+        if pulp::x86::V4::try_new().is_some() {
+            assert_eq!(done, p.whole(16));
+        } else if pulp::x86::V3::try_new().is_some() {
+            assert_eq!(done, p.whole(8));
+        }
+        let _ = done;
+    }
+}
